@@ -1,0 +1,45 @@
+# Every target works on a fresh machine: `setup` builds .venv from pyproject.toml.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: setup chromium test test-fast lint format demo bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+chromium:
+	bash scripts/ensure-chromium.sh
+
+## make test: set up, then run every test (client, simulator, widgets, notebooks, real browser)
+test: setup chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make test-fast: everything but the browser tests
+test-fast: setup
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check vidwidgets tests benchmarks
+	$(VENV)/bin/ruff format --check vidwidgets tests benchmarks
+	$(VENV)/bin/mypy
+
+format: setup
+	$(VENV)/bin/ruff check --fix vidwidgets tests benchmarks
+	$(VENV)/bin/ruff format vidwidgets tests benchmarks
+
+## make demo: open the quickstart in JupyterLab on the embedded simulator (no key needed)
+demo: setup
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 notebooks/quickstart.ipynb
+
+bench: setup
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts bench-results

@@ -1,0 +1,104 @@
+"""vidwidgets: Jupyter widgets for AI video generation.
+
+Run text-to-video and image-to-video prompt experiments from notebook cells, watch them
+progress and compare the videos side by side. With no API key everything runs against an
+embedded simulator that returns real, playable MP4s.
+
+    >>> import vidwidgets as vw
+    >>> vw.Studio()                                   # doctest: +SKIP
+
+The public names are imported lazily, so ``import vidwidgets`` stays cheap: aiohttp, PyAV and
+the widget front ends load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # client
+    "VideoClient": "vidwidgets.client",
+    "VideoRequest": "vidwidgets.client",
+    "VideoJob": "vidwidgets.client",
+    "JobStatus": "vidwidgets.client",
+    "JobError": "vidwidgets.client",
+    "ModelSpec": "vidwidgets.client",
+    "MODELS": "vidwidgets.client",
+    "get_model_spec": "vidwidgets.client",
+    "VideoAPIError": "vidwidgets.client",
+    "ValidationError": "vidwidgets.client",
+    "APIStatusError": "vidwidgets.client",
+    "BadRequestError": "vidwidgets.client",
+    "AuthenticationError": "vidwidgets.client",
+    "PermissionDeniedError": "vidwidgets.client",
+    "NotFoundError": "vidwidgets.client",
+    "RateLimitError": "vidwidgets.client",
+    "ServerError": "vidwidgets.client",
+    "APIConnectionError": "vidwidgets.client",
+    "APITimeoutError": "vidwidgets.client",
+    "ProtocolError": "vidwidgets.client",
+    "GenerationFailed": "vidwidgets.client",
+    "PollTimeout": "vidwidgets.client",
+    "JobCancelled": "vidwidgets.client",
+    "run": "vidwidgets._runtime",
+    # simulator
+    "Simulator": "vidwidgets.simulator",
+    # widgets
+    "ParameterForm": "vidwidgets.widgets",
+    "JobProgress": "vidwidgets.widgets",
+    "VideoPlayer": "vidwidgets.widgets",
+    # apps
+    "Studio": "vidwidgets.apps",
+    "Comparison": "vidwidgets.apps",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vidwidgets' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # cache: later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from vidwidgets._runtime import run
+    from vidwidgets.apps import Comparison, Studio
+    from vidwidgets.client import (
+        MODELS,
+        APIConnectionError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        GenerationFailed,
+        JobCancelled,
+        JobError,
+        JobStatus,
+        ModelSpec,
+        NotFoundError,
+        PermissionDeniedError,
+        PollTimeout,
+        ProtocolError,
+        RateLimitError,
+        ServerError,
+        ValidationError,
+        VideoAPIError,
+        VideoClient,
+        VideoJob,
+        VideoRequest,
+        get_model_spec,
+    )
+    from vidwidgets.simulator import Simulator
+    from vidwidgets.widgets import JobProgress, ParameterForm, VideoPlayer

@@ -1,0 +1,244 @@
+"""Every way a video generation can go wrong, in one tree.
+
+    VideoAPIError                      base class: status, code, message, request_id, retryable, hint
+    ├── ValidationError                bad input caught before any request is sent (also a ValueError)
+    ├── APIStatusError                 the server answered with an error status
+    │   ├── BadRequestError            400 (invalid_request, invalid_size, invalid_seconds, ...)
+    │   ├── AuthenticationError        401
+    │   ├── PermissionDeniedError      403
+    │   ├── NotFoundError              404, and the gateway's 400 ``task_not_exist``
+    │   ├── ConflictError              409
+    │   ├── RateLimitError             429 (retry_after in seconds when the server said)
+    │   └── ServerError                5xx
+    ├── APIConnectionError             no usable answer: refused, reset, DNS, TLS
+    │   └── APITimeoutError            the server did not answer in time
+    ├── ProtocolError                  an answer we cannot trust: malformed JSON, wrong content type,
+    │                                  truncated or oversized body, unsafe URL
+    ├── GenerationFailed               the task ended ``failed``; ``.job`` has the server's reason
+    ├── PollTimeout                    the overall deadline passed; the task may still finish —
+    │                                  ``.job.id`` resumes it later
+    └── JobCancelled                   cancelled by the user (locally, and remotely where supported)
+
+Messages say what to do next. None of them ever contains the API key: the client redacts it from
+anything a server echoes back (see ``redact``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vidwidgets.client._types import VideoJob
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "GenerationFailed",
+    "JobCancelled",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PollTimeout",
+    "ProtocolError",
+    "RateLimitError",
+    "ServerError",
+    "ValidationError",
+    "VideoAPIError",
+]
+
+
+class VideoAPIError(Exception):
+    """Base class of every vidwidgets error.
+
+    Attributes:
+        message: what happened, in words.
+        status: the HTTP status, when a server answered.
+        code: the server's (or our) machine-readable code, e.g. ``"task_not_exist"``.
+        request_id: the server's request id header, when it sent one.
+        retryable: whether sending the same request again may succeed.
+        hint: what to do next.
+        job: the job this error belongs to, when there is one.
+    """
+
+    retryable: bool = False
+    default_hint: str = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        retryable: bool | None = None,
+        hint: str | None = None,
+        job: VideoJob | None = None,
+        body: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        if retryable is not None:
+            self.retryable = retryable
+        self.hint = hint if hint is not None else self.default_hint
+        self.job = job
+        self.body = body
+
+    def __str__(self) -> str:
+        parts = []
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        if self.code:
+            parts.append(self.code)
+        head = f"[{' '.join(parts)}] " if parts else ""
+        text = f"{head}{self.message}"
+        if self.hint:
+            text += f" — {self.hint}"
+        if self.request_id:
+            text += f" (request id {self.request_id})"
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(message={self.message!r}, status={self.status!r}, "
+            f"code={self.code!r}, retryable={self.retryable!r})"
+        )
+
+
+class ValidationError(VideoAPIError, ValueError):
+    """A request field has a value the API would reject; nothing was sent.
+
+    ``field`` names the field, ``value`` is what was given and ``allowed`` describes what is
+    accepted, so the message reads like "duration=7 is not allowed for kling-v1: choose 5 or 10".
+    """
+
+    def __init__(
+        self,
+        field: str,
+        value: Any,
+        allowed: str,
+        *,
+        model: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        shown = _short_repr(value)
+        where = f" for {model}" if model else ""
+        message = f"{field}={shown} is not allowed{where}: {allowed}"
+        super().__init__(message, code="invalid_field", hint=hint)
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        self.model = model
+
+
+class APIStatusError(VideoAPIError):
+    """The server answered with an error status."""
+
+    default_hint = "Check the request and the server's message."
+
+
+class BadRequestError(APIStatusError):
+    default_hint = "The server rejected the request; fix the field it names and try again."
+
+
+class AuthenticationError(APIStatusError):
+    default_hint = (
+        "Check the API key: set VIDWIDGETS_API_KEY or pass api_key=, "
+        "and make sure it belongs to this base URL."
+    )
+
+
+class PermissionDeniedError(APIStatusError):
+    default_hint = "Your key may not use this model or group; check its permissions and balance."
+
+
+class NotFoundError(APIStatusError):
+    default_hint = (
+        "The task id is unknown to this server: it may have expired, or belong to another "
+        "base URL or key."
+    )
+
+
+class ConflictError(APIStatusError):
+    retryable = True
+    default_hint = "The server reported a conflict; retrying usually helps."
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests, or the upstream provider is saturated.
+
+    ``retry_after`` is the delay the server asked for, in seconds, when it said.
+    """
+
+    retryable = True
+    default_hint = (
+        "Too many requests or upstream saturated; wait and retry, or lower max_concurrency."
+    )
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(APIStatusError):
+    retryable = True
+    default_hint = "The server failed; retrying later usually helps."
+
+
+class APIConnectionError(VideoAPIError):
+    retryable = True
+    default_hint = "Could not reach the server; check base_url and the network, then retry."
+
+
+class APITimeoutError(APIConnectionError):
+    default_hint = "The server did not answer in time; retry, or raise the client's timeout."
+
+
+class ProtocolError(VideoAPIError):
+    default_hint = (
+        "The server's answer could not be trusted (malformed, truncated or unexpected); "
+        "retrying may help — if it persists, report it with the request id."
+    )
+
+
+class GenerationFailed(VideoAPIError):
+    """The task ended in ``failed``: the provider could not make the video."""
+
+    default_hint = (
+        "The provider rejected or failed the generation; rephrase the prompt (content filters "
+        "are a common cause) or try another model, then run it again."
+    )
+
+
+class PollTimeout(VideoAPIError):
+    """The overall deadline passed before the task finished.
+
+    The task may still finish on the server: ``error.job.id`` lets you resume it later with
+    ``client.wait(job)`` — nothing paid for is lost.
+    """
+
+    retryable = True
+    default_hint = "The task may still finish: call client.wait(job) again later to resume it."
+
+
+class JobCancelled(VideoAPIError):
+    default_hint = "The job was cancelled; run it again to start a new generation."
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 15] + f"...<{len(text)} chars>"
+    return text
+
+
+def redact(text: str, secret: str | None) -> str:
+    """Return ``text`` with every occurrence of ``secret`` replaced by ``***``."""
+    if secret and secret in text:
+        return text.replace(secret, "***")
+    return text

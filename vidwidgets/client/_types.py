@@ -1,0 +1,234 @@
+"""Typed requests and jobs: what a user asks for, and what became of it."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vidwidgets.client._exceptions import ValidationError
+from vidwidgets.client._models import ModelSpec, get_model_spec, validate_request_fields
+
+__all__ = ["JobError", "JobStatus", "VideoJob", "VideoRequest"]
+
+
+class JobStatus(str, enum.Enum):
+    """The five states every server vocabulary is normalised to."""
+
+    QUEUED = "queued"
+    IN_PROGRESS = "in_progress"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class VideoRequest:
+    """One video to generate. Invalid values raise ``ValidationError`` at construction, naming the
+    field and what is allowed for the model, so a bad request is never sent.
+
+        >>> VideoRequest(model="kling-v1", prompt="a red fox in snow", duration=5).duration
+        5
+        >>> VideoRequest(model="sora-2", prompt="a fox", duration=7)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        vidwidgets.client._exceptions.ValidationError: duration=7 is not allowed for sora-2: ...
+
+    ``image`` is an http(s) URL, a ``data:image/...`` URI or a local file path (image-to-video).
+    Model-specific options (``cfg_scale``, ``camera_control`` for Kling; ``movement_amplitude``,
+    ``bgm`` for Vidu) are rejected on models that do not take them. ``metadata`` is passed to
+    the gateway as-is and overrides provider defaults.
+    """
+
+    model: str
+    prompt: str
+    _: KW_ONLY
+    duration: int | None = None
+    seconds: str | None = None
+    size: str | None = None
+    aspect_ratio: str | None = None
+    resolution: str | None = None
+    seed: int | None = None
+    negative_prompt: str | None = None
+    image: str | os.PathLike[str] | None = None
+    mode: str | None = None
+    cfg_scale: float | None = None
+    camera_control: Mapping[str, Any] | None = None
+    movement_amplitude: str | None = None
+    bgm: bool | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        validate_request_fields({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint())
+
+    @property
+    def spec(self) -> ModelSpec:
+        return get_model_spec(self.model)
+
+    @property
+    def effective_duration(self) -> int | None:
+        """The length in seconds the server will make (the model's default when unset)."""
+        if self.seconds is not None:
+            return int(self.seconds)
+        if self.duration is not None:
+            return self.duration
+        return self.spec.default_duration
+
+    def replace(self, **changes: Any) -> VideoRequest:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields that are set, as JSON-safe values (paths as strings)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value is None or (f.name == "metadata" and not value):
+                continue
+            if isinstance(value, os.PathLike):
+                value = os.fspath(value)
+            elif isinstance(value, Mapping):
+                value = json.loads(json.dumps(value))
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> VideoRequest:
+        """Build a request from a dict such as ``to_dict()`` returns; unknown keys are errors."""
+        names = {f.name for f in dataclasses.fields(cls)} - {"_"}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValidationError(
+                unknown[0],
+                data[unknown[0]],
+                f"one of the VideoRequest fields: {', '.join(sorted(names))}",
+            )
+        for required in ("model", "prompt"):
+            if required not in data:
+                raise ValidationError(required, None, "a value: it is required")
+        return cls(**dict(data))
+
+    def fingerprint(self) -> str:
+        """A stable hash of everything that determines the video (for caching and resuming).
+
+        A local image counts by its content, so editing the file changes the fingerprint.
+        """
+        payload = self.to_dict()
+        if self.image is not None and not str(self.image).startswith(
+            ("http://", "https://", "data:")
+        ):
+            payload["image"] = "sha256:" + hashlib.sha256(Path(self.image).read_bytes()).hexdigest()
+        encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(encoded.encode()).hexdigest()[:32]
+
+    def __repr__(self) -> str:
+        fields = []
+        for key, value in self.to_dict().items():
+            if key == "image" and isinstance(value, str) and value.startswith("data:"):
+                value = f"<data URI, {len(value)} chars>"
+            elif isinstance(value, str) and len(value) > 60:
+                value = value[:57] + "..."
+            fields.append(f"{key}={value!r}")
+        return f"VideoRequest({', '.join(fields)})"
+
+
+@dataclass(frozen=True)
+class JobError:
+    """Why a job failed: the server's code and message."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}" if self.code else self.message
+
+
+@dataclass
+class VideoJob:
+    """A generation task on the server, as last seen.
+
+    ``id`` is the server's task id; keep it (the client persists it before waiting) and a lost
+    kernel can resume with ``client.wait(VideoJob(id=..., ...))``. ``raw`` is the last response
+    body, ``path`` the downloaded file.
+    """
+
+    id: str
+    request: VideoRequest | None = None
+    status: JobStatus = JobStatus.QUEUED
+    progress: int | None = None
+    url: str | None = None
+    error: JobError | None = None
+    api_format: str = "88api"
+    created_at: float = field(default_factory=time.time)
+    updated_at: float | None = None
+    completed_at: float | None = None
+    path: Path | None = None
+    raw: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def model(self) -> str | None:
+        return self.request.model if self.request else None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status.is_terminal
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status is JobStatus.SUCCEEDED
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds from creation to completion (or to now, while running)."""
+        end = self.completed_at if self.completed_at is not None else time.time()
+        return max(0.0, end - self.created_at)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe record for manifests (without the raw body)."""
+        return {
+            "id": self.id,
+            "request": self.request.to_dict() if self.request else None,
+            "status": self.status.value,
+            "progress": self.progress,
+            "url": self.url,
+            "error": dataclasses.asdict(self.error) if self.error else None,
+            "api_format": self.api_format,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "completed_at": self.completed_at,
+            "path": os.fspath(self.path) if self.path else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> VideoJob:
+        request = data.get("request")
+        error = data.get("error")
+        return cls(
+            id=str(data["id"]),
+            request=VideoRequest.from_dict(request) if request else None,
+            status=JobStatus(data.get("status", "queued")),
+            progress=data.get("progress"),
+            url=data.get("url"),
+            error=JobError(**error) if error else None,
+            api_format=data.get("api_format", "88api"),
+            created_at=data.get("created_at") or time.time(),
+            updated_at=data.get("updated_at"),
+            completed_at=data.get("completed_at"),
+            path=Path(data["path"]) if data.get("path") else None,
+        )

@@ -1,0 +1,243 @@
+"""Render the simulator's videos: real H.264 MP4s drawn from the request.
+
+A video is a pure function of :class:`VideoKey` (model, prompt, seed, size, duration, fps): colours
+and motion come from a hash of the model, prompt and seed, and the prompt is written into every
+frame. The encoder runs single-threaded with no timestamps in the container, so the same key
+gives the same bytes on every run. Rendering is CPU work: callers run it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import io
+import math
+import os
+import tempfile
+import textwrap
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Final
+
+import av
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageDraw, ImageFont
+
+Frame = NDArray[np.uint8]
+
+MIN_SIDE: Final = 16
+
+
+@dataclass(frozen=True)
+class VideoKey:
+    """Everything a rendered video depends on."""
+
+    model: str
+    prompt: str
+    seed: int
+    width: int
+    height: int
+    seconds: int
+    fps: int
+
+
+def even_size(width: float, height: float) -> tuple[int, int]:
+    """Round a scaled frame size to even numbers (H.264 with yuv420p needs them), at least 16."""
+    w = max(MIN_SIDE, round(width / 2) * 2)
+    h = max(MIN_SIDE, round(height / 2) * 2)
+    return w, h
+
+
+class _Scene:
+    """The drawing recipe for one key: palette, moving discs and the text overlay."""
+
+    def __init__(self, key: VideoKey) -> None:
+        self.key = key
+        digest = hashlib.sha256(f"{key.model}\x00{key.prompt}\x00{key.seed}".encode()).digest()
+        rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
+        w, h = key.width, key.height
+        hue = rng.random()
+        self.top = _rgb(hue, 0.55, 0.35)
+        self.bottom = _rgb((hue + 0.35 + 0.3 * rng.random()) % 1.0, 0.65, 0.55)
+        self.wave = (rng.uniform(0.5, 2.5), rng.uniform(0.5, 2.5), rng.uniform(0.2, 0.8))
+        self.discs = [
+            (
+                _rgb(rng.random(), 0.8, 0.95),
+                rng.uniform(0.05, 0.14) * min(w, h),  # radius
+                rng.uniform(0.1, 0.9, size=2),  # centre of the path (fraction of the frame)
+                rng.uniform(0.15, 0.4, size=2),  # amplitude
+                rng.uniform(0.2, 1.2, size=2) * rng.choice([-1.0, 1.0], size=2),  # speed (Hz)
+                rng.uniform(0, 2 * math.pi, size=2),  # phase
+            )
+            for _ in range(int(rng.integers(2, 5)))
+        ]
+        ys = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None, None]
+        top = np.asarray(self.top, np.float32)
+        bottom = np.asarray(self.bottom, np.float32)
+        self.gradient = (top * (1 - ys) + bottom * ys).astype(np.float32)  # (h, 1, 3)
+        self.xs = np.linspace(0.0, 1.0, w, dtype=np.float32)[None, :]
+        self.ys = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None]
+        self.font_px = max(8, h // 16)
+        self.overlay = self._text_overlay()
+
+    def _text_overlay(self) -> tuple[int, Frame]:
+        """The prompt (wrapped) on a dark band at the bottom: (top row, RGBA array)."""
+        w, h = self.key.width, self.key.height
+        font = ImageFont.load_default(size=self.font_px)
+        chars = max(8, int(w / (self.font_px * 0.55)))
+        lines = textwrap.wrap(self.key.prompt, chars)[: max(1, h // (3 * self.font_px))]
+        line_h = int(self.font_px * 1.25)
+        band_h = min(h, line_h * len(lines) + self.font_px // 2)
+        band = Image.new("RGBA", (w, band_h), (0, 0, 0, 150))
+        draw = ImageDraw.Draw(band)
+        for i, line in enumerate(lines):
+            draw.text((self.font_px // 3, self.font_px // 4 + i * line_h), line, font=font)
+        return h - band_h, np.asarray(band, dtype=np.uint8)
+
+    def frame(self, index: int) -> Frame:
+        key = self.key
+        t = index / key.fps
+        fx, fy, ft = self.wave
+        wave = 0.12 * np.sin(2 * math.pi * (fx * self.xs + fy * self.ys - ft * t))
+        img = self.gradient * (1.0 + wave[:, :, None])
+        for colour, radius, centre, amp, speed, phase in self.discs:
+            cx = (centre[0] + amp[0] * math.sin(2 * math.pi * speed[0] * t + phase[0])) * key.width
+            cy = (centre[1] + amp[1] * math.sin(2 * math.pi * speed[1] * t + phase[1])) * key.height
+            x0, x1 = max(0, int(cx - radius)), min(key.width, int(cx + radius) + 1)
+            y0, y1 = max(0, int(cy - radius)), min(key.height, int(cy + radius) + 1)
+            if x0 >= x1 or y0 >= y1:
+                continue
+            yy, xx = np.ogrid[y0:y1, x0:x1]
+            inside = (xx - cx) ** 2 + (yy - cy) ** 2 <= radius**2
+            img[y0:y1, x0:x1][inside] = colour
+        out = np.clip(img * 255.0, 0, 255).astype(np.uint8)
+        top, band = self.overlay
+        alpha = band[:, :, 3:4].astype(np.float32) / 255.0
+        region = out[top:].astype(np.float32)
+        out[top:] = (region * (1 - alpha) + band[:, :, :3] * alpha).astype(np.uint8)
+        self._stamp(out, f"{key.model}  seed {key.seed}  t={t:4.1f}s")
+        return out
+
+    def _stamp(self, out: Frame, text: str) -> None:
+        """Small caption in the top-left corner (changes every frame: motion you can read)."""
+        size = max(8, self.font_px * 2 // 3)
+        width = min(self.key.width, int(size * 0.6 * len(text)) + size)
+        height = min(self.key.height, size + size // 2)
+        corner = Image.fromarray(out[:height, :width])
+        ImageDraw.Draw(corner).text(
+            (size // 3, size // 6), text, font=ImageFont.load_default(size=size)
+        )
+        out[:height, :width] = np.asarray(corner)
+
+
+def _rgb(hue: float, sat: float, val: float) -> tuple[float, float, float]:
+    return colorsys.hsv_to_rgb(hue, sat, val)
+
+
+def render_mp4(key: VideoKey) -> bytes:
+    """Encode the video for ``key``: H.264 (yuv420p) in MP4 with the moov atom first."""
+    scene = _Scene(key)
+    # +faststart rewrites the file with moov before mdat (so browsers can start playing early);
+    # FFmpeg does that by reopening the output by name, so it needs a real file, not BytesIO.
+    with tempfile.TemporaryDirectory(prefix="vidsim-") as tmp:
+        path = os.path.join(tmp, "video.mp4")
+        _encode(scene, path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def _encode(scene: _Scene, path: str) -> None:
+    key = scene.key
+    with av.open(path, mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
+        stream = container.add_stream("libx264", rate=key.fps)
+        stream.width = key.width
+        stream.height = key.height
+        stream.pix_fmt = "yuv420p"
+        # One thread and fixed settings: x264 output is then byte-for-byte reproducible.
+        stream.codec_context.thread_count = 1
+        stream.options = {"preset": "veryfast", "crf": "30", "threads": "1"}
+        stream.codec_context.time_base = Fraction(1, key.fps)
+        for index in range(key.seconds * key.fps):
+            frame = av.VideoFrame.from_ndarray(scene.frame(index), format="rgb24")
+            frame.pts = index
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+
+
+def render_still(key: VideoKey, fmt: str = "webp") -> bytes:
+    """One frame from the middle of the video as an image (``webp`` or ``jpeg``)."""
+    scene = _Scene(key)
+    index = (key.seconds * key.fps) // 2
+    buf = io.BytesIO()
+    Image.fromarray(scene.frame(index)).save(buf, format=fmt.upper(), quality=80)
+    return buf.getvalue()
+
+
+def render_spritesheet(key: VideoKey, columns: int = 4) -> bytes:
+    """A JPEG grid of evenly spaced frames (the official API's ``spritesheet`` variant)."""
+    scene = _Scene(key)
+    total = max(1, key.seconds * key.fps)
+    cells = [scene.frame(total * i // columns) for i in range(columns)]
+    sheet = np.concatenate(cells, axis=1)
+    buf = io.BytesIO()
+    Image.fromarray(sheet).save(buf, format="JPEG", quality=75)
+    return buf.getvalue()
+
+
+class RenderCache:
+    """A process-wide LRU of rendered bytes (rendering is pure, so sharing is safe)."""
+
+    def __init__(self, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple[str, VideoKey], bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, variant: str, key: VideoKey) -> bytes | None:
+        with self._lock:
+            data = self._items.get((variant, key))
+            if data is not None:
+                self._items.move_to_end((variant, key))
+            return data
+
+    def put(self, variant: str, key: VideoKey, data: bytes) -> None:
+        with self._lock:
+            if (variant, key) in self._items:
+                return
+            self._items[(variant, key)] = data
+            self._size += len(data)
+            while self._size > self.max_bytes and len(self._items) > 1:
+                _, old = self._items.popitem(last=False)
+                self._size -= len(old)
+
+
+CACHE: Final = RenderCache()
+
+#: variant name -> (renderer, content type)
+VARIANTS: Final = {
+    "video": "video/mp4",
+    "thumbnail": "image/webp",
+    "spritesheet": "image/jpeg",
+}
+
+
+def render_variant(variant: str, key: VideoKey) -> bytes:
+    """Render (or fetch from the cache) one variant of the video for ``key``."""
+    cached = CACHE.get(variant, key)
+    if cached is not None:
+        return cached
+    if variant == "video":
+        data = render_mp4(key)
+    elif variant == "thumbnail":
+        data = render_still(key, "webp")
+    elif variant == "spritesheet":
+        data = render_spritesheet(key)
+    else:
+        raise ValueError(f"unknown variant {variant!r}")
+    CACHE.put(variant, key, data)
+    return data

@@ -36,7 +36,7 @@ format: setup
 
 ## make demo: open the quickstart in JupyterLab on the embedded simulator (no key needed)
 demo: setup
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 notebooks/quickstart.ipynb
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --allow-root notebooks/quickstart.ipynb
 
 bench: setup
 	$(PY) -m benchmarks

@@ -1,13 +1,18 @@
 """Fixtures for tests that drive real JupyterLab and Notebook 7 in Debian's Chromium.
 
-- ``chromium``: one headless Chromium for the session, launched by Python Playwright from
+- ``chromium``: one headless Chromium for this package's tests, launched by Python Playwright from
   ``/usr/bin/chromium`` (Playwright cannot download its own browser here). Without Chromium
   the browser tests are skipped, except under ``CI=true``, where that is an error.
-- ``lab`` / ``notebook7``: a JupyterLab / Notebook 7 server started once per session on a free
+- ``lab`` / ``notebook7``: a JupyterLab / Notebook 7 server started once for the package on a free
   127.0.0.1 port with a temporary root directory (``server.root``). After each test its sessions
   and kernels are shut down, so the next test starts from a quiet machine.
 - ``page``: a fresh browser context and page per test. When the test fails, a full-page
   screenshot, the browser console and the server log are written to ``test-artifacts/``.
+
+The fixtures are package-scoped, not session-scoped, on purpose: while Playwright's sync API is
+alive it marks its event loop as running in the main thread, and every asyncio test collected
+after the browser tests would fail with "Cannot run the event loop while another loop is
+running". Package scope ends Playwright when the last test in ``tests/browser/`` is done.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ def _chromium_executable() -> str | None:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Browser]:
     """Headless Debian Chromium driven by Playwright, shared by the whole session."""
     executable = _chromium_executable()
@@ -86,7 +91,7 @@ def _server(flavor: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[J
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _lab_server(
     chromium: Browser, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[JupyterServer]:
@@ -94,7 +99,7 @@ def _lab_server(
     yield from _server("lab", tmp_path_factory)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _notebook7_server(
     chromium: Browser, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[JupyterServer]:
@@ -103,7 +108,7 @@ def _notebook7_server(
 
 @pytest.fixture
 def lab(_lab_server: JupyterServer, request: pytest.FixtureRequest) -> Iterator[JupyterServer]:
-    """The session's JupyterLab server; its sessions and kernels are shut down after the test."""
+    """The package's JupyterLab server; its sessions and kernels are shut down after the test."""
     request.node.jupyter_server = _lab_server
     yield _lab_server
     _lab_server.shutdown_sessions()
@@ -113,7 +118,7 @@ def lab(_lab_server: JupyterServer, request: pytest.FixtureRequest) -> Iterator[
 def notebook7(
     _notebook7_server: JupyterServer, request: pytest.FixtureRequest
 ) -> Iterator[JupyterServer]:
-    """The session's Notebook 7 server; its sessions and kernels are shut down after the test."""
+    """The package's Notebook 7 server; its sessions and kernels are shut down after the test."""
     request.node.jupyter_server = _notebook7_server
     yield _notebook7_server
     _notebook7_server.shutdown_sessions()

@@ -1,0 +1,47 @@
+"""Persistent prompt experiments: a folder per experiment, a concurrent runner that resumes by
+task id and reuses finished videos, and the records behind the Comparison grid and the CLI.
+
+    >>> from vidwidgets.experiments import ExperimentStore, run_cells
+    >>> exp = ExperimentStore().experiment("fox-prompts")                # doctest: +SKIP
+    >>> records = await run_cells(client, exp, requests)                 # doctest: +SKIP
+    >>> exp.to_dataframe()                                               # doctest: +SKIP
+"""
+
+from vidwidgets.experiments._captions import caption, differing_fields
+from vidwidgets.experiments._paths import safe_name
+from vidwidgets.experiments._runner import (
+    Cell,
+    CellRun,
+    ExperimentRunner,
+    as_cells,
+    run_cells,
+)
+from vidwidgets.experiments._store import (
+    Experiment,
+    ExperimentStore,
+    PruneReport,
+    RunRecord,
+    Usage,
+    cell_key,
+    default_runs_dir,
+    public_server_url,
+)
+
+__all__ = [
+    "Cell",
+    "CellRun",
+    "Experiment",
+    "ExperimentRunner",
+    "ExperimentStore",
+    "PruneReport",
+    "RunRecord",
+    "Usage",
+    "as_cells",
+    "caption",
+    "cell_key",
+    "default_runs_dir",
+    "differing_fields",
+    "public_server_url",
+    "run_cells",
+    "safe_name",
+]

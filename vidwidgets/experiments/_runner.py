@@ -1,0 +1,744 @@
+"""Run the cells of an experiment concurrently, resuming and reusing whatever can be.
+
+For each cell, in this order:
+
+1. **on disk**: the manifest has it succeeded and the file exists → loaded, no API call;
+2. **pending**: the manifest has a task id that has not finished → polling resumes by that id,
+   no new create (a succeeded task whose download was lost is downloaded again by id);
+3. **cache**: a request with a fixed seed already finished in any experiment of the store → the
+   file is hard-linked (or copied), no API call;
+4. otherwise **create** → the id is written to the manifest at once → wait → download.
+
+Stopping (Ctrl-C, kernel shutdown) detaches: tasks keep generating on the server and the next run
+resumes them. Cancelling a cell is different: it cancels the task on the server where the API
+supports it, and marks the cell cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from vidwidgets.client import (
+    GenerationFailed,
+    JobCancelled,
+    JobStatus,
+    NotFoundError,
+    PollTimeout,
+    VideoAPIError,
+    VideoJob,
+    VideoRequest,
+)
+from vidwidgets.experiments._media import make_thumbnail, probe_video
+from vidwidgets.experiments._paths import atomic_write_bytes, inside, safe_name
+from vidwidgets.experiments._store import Experiment, RunRecord, cell_key, public_server_url
+
+__all__ = ["Cell", "CellRun", "ExperimentRunner", "as_cells", "run_cells"]
+
+log = logging.getLogger("vidwidgets.experiments")
+
+CellStatus = Literal[
+    "waiting",  # for a concurrency slot
+    "creating",
+    "queued",
+    "in_progress",
+    "downloading",
+    "succeeded",
+    "failed",
+    "cancelled",
+    "pending",  # stopped or timed out locally; the task is still on the server: run again
+]
+Source = Literal["disk", "cache", "resumed", "created"]
+FINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled", "pending"})
+
+#: how long a stop or cancel waits for a create already sent, so its task id is not lost
+CREATE_GRACE_SECONDS = 60.0
+
+
+class VideoClientLike(Protocol):
+    """What the runner needs from :class:`~vidwidgets.client.VideoClient`."""
+
+    async def create(self, request: VideoRequest) -> VideoJob: ...
+
+    async def wait(
+        self,
+        job: VideoJob,
+        timeout: float | None = ...,
+        on_update: Callable[[VideoJob], Any] | None = ...,
+    ) -> VideoJob: ...
+
+    async def download(self, job: VideoJob, path: Any, variant: str = ...) -> Path: ...
+
+    async def cancel(self, job: VideoJob) -> VideoJob: ...
+
+    async def retrieve(self, job: VideoJob | str) -> VideoJob: ...
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a comparison: a request and a label that tells it apart.
+
+    >>> Cell(VideoRequest(model="viduq1", prompt="a fox", seed=1), label="seed 1").label
+    'seed 1'
+    """
+
+    request: VideoRequest
+    label: str = ""
+
+    @property
+    def key(self) -> str:
+        """The manifest key: the request's fingerprint plus the label."""
+        return cell_key(self.request.fingerprint(), self.label)
+
+
+CellLike = Cell | VideoRequest | Mapping[str, Any]
+
+
+def as_cells(items: Iterable[CellLike]) -> list[Cell]:
+    """Normalise requests, cells and dicts (``VideoRequest.to_dict()`` plus an optional
+    ``"label"``) into cells; repeated keys are an error, since they would share a record."""
+    cells: list[Cell] = []
+    seen: set[str] = set()
+    for item in items:
+        if isinstance(item, Cell):
+            cell = item
+        elif isinstance(item, VideoRequest):
+            cell = Cell(item)
+        elif isinstance(item, Mapping):
+            data = dict(item)
+            label = str(data.pop("label", "") or "")
+            cell = Cell(VideoRequest.from_dict(data), label)
+        else:
+            raise TypeError(
+                f"a cell must be a Cell, VideoRequest or dict, not {type(item).__name__}"
+            )
+        if cell.key in seen:
+            raise ValueError(
+                f"two cells have the same request and label {cell.label!r}: give them different labels"
+            )
+        seen.add(cell.key)
+        cells.append(cell)
+    return cells
+
+
+class CellRun:
+    """The live state of one cell while the runner works on it (one object per cell key).
+
+    ``status`` moves through waiting → creating → queued → in_progress → downloading →
+    succeeded, or ends failed, cancelled or pending (still on the server; run again to resume).
+    ``source`` says where the video came from: ``disk``, ``cache``, ``resumed`` or ``created``.
+
+        >>> run = runner.runs[key]                           # doctest: +SKIP
+        >>> run.status, run.progress, run.source             # doctest: +SKIP
+        ('in_progress', 30, 'created')
+        >>> run.cancel()                                     # doctest: +SKIP
+    """
+
+    def __init__(self, runner: ExperimentRunner, cell: Cell) -> None:
+        self.cell = cell
+        self.key = cell.key
+        self.label = cell.label
+        self.request = cell.request
+        self.status: CellStatus = "waiting"
+        self.source: Source | None = None
+        self.progress: int | None = None
+        self.job: VideoJob | None = None
+        self.error: BaseException | None = None
+        self.started: float = time.time()
+        self.finished: float | None = None
+        self._runner = runner
+        self._task: asyncio.Task[None] | None = None
+        self._stop_mode: Literal["cancel", "stop"] | None = None
+        self._force_new = False
+
+    def __repr__(self) -> str:
+        return f"CellRun(label={self.label!r}, status={self.status!r}, source={self.source!r})"
+
+    @property
+    def record(self) -> RunRecord | None:
+        """The manifest record (None until the cell has one)."""
+        return self._runner.experiment.get(self.key)
+
+    @property
+    def path(self) -> Path | None:
+        """The video file, once the cell succeeded."""
+        rec = self.record
+        return self._runner.experiment.video_path(rec) if rec else None
+
+    @property
+    def done(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def elapsed(self) -> float:
+        end = self.finished if self.finished is not None else time.time()
+        return max(0.0, end - self.started)
+
+    def cancel(self) -> None:
+        """Cancel this cell: locally, and on the server where the API supports it."""
+        self._runner.cancel(self.key)
+
+    def retry(self) -> CellRun:
+        """Run this cell again as a new generation (after a failure, a cancel or to re-roll)."""
+        return self._runner.retry(self.key)
+
+    async def wait(self) -> CellRun:
+        """Wait until this cell reaches a final status."""
+        while self._task is not None and not self._task.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(self._task)
+        return self
+
+    def __await__(self) -> Any:
+        return self.wait().__await__()
+
+
+class ExperimentRunner:
+    """Runs cells of one experiment concurrently, resuming by id and reusing finished videos.
+
+        >>> runner = ExperimentRunner(client, store.experiment("fox"), on_update=print)  # doctest: +SKIP
+        >>> runner.submit([VideoRequest(model="viduq1", prompt=p, seed=7) for p in prompts])  # doctest: +SKIP
+        >>> records = await runner.wait()                                     # doctest: +SKIP
+
+    Parameters:
+        client: a :class:`~vidwidgets.client.VideoClient` (its ``max_concurrency`` bounds the
+            requests in flight).
+        experiment: where the manifest and the videos live.
+        on_update: called with the :class:`CellRun` after every change (exceptions are logged).
+        concurrency: at most this many cells between create and download at once (None: no bound
+            beyond the client's).
+        referenced_by: a notebook or experiment name; the submitted cells are marked as used by it
+            so pruning keeps them (see :meth:`Experiment.reference`).
+        use_cache: reuse a finished video of an identical request with a fixed seed.
+        retry_failed: run failed or cancelled cells again (else they are reported as they are).
+        timeout: overall seconds to wait for each task (None: the client's default); a task
+            that times out stays pending and resumes on the next run.
+        recreate_lost: when the server no longer knows a pending id (expired, or an embedded
+            simulator that stopped), create the task again instead of failing the cell.
+    """
+
+    def __init__(
+        self,
+        client: VideoClientLike,
+        experiment: Experiment,
+        *,
+        on_update: Callable[[CellRun], Any] | None = None,
+        concurrency: int | None = None,
+        referenced_by: str | None = None,
+        use_cache: bool = True,
+        retry_failed: bool = True,
+        timeout: float | None = None,
+        recreate_lost: bool = True,
+    ) -> None:
+        if concurrency is not None and concurrency < 1:
+            raise ValueError(f"concurrency={concurrency!r} is not allowed: a whole number >= 1")
+        self.client = client
+        self.experiment = experiment
+        self.on_update = on_update
+        self.referenced_by = referenced_by
+        self.use_cache = use_cache
+        self.retry_failed = retry_failed
+        self.timeout = timeout
+        self.recreate_lost = recreate_lost
+        self.runs: dict[str, CellRun] = {}
+        self._slots = asyncio.Semaphore(concurrency) if concurrency else None
+        self._inflight: dict[str, CellRun] = {}  # fingerprint -> the cell creating it
+        self._server = public_server_url(getattr(client, "base_url", None))
+        self._api_format = str(getattr(client, "api_format", "") or "") or None
+
+    def __repr__(self) -> str:
+        counts: dict[str, int] = {}
+        for run in self.runs.values():
+            counts[run.status] = counts.get(run.status, 0) + 1
+        return f"ExperimentRunner(experiment={self.experiment.name!r}, {counts})"
+
+    # -- control ---------------------------------------------------------------------------
+
+    def submit(self, cells: Iterable[CellLike]) -> list[CellRun]:
+        """Start the given cells (a cell already running or finished in this runner is left
+        alone) and return their :class:`CellRun` objects, in order. Needs a running event loop."""
+        normalised = as_cells(cells)
+        result = []
+        for cell in normalised:
+            run = self.runs.get(cell.key)
+            if run is None:
+                run = CellRun(self, cell)
+                self.runs[cell.key] = run
+                self._start(run)
+            result.append(run)
+        if self.referenced_by:
+            rec_keys = [c.key for c in normalised]
+            self._ensure_records(normalised)
+            self.experiment.reference(self.referenced_by, rec_keys)
+        return result
+
+    async def wait(self, runs: Iterable[CellRun] | None = None) -> list[RunRecord]:
+        """Wait for the given runs (default: all) and return their records, in order."""
+        chosen = list(runs) if runs is not None else list(self.runs.values())
+        for run in chosen:
+            await run.wait()
+        records = []
+        for run in chosen:
+            rec = self.experiment.get(run.key)
+            if rec is not None:
+                records.append(rec)
+        return records
+
+    def cancel(self, key: str | None = None) -> None:
+        """Cancel one cell by key, or every unfinished cell (remote cancel where supported)."""
+        targets = [self.runs[key]] if key is not None else list(self.runs.values())
+        for run in targets:
+            if run._task is not None and not run._task.done():
+                run._stop_mode = "cancel"
+                run._task.cancel()
+
+    def retry(self, key: str) -> CellRun:
+        """Run a cell again as a fresh generation (cancelling it first if it is still running)."""
+        run = self.runs[key]
+        old = run._task
+        if old is not None and not old.done():
+            run._stop_mode = "cancel"
+            old.cancel()
+        run._force_new = True
+        run._stop_mode = None
+        run.error = None
+        run.progress = None
+        run.source = None
+        run.started = time.time()
+        run.finished = None
+        self._start(run, after=old)
+        return run
+
+    async def stop(self) -> None:
+        """Stop waiting, leaving unfinished tasks pending in the manifest (they keep generating on
+        the server; running the same cells again resumes them by id)."""
+        running = [r for r in self.runs.values() if r._task is not None and not r._task.done()]
+        for run in running:
+            run._stop_mode = "stop"
+            assert run._task is not None
+            run._task.cancel()
+        for run in running:
+            await run.wait()
+
+    # -- the work --------------------------------------------------------------------------
+
+    def _start(self, run: CellRun, after: asyncio.Task[None] | None = None) -> None:
+        run.status = "waiting"
+        run._task = asyncio.get_running_loop().create_task(
+            self._guarded(run, after), name=f"vidwidgets cell {run.label or run.key[:12]}"
+        )
+
+    def _ensure_records(self, cells: Sequence[Cell]) -> None:
+        """Give every cell a record now, so it can be referenced (and listed) before it runs."""
+        changed = False
+        for cell in cells:
+            if cell.key not in self.experiment:
+                self.experiment.put(self._new_record(cell), save=False)
+                changed = True
+        if changed:
+            self.experiment.save()
+
+    def _new_record(self, cell: Cell) -> RunRecord:
+        return RunRecord(
+            key=cell.key,
+            label=cell.label,
+            fingerprint=cell.request.fingerprint(),
+            request=cell.request.to_dict(),
+            status="queued",
+        )
+
+    def _notify(self, run: CellRun) -> None:
+        if self.on_update is None:
+            return
+        try:
+            self.on_update(run)
+        except Exception:  # a display bug must not fail the generation
+            log.exception("on_update callback failed for cell %r", run.label)
+
+    def _set(self, run: CellRun, status: CellStatus) -> None:
+        run.status = status
+        if status in FINAL_STATUSES:
+            run.finished = time.time()
+        self._notify(run)
+
+    async def _guarded(self, run: CellRun, after: asyncio.Task[None] | None) -> None:
+        try:
+            if after is not None:
+                await asyncio.wait([after])  # the cancelled attempt finishes its bookkeeping first
+            if self._slots is None:
+                await self._run(run)
+            else:
+                async with self._slots:
+                    await self._run(run)
+        except asyncio.CancelledError:
+            # the cell's own task ends here; the caller sees the final status instead
+            await self._finish_interrupted(run)
+        except GenerationFailed as exc:
+            self._fail(run, exc, status="failed")
+        except JobCancelled as exc:
+            self._fail(run, exc, status="cancelled")
+        except Exception as exc:
+            rec = self.experiment.get(run.key)
+            if rec is not None and rec.job_id and rec.status not in ("failed", "cancelled"):
+                # the task exists on the server: keep its id and resume next time
+                self._fail(run, exc, status="pending", keep_record_status=True)
+            else:
+                self._fail(run, exc, status="failed")
+        finally:
+            self._inflight = {f: r for f, r in self._inflight.items() if r is not run}
+
+    async def _finish_interrupted(self, run: CellRun) -> None:
+        rec = self.experiment.get(run.key)
+        if run._stop_mode == "cancel":
+            if rec is not None and rec.is_pending and run.job is not None:
+                try:  # DELETE where the API has it; the client knows which do
+                    await asyncio.wait_for(self.client.cancel(run.job), 30)
+                except (asyncio.TimeoutError, VideoAPIError, OSError) as exc:
+                    log.warning("could not cancel task %r on the server: %s", rec.job_id, exc)
+            if rec is not None and not rec.is_finished:
+                self.experiment.update(
+                    run.key,
+                    status="cancelled",
+                    completed_at=time.time(),
+                    error={"code": "cancelled", "message": "cancelled by the user"},
+                )
+            self._set(run, "succeeded" if rec is not None and rec.is_finished else "cancelled")
+        else:
+            finished = rec is not None and rec.is_finished and self.experiment.video_path(rec)
+            self._set(run, "succeeded" if finished else "pending")
+
+    def _fail(
+        self,
+        run: CellRun,
+        exc: BaseException,
+        *,
+        status: CellStatus,
+        keep_record_status: bool = False,
+    ) -> None:
+        run.error = exc
+        error = _error_dict(exc)
+        rec = self.experiment.get(run.key)
+        if rec is None:
+            rec = self.experiment.put(self._new_record(run.cell), save=False)
+        fields: dict[str, Any] = {"error": error}
+        if not keep_record_status:
+            fields["status"] = status
+            fields["completed_at"] = time.time()
+        self.experiment.update(run.key, **fields)
+        if status == "failed":
+            log.warning("cell %r failed: %s", run.label or run.key, exc)
+        self._set(run, status)
+
+    async def _run(self, run: CellRun) -> None:
+        exp = self.experiment
+        exp.reload()
+        rec = exp.get(run.key)
+        force_new = run._force_new
+        run._force_new = False
+
+        if rec is not None and not force_new:
+            # 1. finished on disk
+            if rec.is_finished and exp.video_path(rec):
+                run.source = "disk"
+                run.progress = 100
+                self._set(run, "succeeded")
+                return
+            # 2. a task exists: resume it by id
+            if rec.job_id and rec.status in ("queued", "in_progress", "succeeded"):
+                run.source = "resumed"
+                try:
+                    await self._resume(run, rec)
+                    return
+                except NotFoundError:
+                    if not self.recreate_lost:
+                        raise
+                    log.warning(
+                        "task %r of cell %r is unknown to the server; creating it again",
+                        rec.job_id,
+                        run.label,
+                    )
+                    exp.update(
+                        run.key,
+                        previous_job_ids=[*rec.previous_job_ids, rec.job_id],
+                        job_id=None,
+                        status="queued",
+                    )
+            elif rec.status in ("failed", "cancelled") and not self.retry_failed:
+                run.source = "disk"
+                run.error = _ErrorFromRecord(rec)
+                self._set(run, "failed" if rec.status == "failed" else "cancelled")
+                return
+
+        if force_new and rec is not None:
+            # a new generation replaces this record; earlier ids stay listed for the record
+            old = [*rec.previous_job_ids, *([rec.job_id] if rec.job_id else [])]
+            rec = exp.update(
+                run.key,
+                previous_job_ids=old,
+                job_id=None,
+                status="queued",
+                error=None,
+                cached_from=None,
+            )
+
+        # 3. the cache (fixed seed only: an unseeded request is a new sample every time)
+        cacheable = self.use_cache and not force_new and run.request.seed is not None
+        if cacheable and await self._from_cache(run):
+            return
+
+        # 4. create
+        await self._create_and_finish(run)
+
+    async def _from_cache(self, run: CellRun) -> bool:
+        fingerprint = run.request.fingerprint()
+        other = self._inflight.get(fingerprint)
+        if other is not None and other is not run:
+            await other.wait()  # the same request is being made right now: reuse its result
+        exp = self.experiment
+        source: tuple[Experiment, RunRecord] | None = None
+        for rec in exp.records:
+            if rec.key != run.key and rec.fingerprint == fingerprint and exp.video_path(rec):
+                source = (exp, rec)
+                break
+        if source is None:
+            source = exp.store.find_cached(fingerprint, exclude=exp)
+        if source is None:
+            self._inflight.setdefault(fingerprint, run)
+            return False
+        src_exp, src = source
+        src_video = src_exp.video_path(src)
+        assert src_video is not None
+        stem = safe_name(f"{src.job_id or src.key}")
+        video_rel = self._link_into(src_video, f"videos/{stem}.mp4")
+        thumb_rel = None
+        with contextlib.suppress(ValueError, OSError):
+            src_thumb = src_exp.file_path(src.thumbnail)
+            if src_thumb is not None and src_thumb.is_file():
+                thumb_rel = self._link_into(src_thumb, f"thumbs/{stem}.jpg")
+        rec = exp.get(run.key) or self._new_record(run.cell)
+        rec.job_id = src.job_id
+        rec.status = "succeeded"
+        rec.api_format = src.api_format
+        rec.server = src.server
+        rec.created_at = src.created_at
+        rec.started_at = src.started_at
+        rec.completed_at = src.completed_at
+        rec.generation_seconds = src.generation_seconds
+        rec.file = video_rel
+        rec.thumbnail = thumb_rel
+        rec.bytes = src.bytes
+        rec.video = src.video
+        rec.error = None
+        rec.cached_from = f"{src_exp.name}/{src.key}"
+        exp.put(rec)
+        run.source = "cache"
+        run.progress = 100
+        self._set(run, "succeeded")
+        return True
+
+    def _link_into(self, src: Path, relative: str) -> str:
+        """Hard-link (or copy, atomically) ``src`` to ``relative`` in this experiment."""
+        dst = inside(self.experiment.path, relative)
+        if dst.exists() and dst.samefile(src):
+            return relative
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dst.with_name(dst.name + ".part")
+        tmp.unlink(missing_ok=True)
+        try:
+            try:
+                os.link(src, tmp)
+            except OSError:  # another file system, or links not allowed
+                shutil.copyfile(src, tmp)
+            os.replace(tmp, dst)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return relative
+
+    async def _create_and_finish(self, run: CellRun) -> None:
+        self._set(run, "creating")
+        # A create that was sent must finish even if we are cancelled meanwhile: its id is what
+        # a later run resumes, and losing it would pay for a video nobody can fetch.
+        create = asyncio.ensure_future(self.client.create(run.request))
+        try:
+            job = await asyncio.shield(create)
+        except asyncio.CancelledError:
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(asyncio.shield(create), CREATE_GRACE_SECONDS)
+            if create.done() and not create.cancelled() and create.exception() is None:
+                self._record_created(run, create.result())
+            else:
+                create.cancel()
+            raise
+        self._record_created(run, job)
+        run.source = "created"
+        await self._wait_and_download(run, job)
+
+    def _record_created(self, run: CellRun, job: VideoJob) -> None:
+        exp = self.experiment
+        rec = exp.get(run.key) or self._new_record(run.cell)
+        rec.job_id = job.id
+        rec.status = job.status.value if not job.status.is_terminal else "queued"
+        rec.api_format = job.api_format or self._api_format
+        rec.server = self._server
+        rec.created_at = job.created_at or time.time()
+        rec.started_at = None
+        rec.completed_at = None
+        rec.error = None
+        exp.put(rec)  # saved now, before any waiting
+        run.job = job
+
+    async def _resume(self, run: CellRun, rec: RunRecord) -> None:
+        job = VideoJob(
+            id=rec.job_id or "",
+            request=run.request,
+            status=JobStatus(rec.status)
+            if rec.status in JobStatus._value2member_map_
+            else JobStatus.QUEUED,
+            api_format=rec.api_format or self._api_format or "88api",
+            created_at=rec.created_at or time.time(),
+        )
+        run.job = job
+        await self._wait_and_download(run, job, refresh=rec.status == "succeeded")
+
+    async def _wait_and_download(
+        self, run: CellRun, job: VideoJob, *, refresh: bool = False
+    ) -> None:
+        exp = self.experiment
+        self._set(run, "in_progress" if job.status is JobStatus.IN_PROGRESS else "queued")
+
+        def on_job(update: VideoJob) -> None:
+            run.job = update
+            run.progress = update.progress
+            status = update.status
+            if status is JobStatus.IN_PROGRESS and run.status != "in_progress":
+                rec = exp.get(run.key)
+                if rec is not None and rec.status != "in_progress":
+                    exp.update(
+                        run.key, status="in_progress", started_at=rec.started_at or time.time()
+                    )
+                self._set(run, "in_progress")
+            else:
+                self._notify(run)
+
+        if refresh:
+            job = await self.client.retrieve(job)
+        if not job.is_terminal:
+            try:
+                job = await self.client.wait(job, timeout=self.timeout, on_update=on_job)
+            except PollTimeout:
+                raise  # the record stays pending with its id; see _guarded
+        run.job = job
+        if job.status is JobStatus.FAILED:
+            raise GenerationFailed(str(job.error or "generation failed"), job=job)
+        if job.status is JobStatus.CANCELLED:
+            raise JobCancelled("the task was cancelled on the server", job=job)
+        rec = exp.get(run.key)
+        assert rec is not None
+        completed = job.completed_at or time.time()
+        exp.update(
+            run.key,
+            status="succeeded",
+            completed_at=completed,
+            started_at=rec.started_at,
+            generation_seconds=round(completed - (rec.created_at or job.created_at), 3),
+        )
+        self._set(run, "downloading")
+        await self._download(run, job)
+        run.progress = 100
+        self._set(run, "succeeded")
+
+    async def _download(self, run: CellRun, job: VideoJob) -> None:
+        exp = self.experiment
+        stem = safe_name(job.id)
+        rel = f"videos/{stem}.mp4"
+        final = inside(exp.path, rel)
+        part = final.with_name(final.name + ".part")
+        final.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            await self.client.download(job, part, variant="video")
+            info = await asyncio.to_thread(probe_video, part)
+            os.replace(part, final)
+        finally:
+            part.unlink(missing_ok=True)
+        thumb_rel: str | None = f"thumbs/{stem}.jpg"
+        try:
+            data = await asyncio.to_thread(make_thumbnail, final)
+            atomic_write_bytes(inside(exp.path, f"thumbs/{stem}.jpg"), data)
+        except (OSError, ValueError):
+            log.warning("no thumbnail for cell %r", run.label, exc_info=True)
+            thumb_rel = None
+        rec = exp.get(run.key)
+        assert rec is not None
+        old_files = {rec.file, rec.thumbnail} - {rel, thumb_rel, None}
+        exp.update(
+            run.key,
+            file=rel,
+            thumbnail=thumb_rel,
+            bytes=final.stat().st_size,
+            video=info,
+            error=None,
+        )
+        # a retry replaced an earlier video: drop its files unless another record uses them
+        used = {f for r in exp.records for f in (r.file, r.thumbnail) if f}
+        for old in old_files - used:
+            with contextlib.suppress(OSError, ValueError):
+                path = exp.file_path(old)
+                if path is not None:
+                    path.unlink(missing_ok=True)
+
+
+class _ErrorFromRecord(VideoAPIError):
+    """The stored error of a cell that was not run again."""
+
+    def __init__(self, rec: RunRecord) -> None:
+        error = rec.error or {}
+        super().__init__(str(error.get("message") or rec.status), code=error.get("code"))
+
+
+def _error_dict(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, GenerationFailed) and exc.job is not None and exc.job.error is not None:
+        return {"code": exc.job.error.code, "message": exc.job.error.message}
+    if isinstance(exc, VideoAPIError):
+        return {"code": exc.code or type(exc).__name__, "message": str(exc)}
+    return {"code": type(exc).__name__, "message": str(exc) or type(exc).__name__}
+
+
+async def run_cells(
+    client: VideoClientLike,
+    experiment: Experiment,
+    cells: Iterable[CellLike],
+    *,
+    on_update: Callable[[CellRun], Any] | None = None,
+    concurrency: int | None = None,
+    **options: Any,
+) -> list[RunRecord]:
+    """Run ``cells`` in ``experiment`` and return their records, in order.
+
+    Finished cells load from disk, pending ones resume by id, identical seeded requests come from
+    the cache, and only the rest are created. Options are those of :class:`ExperimentRunner`.
+    Cancelling the awaiting task stops waiting and leaves unfinished cells pending.
+
+        >>> async with VideoClient() as client:                                  # doctest: +SKIP
+        ...     records = await run_cells(client, store.experiment("fox"), [
+        ...         VideoRequest(model="viduq1", prompt="a red fox", seed=1),
+        ...         VideoRequest(model="viduq1", prompt="a grey wolf", seed=1)])
+        >>> [r.status for r in records]                                          # doctest: +SKIP
+        ['succeeded', 'succeeded']
+    """
+    runner = ExperimentRunner(
+        client, experiment, on_update=on_update, concurrency=concurrency, **options
+    )
+    runs = runner.submit(cells)
+    try:
+        return await runner.wait(runs)
+    except asyncio.CancelledError:
+        await runner.stop()
+        raise

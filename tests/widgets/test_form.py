@@ -1,0 +1,301 @@
+"""ParameterForm: the fields and values follow the model; errors show next to their field."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from vidwidgets.client import MODELS, ValidationError, VideoRequest, get_model_spec
+from vidwidgets.widgets import ParameterForm
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def values(dropdown) -> list:
+    return [v for _, v in dropdown.options if v is not None]
+
+
+def shown(widget) -> bool:
+    return widget.layout.display != "none"
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_each_model_offers_exactly_its_allowed_values(name: str) -> None:
+    spec = get_model_spec(name)
+    form = ParameterForm(model=name, prompt="a lighthouse in a storm")
+    assert form.model_name == name
+    assert values(form.duration) == list(spec.durations)
+    assert shown(form._size.row) == bool(spec.sizes)
+    assert values(form.size) == list(spec.sizes)
+    assert shown(form._aspect.row) == bool(spec.aspect_ratios)
+    assert values(form.aspect_ratio) == list(spec.aspect_ratios)
+    assert shown(form._resolution.row) == bool(spec.resolutions)
+    assert values(form.resolution) == list(spec.resolutions)
+    assert values(form.mode) == list(spec.modes)
+    assert shown(form.seed_row) == spec.uses_seed
+    assert shown(form.negative_row) == spec.uses_negative_prompt
+    assert shown(form.image_row) == (spec.image != "none")
+    assert shown(form.cfg_row) == ("cfg_scale" in spec.options)
+    assert shown(form.movement) == ("movement_amplitude" in spec.options)
+    assert shown(form.advanced) == bool(spec.options)
+
+
+@pytest.mark.parametrize("name", [n for n, s in MODELS.items() if s.image != "required"])
+def test_every_offered_value_makes_a_valid_request(name: str) -> None:
+    form = ParameterForm(model=name, prompt="a lighthouse in a storm")
+    for dropdown in (form.duration, form.size, form.aspect_ratio, form.resolution, form.mode):
+        if not shown(dropdown):
+            continue
+        for _, value in dropdown.options:
+            dropdown.value = value
+            assert form.valid, (name, value, form.error)
+            form.request  # noqa: B018 - building it must not raise
+        dropdown.value = dropdown.options[0][1]
+
+
+def test_models_are_grouped_by_family() -> None:
+    form = ParameterForm()
+    form.family.value = "sora"
+    assert values(form.model) == ["sora-2", "sora-2-pro"]
+    assert form.model_name == "sora-2"
+    form.family.value = "jimeng"
+    assert values(form.model) == ["jimeng_vgfm_t2v_l20", "jimeng_vgfm_i2v_l20"]
+
+
+def test_any_model_can_be_typed_in() -> None:
+    form = ParameterForm(prompt="a fox")
+    form.family.value = "generic"
+    assert not form.valid
+    assert form.error_field == "model"
+    form.custom_model.value = "acme-video-9"
+    assert form.valid
+    assert form.request.model == "acme-video-9"
+    assert shown(form._duration.text)
+    assert not shown(form.duration)
+    form._duration.text.value = "7"
+    form._size.text.value = "640x360"
+    assert form.request == VideoRequest(
+        model="acme-video-9", prompt="a fox", duration=7, size="640x360"
+    )
+
+
+def test_typing_a_known_model_switches_to_its_family_rules() -> None:
+    form = ParameterForm(prompt="a fox")
+    form.family.value = "generic"
+    form.custom_model.value = "sora-2-pro"
+    assert form.family.value == "sora"
+    assert form.model.value == "sora-2-pro"
+    assert 12 in values(form.duration)
+
+
+def test_sora_duration_is_sent_as_seconds_string() -> None:
+    form = ParameterForm(model="sora-2", prompt="a paper boat")
+    form.duration.value = 12
+    assert form.request.seconds == "12"
+    assert form.request.duration is None
+    assert form.duration.description == "Seconds"
+
+
+def test_character_count_follows_the_models_limit() -> None:
+    form = ParameterForm(model="jimeng_vgfm_t2v_l20", prompt="abc")
+    assert form.char_count.value == "3 / 800 characters"
+    form.prompt.value = "x" * 801
+    assert "vw-over" in form.char_count._dom_classes
+    assert not form.valid
+    assert form.error_field == "prompt"
+    assert "at most 800 characters" in form.prompt_error.value
+    assert form.run_button.disabled
+
+
+def test_empty_prompt_disables_the_button_with_a_gentle_note() -> None:
+    form = ParameterForm()
+    assert not form.valid
+    assert form.run_button.disabled
+    assert form.prompt_error.value == "Describe the video to enable Generate."
+    form.prompt.value = "a red fox in snow"
+    assert form.valid
+    assert not form.run_button.disabled
+    assert form.prompt_error.value == ""
+
+
+def test_invalid_seed_is_shown_next_to_the_seed() -> None:
+    form = ParameterForm(model="viduq1", prompt="a fox")
+    form.seed.value = "twelve"
+    assert not form.valid
+    assert form.error_field == "seed"
+    assert "seed" in form.seed_error.value
+    assert form.prompt_error.value == ""
+    with pytest.raises(ValidationError) as info:
+        form.request  # noqa: B018
+    assert info.value.field == "seed"
+
+
+def test_dice_button_picks_a_seed() -> None:
+    form = ParameterForm(model="viduq1", prompt="a fox")
+    form.dice.click()
+    assert form.seed.value.isdigit()
+    assert form.request.seed == int(form.seed.value)
+
+
+def test_mismatched_size_and_aspect_ratio_error_is_next_to_the_aspect_ratio() -> None:
+    form = ParameterForm(model="kling-v1", prompt="a fox")
+    form.size.value = "720x1280"
+    form.aspect_ratio.value = "16:9"
+    assert not form.valid
+    assert form.error_field == "aspect_ratio"
+    assert form._aspect.error.value
+    assert not form._size.error.value
+    form.aspect_ratio.value = "9:16"
+    assert form.valid
+
+
+def test_image_to_video_model_requires_an_image(tmp_path: Path) -> None:
+    form = ParameterForm(model="jimeng_vgfm_i2v_l20", prompt="the cat turns its head")
+    assert not form.valid
+    assert form.error_field == "image"
+    assert "image" in form.image_error.value
+    form.image_url.value = "https://example.com/cat.png"
+    assert form.valid
+    assert form.request.image == "https://example.com/cat.png"
+    missing = tmp_path / "missing.png"
+    form.image_url.value = str(missing)
+    assert not form.valid
+    assert "Check the path" in form.image_error.value
+
+
+def test_upload_is_written_to_a_file_and_the_synced_bytes_are_cleared() -> None:
+    form = ParameterForm(model="jimeng_vgfm_i2v_l20", prompt="the cat turns its head")
+    form.image_upload.value = (
+        {
+            "name": "cat.png",
+            "type": "image/png",
+            "size": len(PNG),
+            "content": memoryview(PNG),
+            "last_modified": datetime.now(timezone.utc),
+        },
+    )
+    assert form.image_upload.value == ()
+    assert form.valid, form.error
+    path = Path(form.request.image)
+    assert path.read_bytes() == PNG
+    assert "cat.png" in form.image_name.value
+    assert "content" not in repr(form.image_upload.get_state())
+    form.clear_image()
+    assert not form.valid
+
+
+def test_text_to_video_model_hides_the_image() -> None:
+    form = ParameterForm(model="jimeng_vgfm_t2v_l20", prompt="a fox")
+    assert not shown(form.image_row)
+
+
+def test_kling_advanced_options() -> None:
+    form = ParameterForm(model="kling-v1", prompt="a fox")
+    form.cfg_enabled.value = True
+    form.cfg_scale.value = 0.8
+    form.camera_type.value = "simple"
+    form.camera_axis.value = "pan"
+    form.camera_amount.value = -4
+    request = form.request
+    assert request.cfg_scale == 0.8
+    assert request.camera_control == {"type": "simple", "config": {"pan": -4.0}}
+    form.camera_amount.value = 0
+    assert not form.valid
+    assert form.error_field.startswith("camera_control")
+    assert form.advanced_error.value
+
+
+def test_vidu_advanced_options() -> None:
+    form = ParameterForm(model="viduq1", prompt="a fox")
+    form.movement.value = "large"
+    form.bgm.value = True
+    assert form.request.movement_amplitude == "large"
+    assert form.request.bgm is True
+
+
+def test_switching_model_drops_options_the_new_model_has_no_field_for() -> None:
+    form = ParameterForm(model="kling-v1", prompt="a fox")
+    form.cfg_enabled.value = True
+    form.family.value = "sora"
+    assert form.valid, form.error
+    assert form.request.cfg_scale is None
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        VideoRequest(
+            model="kling-v2-master",
+            prompt="a fox",
+            duration=10,
+            aspect_ratio="9:16",
+            negative_prompt="blur",
+            mode="pro",
+            cfg_scale=0.7,
+            camera_control={"type": "simple", "config": {"zoom": 3.0}},
+        ),
+        VideoRequest(
+            model="kling-v1", prompt="a fox", size="1080x1920", camera_control={"type": "down_back"}
+        ),
+        VideoRequest(model="sora-2-pro", prompt="a boat", seconds="12", size="1792x1024"),
+        VideoRequest(
+            model="viduq1",
+            prompt="a fox",
+            duration=5,
+            resolution="720p",
+            seed=42,
+            movement_amplitude="small",
+            bgm=False,
+        ),
+        VideoRequest(
+            model="jimeng_vgfm_i2v_l20",
+            prompt="a cat",
+            aspect_ratio="21:9",
+            image="https://example.com/cat.png",
+        ),
+        VideoRequest(
+            model="my-own-model",
+            prompt="anything",
+            duration=30,
+            size="640x480",
+            metadata={"style": "anime"},
+        ),
+    ],
+    ids=lambda r: r.model,
+)
+def test_assigning_a_request_fills_the_form(request_: VideoRequest) -> None:
+    form = ParameterForm(model="viduq1", prompt="something else", seed=7)
+    form.request = request_
+    assert form.valid, form.error
+    assert form.request == request_
+    assert form.prompt.value == request_.prompt
+
+
+def test_data_uri_image_stays_out_of_synced_traits() -> None:
+    uri = "data:image/png;base64," + base64.b64encode(PNG * 200).decode()
+    form = ParameterForm(request=VideoRequest(model="viduq1", prompt="a fox", image=uri))
+    assert form.request.image == uri
+    assert form.image_url.value == ""
+    assert "inline image" in form.image_name.value
+
+
+def test_clicking_run_submits_the_request() -> None:
+    form = ParameterForm(model="viduq1", prompt="a fox")
+    seen: list[VideoRequest] = []
+    form.on_submit(seen.append)
+    form.run_button.click()
+    assert seen == [form.request]
+    form.prompt.value = ""
+    form.run_button.click()
+    assert len(seen) == 1  # invalid input: nothing submitted
+
+
+def test_constructor_takes_request_fields() -> None:
+    form = ParameterForm(model="sora-2", prompt="a paper boat at dawn", seconds="8")
+    assert form.request == VideoRequest(model="sora-2", prompt="a paper boat at dawn", seconds="8")
+    assert repr(form) == "ParameterForm(model='sora-2', valid)"

@@ -1,0 +1,10 @@
+"""The widgets: a per-model request form, one job's progress, and a synchronised video player.
+
+They compose the client (``vidwidgets.client``); the client never imports them.
+"""
+
+from vidwidgets.widgets._form import ParameterForm
+from vidwidgets.widgets._player import VideoPlayer
+from vidwidgets.widgets._progress import JobProgress
+
+__all__ = ["JobProgress", "ParameterForm", "VideoPlayer"]

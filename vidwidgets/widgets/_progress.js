@@ -1,0 +1,116 @@
+// JobProgress front end (anywidget ES module).
+//
+// The kernel sends state only when something changed (throttled, coalesced); the elapsed clock
+// and the ETA count on here in the browser, so a running job costs no messages per second.
+// All text from the server (status, messages, hints) is set with textContent.
+
+const RUNNING = new Set(["submitting", "queued", "in_progress"]);
+const LABELS = {
+  idle: "Ready",
+  submitting: "Submitting…",
+  queued: "Queued",
+  in_progress: "Generating…",
+  succeeded: "Done",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+function fmt(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  const m = Math.floor(s / 60);
+  return `${m}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function el(tag, className, parent) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (parent) parent.append(node);
+  return node;
+}
+
+function render({ model, el: host }) {
+  const root = el("div", "vw-job", host);
+  const head = el("div", "vw-job-head", root);
+  const status = el("span", "vw-status", head);
+  const title = el("span", "vw-job-title", head);
+  const cancel = el("button", "vw-cancel", head);
+  cancel.type = "button";
+  cancel.textContent = "Cancel";
+  const track = el("div", "vw-progress", root);
+  track.setAttribute("role", "progressbar");
+  track.setAttribute("aria-valuemin", "0");
+  track.setAttribute("aria-valuemax", "100");
+  const fill = el("div", "vw-progress-fill", track);
+  const times = el("div", "vw-elapsed", root);
+  const note = el("div", "vw-note", root);
+  const error = el("div", "vw-error", root);
+  const errorText = el("div", "vw-error-message", error);
+  const hint = el("div", "vw-hint", error);
+
+  let receivedAt = performance.now();
+
+  function paintClock() {
+    const state = model.get("state");
+    const running = RUNNING.has(state);
+    const since = running ? (performance.now() - receivedAt) / 1000 : 0;
+    const elapsed = model.get("elapsed");
+    if (elapsed === null || elapsed === undefined || state === "idle") {
+      times.textContent = "";
+      return;
+    }
+    let text = `${fmt(elapsed + since)} elapsed`;
+    const eta = model.get("eta");
+    if (running && eta !== null && eta !== undefined) {
+      const left = eta - since;
+      text += left > 1 ? ` · about ${fmt(left)} left` : " · almost done";
+    }
+    times.textContent = text;
+  }
+
+  function paint() {
+    receivedAt = performance.now();
+    const state = model.get("state");
+    const value = model.get("value");
+    const running = RUNNING.has(state);
+    root.dataset.state = state;
+    for (const name of Object.keys(LABELS)) root.classList.toggle(`vw-job-${name}`, name === state);
+    const determinate = value !== null && value !== undefined;
+    let label = LABELS[state] || String(state);
+    if (state === "in_progress" && determinate) label = `Generating… ${Math.round(value * 100)}%`;
+    status.textContent = label;
+    title.textContent = model.get("title") || "";
+    cancel.hidden = !(running && model.get("cancellable"));
+    // Indeterminate only while running without a reported fraction: an honest "we don't know".
+    track.classList.toggle("vw-progress-indeterminate", running && !determinate);
+    let pct = 0;
+    if (state === "succeeded") pct = 100;
+    else if (determinate) pct = Math.max(0, Math.min(100, value * 100));
+    fill.style.width = track.classList.contains("vw-progress-indeterminate") ? "" : `${pct}%`;
+    if (determinate || state === "succeeded") track.setAttribute("aria-valuenow", String(Math.round(pct)));
+    else track.removeAttribute("aria-valuenow");
+    note.textContent = model.get("note") || "";
+    const message = model.get("message") || "";
+    errorText.textContent = message;
+    hint.textContent = model.get("hint") || "";
+    error.hidden = !message;
+    paintClock();
+  }
+
+  cancel.addEventListener("click", () => {
+    cancel.disabled = true;
+    model.send({ type: "cancel" });
+  });
+  const onChange = () => {
+    cancel.disabled = false;
+    paint();
+  };
+  model.on("change", onChange);
+  const timer = setInterval(paintClock, 1000);
+  paint();
+  return () => {
+    clearInterval(timer);
+    model.off("change", onChange);
+  };
+}
+
+export default { render };

@@ -1,0 +1,113 @@
+"""The exported report's synchronized player, opened from disk in Debian's Chromium (offline)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.experiments._helpers import add_finished
+from vidwidgets.client import VideoRequest
+from vidwidgets.experiments import ExperimentStore
+from vidwidgets.export import export_html
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HAVE_CHROMIUM = Path(CHROMIUM).exists()
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
+FPS = 12
+FRAME = 1 / FPS
+
+
+@pytest.fixture
+async def page(tmp_path: Path) -> AsyncIterator[Any]:
+    if not HAVE_CHROMIUM:
+        message = "Debian's chromium is not installed (`make chromium` installs it)"
+        if IN_CI:
+            pytest.fail(f"CI=true and {message}")
+        pytest.skip(message)
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        context = await browser.new_context(offline=True)  # no network: the report must not need it
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.errors = errors  # type: ignore[attr-defined]
+        yield page
+        await browser.close()
+
+
+async def open_report(page: Any, tmp_path: Path, videos: str) -> None:
+    exp = ExperimentStore(tmp_path / "runs").experiment("sync")
+    for i, frames in enumerate((48, 36, 24)):  # 4 s, 3 s and 2 s at 12 fps
+        add_finished(exp, VideoRequest(model="viduq1", prompt=f"cell {i}", seed=1), frames=frames)
+    out = export_html(exp, tmp_path / "report.html", videos=videos)  # type: ignore[arg-type]
+    await page.goto(out.as_uri())
+    await page.wait_for_function(
+        "Array.from(document.querySelectorAll('video')).every(v => v.readyState >= 2)"
+    )
+
+
+async def times(page: Any) -> list[float]:
+    return list(await page.evaluate("window.vidwidgetsSync.times()"))
+
+
+@pytest.mark.parametrize("videos", ["embed", "link"])
+async def test_play_all_then_seek_keeps_every_video_within_a_frame(
+    page: Any, tmp_path: Path, videos: str
+) -> None:
+    await open_report(page, tmp_path, videos)
+    await page.click("#vw-play")
+    await asyncio.sleep(0.8)
+    playing = await times(page)
+    assert min(playing) > 0.2  # they really play
+    assert max(playing) - min(playing) <= FRAME * 1.5  # and follow the leader while playing
+    await page.evaluate("window.vidwidgetsSync.seek(1.5)")
+    await asyncio.sleep(0.4)
+    after = await times(page)
+    assert max(after) - min(after) <= FRAME, after
+    await page.click("#vw-play")  # pause
+    paused = await page.evaluate("window.vidwidgetsSync.paused()")
+    assert all(paused)
+    still = await times(page)
+    assert max(still) - min(still) <= FRAME
+    assert page.errors == []
+
+
+async def test_pause_pauses_all_and_frame_step_moves_all(page: Any, tmp_path: Path) -> None:
+    await open_report(page, tmp_path, "embed")
+    await page.evaluate("window.vidwidgetsSync.seek(1.0)")
+    await page.click("#vw-fwd")
+    await page.wait_for_timeout(200)
+    stepped = await times(page)
+    assert all(abs(t - (1.0 + FRAME)) <= FRAME / 2 for t in stepped), stepped
+    assert all(await page.evaluate("window.vidwidgetsSync.paused()"))
+
+
+async def test_shorter_videos_hold_their_last_frame(page: Any, tmp_path: Path) -> None:
+    await open_report(page, tmp_path, "embed")
+    await page.evaluate("window.vidwidgetsSync.seek(3.5)")
+    await page.wait_for_timeout(200)
+    leader, middle, short = await times(page)
+    assert abs(leader - 3.5) <= FRAME
+    assert middle >= 3.0 - FRAME  # clamped at its end
+    assert short >= 2.0 - FRAME

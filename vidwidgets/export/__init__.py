@@ -1,0 +1,12 @@
+"""Export an experiment: a self-contained HTML report with a synchronized player, and one
+side-by-side grid video.
+
+    >>> from vidwidgets.export import export_html, export_grid_video
+    >>> export_html(experiment, "report.html")             # doctest: +SKIP
+    >>> export_grid_video(experiment, "grid.mp4")          # doctest: +SKIP
+"""
+
+from vidwidgets.export._grid import export_grid_video
+from vidwidgets.export._html import export_html
+
+__all__ = ["export_grid_video", "export_html"]

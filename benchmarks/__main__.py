@@ -1,0 +1,69 @@
+"""``python -m benchmarks [NAME ...] [--quick] [--out DIR]``: run the benchmarks, print the table.
+
+    python -m benchmarks                 # all seven (what `make bench` runs), ~5 minutes
+    python -m benchmarks polling batch   # just these
+    python -m benchmarks --quick         # tiny scales: checks every figure is produced
+
+The table shows each figure with its baseline (measured in the same run), the ratio, the goal
+and whether it holds; a missed goal is printed below the table with what limits it. The whole
+run is saved as JSON in ``bench-results/`` (``latest.json`` and a time-stamped copy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from benchmarks import BENCHMARKS, load
+from benchmarks._report import BenchResult, markdown_table, notes, save, text_table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"any of: {', '.join(BENCHMARKS)}")
+    parser.add_argument("--quick", action="store_true", help="tiny scales (the smoke test)")
+    parser.add_argument("--out", type=Path, default=Path("bench-results"), help="JSON directory")
+    parser.add_argument("--markdown", action="store_true", help="also print the Markdown table")
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    names = args.names or list(BENCHMARKS)
+
+    results: list[BenchResult] = []
+    started = time.perf_counter()
+    for name in names:
+        print(f"[{time.perf_counter() - started:6.1f}s] {name} ...", flush=True)
+        t0 = time.perf_counter()
+        try:
+            res = load(name).run(quick=args.quick)
+        except Exception as exc:  # one broken benchmark must not hide the others' figures
+            traceback.print_exc()
+            res = BenchResult(name, [], error=f"{type(exc).__name__}: {exc}")
+        res.seconds = time.perf_counter() - t0
+        results.append(res)
+        print(f"         {name} took {res.seconds:.1f}s", flush=True)
+
+    total = time.perf_counter() - started
+    print()
+    print(text_table(results))
+    lines = notes(results)
+    if lines:
+        print()
+        for line in lines:
+            print(f"- {line}")
+    if args.markdown:
+        print()
+        print(markdown_table(results))
+    path = save(results, args.out, args.quick)
+    print(f"\n{len(names)} benchmark(s) in {total:.0f}s; JSON written to {path}")
+    return 1 if any(r.error for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

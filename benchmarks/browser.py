@@ -1,0 +1,378 @@
+"""Benchmark 7 — browser: from a job's success in the kernel to its first frame on screen.
+
+JupyterLab (a real server on loopback, in a throw-away root and Jupyter home) opens a notebook
+in Debian's Chromium (headless, driven by Playwright). The notebook shows a 4×4 grid of
+``VideoPlayer`` widgets, then runs 16 jobs on the embedded simulator in the background; as each
+job succeeds the kernel stamps ``time.time()``, downloads the video and hands it to its player
+(``set_file``: the bytes go to the browser over the widget comm on request). In the page, an
+init script watches every ``<video>`` and stamps its first presented frame with
+``requestVideoFrameCallback`` (``performance.timeOrigin + now``, the same wall clock; the
+``loadeddata`` event is the fallback, and the result says which was used).
+
+Baseline: the same 16 MP4 files opened directly from a static page (a plain loopback HTTP
+server), 16 ``<video>`` elements in a 4×4 grid, timed from setting ``src`` to the first frame.
+The figure is p95 over the 16 videos. The issue sets no number for it: it is reported, not
+judged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from benchmarks._report import BenchResult, Figure, percentile
+
+NAME = "browser"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
+N = 16
+
+#: watches every <video> and stamps its first presented frame (wall-clock ms)
+FRAME_PROBE = """
+(() => {
+  const recs = [];
+  window.__vwFrames = recs;
+  const now = () => performance.timeOrigin + performance.now();
+  const watch = (v) => {
+    if (v.__vwWatched) return;
+    v.__vwWatched = true;
+    const rec = { el: v, loadstart: null, loadeddata: null, frame: null };
+    recs.push(rec);
+    const arm = () => {
+      if (!v.requestVideoFrameCallback) return;
+      v.requestVideoFrameCallback((t) => {
+        if (rec.frame === null) rec.frame = performance.timeOrigin + t;
+      });
+    };
+    v.addEventListener("loadstart", () => { if (v.getAttribute("src")) { rec.loadstart = now(); arm(); } });
+    v.addEventListener("loadeddata", () => { if (rec.loadeddata === null) rec.loadeddata = now(); });
+    if (v.getAttribute("src")) { rec.loadstart = now(); arm(); }
+  };
+  const scan = () => document.querySelectorAll("video").forEach(watch);
+  new MutationObserver(scan).observe(document, { childList: true, subtree: true });
+  document.addEventListener("DOMContentLoaded", scan);
+  window.__vwCollect = () => {
+    const all = Array.from(document.querySelectorAll("video"));
+    return recs.filter((r) => r.el.isConnected && r.loadstart !== null)
+      .map((r) => ({ index: all.indexOf(r.el), loadstart: r.loadstart,
+                     loadeddata: r.loadeddata, frame: r.frame }));
+  };
+})();
+"""
+
+STATIC_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>static grid</title>
+<style>body{margin:0} #g{display:grid;grid-template-columns:repeat(4,1fr);gap:4px}
+video{width:100%}</style></head>
+<body><div id="g"></div>
+<script>
+window.__vwStart = (names) => {
+  const g = document.getElementById("g");
+  for (const name of names) {
+    const v = document.createElement("video");
+    v.preload = "auto"; v.muted = true; v.playsInline = true;
+    g.append(v);
+    v.src = name;
+  }
+};
+</script></body></html>
+"""
+
+CELL_GRID = """
+import ipywidgets as w
+import vidwidgets as vw
+players = [vw.VideoPlayer(placeholder=f"job {i}") for i in range(16)]
+w.GridBox(players, layout=w.Layout(grid_template_columns="repeat(4, 1fr)", width="1400px"))
+"""
+
+CELL_RUN = """
+import asyncio, json, pathlib, time
+from vidwidgets.client import VideoClient, VideoRequest
+from vidwidgets.simulator import Simulator
+
+_out = pathlib.Path("videos")
+_out.mkdir(exist_ok=True)
+_times = {{"success": [None] * 16, "set_file": [None] * 16}}
+_sim = Simulator(dialect="newapi", speed={speed}, seed=3, video_scale={scale}).start()
+
+async def _run():
+    async with VideoClient(base_url=_sim.base_url, api_key=_sim.api_key, api_format="88api",
+                           max_concurrency=16, time_scale=1 / {speed}, journal=False) as client:
+        async def one(i):
+            req = VideoRequest(model="viduq1", prompt=f"grid video {{i}}", duration=5, seed=i)
+            job = await client.wait(await client.create(req))
+            _times["success"][i] = time.time()
+            path = await client.download(job, _out / f"v{{i:02d}}.mp4")
+            players[i].set_file(_out / f"v{{i:02d}}.mp4")
+            _times["set_file"][i] = time.time()
+        await asyncio.gather(*(one(i) for i in range(16)))
+    pathlib.Path("times.json").write_text(json.dumps(_times))
+
+_bench = asyncio.ensure_future(_run())
+"""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def jupyter_lab(root: Path, home: Path) -> Iterator[str]:
+    """``jupyter lab`` on a free loopback port, every Jupyter directory under ``home``."""
+    env = dict(os.environ)
+    for var, sub in {
+        "JUPYTER_CONFIG_DIR": "config",
+        "JUPYTER_DATA_DIR": "data",
+        "JUPYTER_RUNTIME_DIR": "runtime",
+        "JUPYTERLAB_SETTINGS_DIR": "settings",
+        "JUPYTERLAB_WORKSPACES_DIR": "workspaces",
+        "IPYTHONDIR": "ipython",
+    }.items():
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        env[var] = str(home / sub)
+    env["JUPYTER_PATH"] = str(home / "data")
+    spec = home / "data" / "kernels" / "python3"
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3",
+                "language": "python",
+            }
+        )
+    )
+    (home / "config" / "jupyter_lab_config.json").write_text(
+        json.dumps({"LabApp": {"news_url": None}})
+    )
+    port = _free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root}",
+        "--IdentityProvider.token=",
+        "--PasswordIdentityProvider.hashed_password=",
+        "--ServerApp.disable_check_xsrf=True",
+        "--ServerApp.allow_root=True",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.extension_manager=readonly",
+        "--ServerApp.jpserver_extensions=jupyter_lsp=False",
+    ]
+    log = (home / "lab.log").open("wb")
+    proc = subprocess.Popen(
+        argv, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited: {(home / 'lab.log').read_text()[-2000:]}")
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{url}/api/status", timeout=2) as resp,
+            ):
+                if resp.status == 200:
+                    break
+            time.sleep(0.2)  # readiness probe interval
+        else:
+            raise TimeoutError("jupyter lab did not start in 120 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+@contextlib.contextmanager
+def static_server(root: Path) -> Iterator[str]:
+    """A plain HTTP file server for ``root`` on a loopback port."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _notebook(path: Path, speed: float, scale: float) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_code_cell(CELL_GRID.strip()),  # type: ignore[no-untyped-call]
+        nbformat.v4.new_code_cell(CELL_RUN.format(speed=speed, scale=scale).strip()),  # type: ignore[no-untyped-call]
+    ]
+    nbformat.write(nb, str(path))  # type: ignore[no-untyped-call]
+
+
+def _wait(page: Any, expr: str, timeout_s: float) -> Any:
+    page.wait_for_function(expr, timeout=timeout_s * 1000)
+    return page.evaluate(expr)
+
+
+def _first_frame(rec: dict[str, Any]) -> tuple[float | None, str]:
+    if rec.get("frame") is not None:
+        return float(rec["frame"]), "requestVideoFrameCallback"
+    if rec.get("loadeddata") is not None:
+        return float(rec["loadeddata"]), "loadeddata"
+    return None, "none"
+
+
+def _collect(page: Any, timeout_s: float) -> list[dict[str, Any]]:
+    """Wait until 16 videos have a first frame (or loadeddata), then return the records."""
+    expr = f"""(() => {{ const r = window.__vwCollect();
+        return r.filter(x => x.frame !== null || x.loadeddata !== null).length >= {N}; }})()"""
+    with contextlib.suppress(Exception):
+        page.wait_for_function(expr, timeout=timeout_s * 1000)
+    # give requestVideoFrameCallback a moment after loadeddata (bounded)
+    with contextlib.suppress(Exception):
+        page.wait_for_function(
+            f"window.__vwCollect().filter(x => x.frame !== null).length >= {N}", timeout=3000
+        )
+    recs: list[dict[str, Any]] = page.evaluate("window.__vwCollect()")
+    return recs
+
+
+def run(quick: bool = False) -> BenchResult:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    speed, scale = 100.0, (0.25 if quick else 0.5)
+    with tempfile.TemporaryDirectory(prefix="vw-bench-browser-") as d:
+        base = Path(d)
+        root, home = base / "root", base / "home"
+        root.mkdir()
+        _notebook(root / "grid.ipynb", speed, scale)
+        with jupyter_lab(root, home) as lab, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1600, "height": 1400})
+                page.add_init_script(FRAME_PROBE)
+                page.goto(f"{lab}/lab/tree/grid.ipynb?reset", timeout=120_000)
+                idle = textwrap.dedent(
+                    """(() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+                    const k = w && w.sessionContext && w.sessionContext.session
+                              && w.sessionContext.session.kernel;
+                    return !!k && k.status === "idle"; })()"""
+                )
+                page.wait_for_function(idle, timeout=120_000)
+                page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+                times_file = root / "times.json"
+                deadline = time.monotonic() + 120
+                while not times_file.exists() and time.monotonic() < deadline:
+                    time.sleep(0.2)  # the kernel writes it when the 16 players have their files
+                if not times_file.exists():
+                    raise TimeoutError("the notebook's 16 jobs did not finish in 120 s")
+                kernel_times = json.loads(times_file.read_text())
+                widget_recs = _collect(page, 60)
+
+                videos = sorted((root / "videos").glob("*.mp4"))
+                static_root = base / "static"
+                static_root.mkdir()
+                for v in videos:
+                    (static_root / v.name).write_bytes(v.read_bytes())
+                (static_root / "index.html").write_text(STATIC_PAGE)
+                with static_server(static_root) as static_url:
+                    page2 = browser.new_page(viewport={"width": 1600, "height": 1400})
+                    page2.add_init_script(FRAME_PROBE)
+                    page2.goto(f"{static_url}/index.html", timeout=60_000)
+                    page2.evaluate(f"window.__vwStart({json.dumps([v.name for v in videos])})")
+                    static_recs = _collect(page2, 60)
+            finally:
+                browser.close()
+
+    # widget path: success in the kernel -> first frame of the player at the same index
+    success = kernel_times["success"]
+    widget: list[float] = []
+    sources: list[str] = []
+    for rec in widget_recs:
+        t, how = _first_frame(rec)
+        i = rec["index"]
+        if t is not None and 0 <= i < N and success[i] is not None:
+            widget.append(t / 1000 - success[i])
+            sources.append(how)
+    static: list[float] = []
+    for rec in static_recs:
+        t, how = _first_frame(rec)
+        if t is not None:
+            static.append((t - rec["loadstart"]) / 1000)
+            sources.append(how)
+    p95, p95_static = percentile(widget, 95) * 1000, percentile(static, 95) * 1000
+    complete = len(widget) == N and len(static) == N
+    fig = Figure(
+        NAME,
+        "4×4 grid in JupyterLab: job success → first frame, p95",
+        p95,
+        "ms",
+        "static page, src → first frame",
+        p95_static,
+        "(no goal set)",
+        None if complete else False,
+        note=""
+        if complete
+        else f"only {len(widget)} of {N} widget videos and {len(static)} of {N} static videos showed a frame",
+        details={
+            "widget_ms": [x * 1000 for x in widget],
+            "static_ms": [x * 1000 for x in static],
+            "p50_ms": percentile(widget, 50) * 1000,
+            "p50_static_ms": percentile(static, 50) * 1000,
+            "frame_sources": sorted(set(sources)),
+            "set_file_after_success_ms": [
+                (b - a) * 1000
+                for a, b in zip(success, kernel_times["set_file"], strict=True)
+                if a is not None and b is not None
+            ],
+        },
+    )
+    return BenchResult(NAME, [fig], settings={"speed": speed, "video_scale": scale, "videos": N})

@@ -1,0 +1,275 @@
+"""Benchmark 1 — polling: how late a client sees a job end, and how many status reads it spends.
+
+64 jobs whose true durations follow one fixed, realistic distribution (:data:`TIMING`: 1 s
+submit, a log-normal queue around 20 s and generation around 90 s, so most jobs take 1–4
+minutes) run against the simulator with its ``speed`` knob; every client interval is divided by
+the same factor (vidwidgets' ``VideoClient(time_scale=1/speed)``, the guide's schedule, the SDK's poll
+interval follows the simulator's scaled ``openai-poll-after-ms``). Each client gets its own
+simulator with the same seed, so each sees the same set of durations.
+
+- **detection lag**: when the client saw the end minus when the API first reported it
+  (``TaskRecord.finished_at``; in the newapi dialect that is the gateway refresh after the
+  provider finished, so the gateway's own delay is not counted against the client), as a share
+  of the job's duration (``finished_at - created_at``); p50 and p95 over the jobs.
+- **status requests per job**: ``GET`` status reads in the simulator's request log.
+- **refresh discipline** (newapi): the shortest gap between two reads of one job, in gateway
+  refresh periods; below 1 a read can only return what the previous one did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Literal
+
+import aiohttp
+
+from benchmarks import baselines
+from benchmarks._report import BenchResult, Figure
+from benchmarks._sim import Detection, LagStats, detections, refresh_discipline
+
+NAME = "polling"
+SEED = 7
+GOAL_P95_SHARE = 0.10
+GOAL_REQUEST_RATIO = 1 / 3
+#: timer slack allowed on the refresh-period rule (event-loop wake-ups are not exact)
+REFRESH_SLACK = 0.95
+
+
+def timing() -> Any:
+    from vidwidgets.simulator import Timing
+
+    # model seconds; jitter is the sigma of a log-normal factor on queue and generation time
+    return Timing(submit=1.0, queue=20.0, generate=90.0, jitter=0.35, per_second=False)
+
+
+REQUESTS: dict[str, dict[str, Any]] = {
+    "openai": {"model": "sora-2", "prompt": "a paper boat on a pond", "seconds": "4"},
+    "newapi": {"model": "kling-v1", "prompt": "a paper boat on a pond", "duration": 5},
+}
+Dialect = Literal["openai", "newapi"]
+FORMAT = {"openai": "openai", "newapi": "88api"}
+
+
+def _simulator(dialect: Dialect, speed: float) -> Any:
+    from vidwidgets.simulator import Simulator
+
+    return Simulator(
+        dialect=dialect, speed=speed, timing=timing(), seed=SEED, video_scale=0.05, fps=1
+    )
+
+
+def _wall_deadline(speed: float) -> float:
+    # the slowest job is about 4x the median (~110 model s); generous, but bounded
+    return 900.0 / speed + 30.0
+
+
+async def run_vidwidgets(
+    dialect: Dialect, speed: float, n: int
+) -> tuple[list[Detection], dict[str, float]]:
+    from vidwidgets.client import VideoClient, VideoRequest
+
+    req = VideoRequest(**REQUESTS[dialect])
+    seen: dict[str, float] = {}
+    async with _simulator(dialect, speed) as sim:
+        async with VideoClient(
+            base_url=sim.base_url,
+            api_key=sim.api_key,
+            api_format=FORMAT[dialect],
+            max_concurrency=n,
+            time_scale=1.0 / speed,
+            cache=False,
+            journal=False,
+        ) as client:
+
+            async def one() -> None:
+                job = await client.create(req)
+                done = await client.wait(job)
+                seen[done.id] = time.time()
+
+            await asyncio.wait_for(
+                asyncio.gather(*(one() for _ in range(n))), _wall_deadline(speed)
+            )
+        ds = detections(sim.tasks, seen, sim.requests)
+        return ds, refresh_discipline(sim.tasks, sim.requests)
+
+
+async def run_guide(
+    dialect: Dialect, speed: float, n: int
+) -> tuple[list[Detection], dict[str, float]]:
+    route = baselines.ROUTE_OPENAI if dialect == "openai" else baselines.ROUTE_88API
+    seen: dict[str, float] = {}
+    async with _simulator(dialect, speed) as sim:
+        deadline = time.monotonic() + _wall_deadline(speed)
+        conn = aiohttp.TCPConnector(limit=0)
+        headers = baselines.auth_headers(sim.api_key)
+        async with aiohttp.ClientSession(headers=headers, connector=conn) as session:
+
+            async def one() -> None:
+                task_id, _, at = await baselines.guide_run_one(
+                    session, sim.base_url, route, REQUESTS[dialect], speed, deadline
+                )
+                seen[task_id] = at
+
+            await asyncio.gather(*(one() for _ in range(n)))
+        return detections(sim.tasks, seen, sim.requests), refresh_discipline(
+            sim.tasks, sim.requests
+        )
+
+
+async def run_sdk(speed: float, n: int) -> list[Detection]:
+    async with _simulator("openai", speed) as sim:
+        # the simulator sends openai-poll-after-ms already divided by its speed: the SDK follows it
+        results = await asyncio.wait_for(
+            baselines.openai_create_and_poll(
+                sim.base_url, sim.api_key, [REQUESTS["openai"]] * n, poll_interval_ms=None
+            ),
+            _wall_deadline(speed),
+        )
+        seen = {task_id: at for task_id, _, at in results}
+        return detections(sim.tasks, seen, sim.requests)
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.0f} %"
+
+
+def figures_for(
+    dialect: str,
+    ours: LagStats,
+    guide: LagStats,
+    sdk: LagStats | None,
+    ours_refresh: dict[str, float],
+    guide_refresh: dict[str, float],
+) -> list[Figure]:
+    figs: list[Figure] = []
+    b = "88API schedule"
+    p50_ok = ours.lag_p50 < guide.lag_p50
+    figs.append(
+        Figure(
+            NAME,
+            f"{dialect}: detection lag p50 / job time",
+            ours.lag_p50,
+            "%",
+            b,
+            guide.lag_p50,
+            "< 88API schedule",
+            p50_ok,
+            note="" if p50_ok else f"p50 lag {_pct(ours.lag_p50)} vs {_pct(guide.lag_p50)}",
+        )
+    )
+    p95_ok = ours.lag_p95 < guide.lag_p95 and ours.lag_p95 <= GOAL_P95_SHARE
+    figs.append(
+        Figure(
+            NAME,
+            f"{dialect}: detection lag p95 / job time",
+            ours.lag_p95,
+            "%",
+            b,
+            guide.lag_p95,
+            f"≤ {GOAL_P95_SHARE:.0%} and < 88API",
+            p95_ok,
+            note=""
+            if p95_ok
+            else f"p95 lag is {_pct(ours.lag_p95)} of the job time (88API schedule {_pct(guide.lag_p95)})",
+            details={"lag_max_share": ours.lag_max, "baseline_lag_max_share": guide.lag_max},
+        )
+    )
+    req_ok = ours.polls_per_job <= GOAL_REQUEST_RATIO * guide.polls_per_job
+    figs.append(
+        Figure(
+            NAME,
+            f"{dialect}: status requests per job",
+            ours.polls_per_job,
+            "",
+            b,
+            guide.polls_per_job,
+            "≤ 1/3 of 88API",
+            req_ok,
+            note=""
+            if req_ok
+            else f"{ours.polls_per_job:.1f} reads per job, {ours.polls_per_job / guide.polls_per_job:.2f}× the 88API schedule's",
+        )
+    )
+    if sdk is not None:
+        figs.append(
+            Figure(
+                NAME,
+                f"{dialect}: detection lag p95 / job time",
+                ours.lag_p95,
+                "%",
+                "openai SDK create_and_poll",
+                sdk.lag_p95,
+                "(no goal)",
+                None,
+            )
+        )
+        figs.append(
+            Figure(
+                NAME,
+                f"{dialect}: status requests per job",
+                ours.polls_per_job,
+                "",
+                "openai SDK create_and_poll",
+                sdk.polls_per_job,
+                "(no goal)",
+                None,
+            )
+        )
+    if dialect == "newapi":
+        gap = ours_refresh["min_gap_periods"]
+        ok = gap >= REFRESH_SLACK
+        figs.append(
+            Figure(
+                NAME,
+                "newapi: shortest gap between reads of a job, in refresh periods",
+                gap,
+                "",
+                b,
+                guide_refresh["min_gap_periods"],
+                "≥ 1 refresh period",
+                ok,
+                note=""
+                if ok
+                else f"two reads of one job came {gap:.2f} refresh periods apart "
+                f"({ours_refresh['redundant_share']:.0%} of repeat reads saw no new refresh)",
+                details={"ours": ours_refresh, "baseline": guide_refresh},
+            )
+        )
+    return figs
+
+
+def run(quick: bool = False) -> BenchResult:
+    n = 8 if quick else 64
+    speed = 200.0 if quick else 30.0
+    figures: list[Figure] = []
+    details: dict[str, Any] = {}
+    dialects: tuple[Dialect, ...] = ("openai", "newapi")
+    for dialect in dialects:
+        ours, ours_refresh = asyncio.run(run_vidwidgets(dialect, speed, n))
+        guide, guide_refresh = asyncio.run(run_guide(dialect, speed, n))
+        sdk = asyncio.run(run_sdk(speed, n)) if dialect == "openai" else None
+        s_ours, s_guide = LagStats.of(ours), LagStats.of(guide)
+        s_sdk = LagStats.of(sdk) if sdk is not None else None
+        figures += figures_for(dialect, s_ours, s_guide, s_sdk, ours_refresh, guide_refresh)
+        details[dialect] = {
+            "vidwidgets": s_ours.__dict__,
+            "88api_schedule": s_guide.__dict__,
+            "openai_sdk": s_sdk.__dict__ if s_sdk else None,
+        }
+    return BenchResult(
+        NAME,
+        figures,
+        settings={
+            "jobs": n,
+            "speed": speed,
+            "timing_model_seconds": {
+                "submit": 1.0,
+                "queue": 20.0,
+                "generate": 90.0,
+                "jitter": 0.35,
+            },
+            "refresh_period_model_seconds": 15.0,
+            "stats": details,
+        },
+    )

@@ -16,6 +16,7 @@ import struct
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -77,9 +78,12 @@ class Config:
     faults: Faults = field(default_factory=Faults)
 
 
-class _Dropped(ConnectionResetError):
-    """Raised after the server dropped a connection on purpose (aiohttp then stays quiet)."""
+#: faults that never send a status line (their requests are logged with status None)
+_SILENT: Final = frozenset({"reset", "hang"})
 
+
+#: the record of the request being handled (middleware and handler share one task)
+_current: ContextVar[RequestRecord] = ContextVar("vidsim_request")
 
 _TASK_PATH: Final = re.compile(r"^/v1/(?:videos|video/generations)/([^/]+)")
 _CDN_PATH: Final = re.compile(r"^/cdn/[^/]+/([^/.]+)\.")
@@ -141,15 +145,15 @@ class Server:
         if match:
             record.task_id = match.group(1)
         self.requests.append(record)
-        request["record"] = record
+        _current.set(record)
         try:
             response = await self._dispatch(request, handler, record)
-        except _Dropped:
-            record.status = None
+        except web.HTTPException as exc:  # e.g. 413 from aiohttp's body size cap
+            record.status = exc.status
             raise
         finally:
             record.elapsed = time.monotonic() - started
-        if record.status is None:
+        if record.status is None and record.fault not in _SILENT:
             record.status = response.status
         return response
 
@@ -243,10 +247,10 @@ class Server:
             await asyncio.sleep(fault.delay)
             return None
         if fault.kind == "reset":
-            _drop(request, reset=True)
+            return _drop(request, reset=True)
         if fault.kind == "hang":
             await self._closing.wait()
-            _drop(request, reset=True)
+            return _drop(request, reset=True)
         if fault.kind == "saturated":
             return self.error_response(
                 429,
@@ -286,7 +290,7 @@ class Server:
         await stream.prepare(request)
         await stream.write(body[: min(keep, len(body) - 1)])
         _drop(request, reset=False)
-        return stream  # unreachable: _drop raises
+        return stream
 
     # -- create ------------------------------------------------------------------------------
 
@@ -322,7 +326,7 @@ class Server:
         limit = self.config.max_in_flight
         if limit is None or self._in_flight(time.time()) < limit:
             return None
-        request["record"].fault = "capacity"
+        _current.get().fault = "capacity"
         return self.error_response(
             429, SATURATED_MESSAGE, code="upstream_saturated", middleware=True
         )
@@ -363,7 +367,7 @@ class Server:
             remixed_from=remixed_from,
         )
         self.tasks[task.id] = task
-        request["record"].task_id = task.id
+        _current.get().task_id = task.id
         if task.outcome == "succeeded":  # render ahead, so the download is ready when it is due
             self._render_soon("video", self.video_key(task))
         return task
@@ -663,8 +667,12 @@ def _parse_range(spec: str, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-def _drop(request: web.Request, *, reset: bool) -> None:
-    """Close the connection: with an RST (``reset``) or after flushing what was written."""
+def _drop(request: web.Request, *, reset: bool) -> web.Response:
+    """Close the connection: with an RST (``reset``) or after flushing what was written.
+
+    Returns a response for aiohttp to fail writing; it treats that as a client disconnect and
+    stays quiet (an exception from the handler would be logged as a server error).
+    """
     transport = request.transport
     if transport is not None:
         sock = transport.get_extra_info("socket")
@@ -673,7 +681,7 @@ def _drop(request: web.Request, *, reset: bool) -> None:
             transport.abort()
         else:
             transport.close()
-    raise _Dropped("connection dropped by the simulator")
+    return web.Response(status=500)
 
 
 def _mask(key: str) -> str:

@@ -214,9 +214,11 @@ class Simulator:
         if self._runner is not None:
             raise RuntimeError("the simulator is already running")
         server = Server(self._config)
-        runner = web.AppRunner(server.app(), access_log=None, handle_signals=False)
+        runner = web.AppRunner(
+            server.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, shutdown_timeout=1.0)
+        site = web.TCPSite(runner, self.host, self.port)
         await site.start()
         port = _bound_port(runner)
         server.api_base = f"http://{_url_host(self.host)}:{port}"
@@ -320,6 +322,6 @@ async def _bind_extra(runner: web.AppRunner, host: str, port: int, api_host: str
         if address == api_host:
             continue
         try:
-            await web.TCPSite(runner, address, port, shutdown_timeout=1.0).start()
+            await web.TCPSite(runner, address, port).start()
         except OSError:
             continue  # the same address as the API (already bound) or unavailable

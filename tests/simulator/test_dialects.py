@@ -320,3 +320,38 @@ async def test_openai_content_is_400_until_completed(http: aiohttp.ClientSession
         status, body = await get_json(http, sim, f"/v1/videos/{created['id']}/content")
     assert status == 400
     assert body["error"]["code"] == "video_not_ready"
+
+
+async def test_legacy_gateway_build_puts_the_url_in_fail_reason(
+    http: aiohttp.ClientSession,
+) -> None:
+    async with Simulator(dialect="newapi", gateway_build="legacy", **FAST) as sim:
+        _, created = await post_json(
+            http, sim, "/v1/video/generations", {"model": "kling-v1", "prompt": "old"}
+        )
+        path = f"/v1/video/generations/{created['task_id']}"
+        seen = await poll(http, sim, path, lambda b: b["data"]["status"] == "SUCCESS")
+    data = seen[-1]["data"]
+    assert "result_url" not in data
+    assert data["fail_reason"] == sim.video_url(created["task_id"])
+
+
+async def test_row_gateway_build_returns_the_task_row_from_videos(
+    http: aiohttp.ClientSession,
+) -> None:
+    async with Simulator(dialect="newapi", gateway_build="row", **FAST) as sim:
+        _, created = await post_json(http, sim, "/v1/videos", {"model": "viduq1", "prompt": "new"})
+        seen = await poll(
+            http, sim, f"/v1/videos/{created['task_id']}", lambda b: b["status"] == "SUCCESS"
+        )
+    assert set(seen[-1]) == {
+        "task_id",
+        "status",
+        "progress",
+        "fail_reason",
+        "created_at",
+        "finished_at",
+        "platform",
+    }
+    assert seen[-1]["progress"] == "100%"
+    assert seen[-1]["finished_at"] > 0

@@ -17,7 +17,7 @@ from __future__ import annotations
 from vidwidgets.simulator._faults import Fault, FaultKind, Faults
 from vidwidgets.simulator._server import RequestRecord
 from vidwidgets.simulator._simulator import Simulator
-from vidwidgets.simulator._tables import MODELS, Dialect, Timing
+from vidwidgets.simulator._tables import MODELS, Dialect, GatewayBuild, Timing
 from vidwidgets.simulator._tasks import GatewayView, TaskRecord
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Fault",
     "FaultKind",
     "Faults",
+    "GatewayBuild",
     "GatewayView",
     "RequestRecord",
     "Simulator",

@@ -13,7 +13,7 @@ import signal
 import sys
 
 from vidwidgets.simulator._simulator import Simulator
-from vidwidgets.simulator._tables import DIALECTS
+from vidwidgets.simulator._tables import DIALECTS, GATEWAY_BUILDS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=int, default=24)
     p.add_argument("--max-in-flight", type=int, default=None)
     p.add_argument("--cdn-host", default=None, help="host name for video URLs")
+    p.add_argument("--gateway-build", choices=GATEWAY_BUILDS, default="current")
     return p
 
 
@@ -52,6 +53,7 @@ async def _serve(args: argparse.Namespace) -> None:
         fps=args.fps,
         max_in_flight=args.max_in_flight,
         cdn_host=args.cdn_host,
+        gateway_build=args.gateway_build,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -168,8 +168,14 @@ def provider_raw(task: TaskRecord, phase: Phase, at: float, url: str, cover: str
     return openai_video(task, at, upstream=True)
 
 
-def newapi_status(task: TaskRecord, view: GatewayView, url: str, cover: str) -> JSON:
-    """``GET /v1/video/generations/{id}`` as new-api really answers it."""
+def newapi_status(
+    task: TaskRecord, view: GatewayView, url: str, cover: str, *, build: str = "current"
+) -> JSON:
+    """``GET /v1/video/generations/{id}`` as new-api really answers it.
+
+    ``build="legacy"``: older builds had no ``result_url`` and put the success URL in
+    ``fail_reason``.
+    """
     phase = view.phase or "submitted"
     at = view.refreshed_at or task.created_at
     success = view.status == "SUCCESS"
@@ -194,7 +200,25 @@ def newapi_status(task: TaskRecord, view: GatewayView, url: str, cover: str) -> 
         "progress": view.progress,
         "data": provider_raw(task, phase, at, url, cover),
     }
+    if build == "legacy":
+        del data["result_url"]
+        if success:
+            data["fail_reason"] = url
     return {"code": "success", "message": "", "data": data}
+
+
+def task_row(task: TaskRecord, view: GatewayView) -> JSON:
+    """``GET /v1/videos/{id}`` on newer gateway builds (new-api #7194): the raw task row."""
+    finished = view.status in ("SUCCESS", "FAILURE")
+    return {
+        "task_id": task.id,
+        "status": view.status,
+        "progress": view.progress,
+        "fail_reason": task.fail_message if view.status == "FAILURE" else "",
+        "created_at": int(task.created_at),
+        "finished_at": int(task.finished_at) if finished else 0,
+        "platform": task.spec.platform,
+    }
 
 
 def gateway_video(task: TaskRecord, view: GatewayView, url: str) -> JSON:

@@ -34,6 +34,7 @@ from vidwidgets.simulator._tables import (
     SATURATED_MESSAGE,
     STATUS_MESSAGES,
     Dialect,
+    GatewayBuild,
 )
 from vidwidgets.simulator._tasks import TaskRecord, TimingOverrides, new_task_id, plan_task
 from vidwidgets.simulator._validation import JobSpec, Rejection, validate
@@ -75,6 +76,7 @@ class Config:
     max_in_flight: int | None
     timing: TimingOverrides
     max_body_bytes: int
+    gateway_build: GatewayBuild = "current"
     faults: Faults = field(default_factory=Faults)
 
 
@@ -478,7 +480,13 @@ class Server:
             return web.json_response(body)
         view = task.gateway_view(now)
         return web.json_response(
-            R.newapi_status(task, view, self.cdn_url(task), self.cdn_url(task, "webp"))
+            R.newapi_status(
+                task,
+                view,
+                self.cdn_url(task),
+                self.cdn_url(task, "webp"),
+                build=self.config.gateway_build,
+            )
         )
 
     async def get_video(self, request: web.Request) -> web.StreamResponse:
@@ -488,7 +496,10 @@ class Server:
         now = time.time()
         if self.config.dialect == "openai":
             return self._openai_json(R.openai_video(task, now))
-        return web.json_response(R.gateway_video(task, task.gateway_view(now), self.cdn_url(task)))
+        view = task.gateway_view(now)
+        if self.config.gateway_build == "row":
+            return web.json_response(R.task_row(task, view))
+        return web.json_response(R.gateway_video(task, view, self.cdn_url(task)))
 
     async def list_videos(self, request: web.Request) -> web.StreamResponse:
         if self.config.dialect != "openai":

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from vidwidgets.simulator._faults import Faults
 from vidwidgets.simulator._server import Config, RequestRecord, Server
-from vidwidgets.simulator._tables import DIALECTS, Dialect
+from vidwidgets.simulator._tables import DIALECTS, GATEWAY_BUILDS, Dialect, GatewayBuild
 from vidwidgets.simulator._tasks import TaskRecord, TimingOverrides
 
 
@@ -54,6 +54,9 @@ class Simulator:
         cdn_host: host name put in the video URLs (e.g. ``"localhost"`` while the API is on
             ``127.0.0.1``), so the "CDN" is a different host from the API.
         max_body_bytes: request bodies larger than this get 413 (gateways cap around 4 MB).
+        gateway_build: which new-api build the gateway dialects imitate: ``"current"``,
+            ``"legacy"`` (no ``result_url``; the success URL in ``fail_reason``) or ``"row"``
+            (``/v1/videos/{id}`` returns the task row, new-api #7194).
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class Simulator:
         timing: TimingOverrides = None,
         cdn_host: str | None = None,
         max_body_bytes: int = 4 * 1024 * 1024,
+        gateway_build: GatewayBuild = "current",
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"dialect must be one of {DIALECTS}, got {dialect!r}")
@@ -82,6 +86,8 @@ class Simulator:
             raise ValueError("speed must be positive")
         if not 0 <= failure_rate <= 1:
             raise ValueError("failure_rate must be between 0 and 1")
+        if gateway_build not in GATEWAY_BUILDS:
+            raise ValueError(f"gateway_build must be one of {GATEWAY_BUILDS}")
         if video_scale <= 0 or fps <= 0:
             raise ValueError("video_scale and fps must be positive")
         self.host = host
@@ -100,6 +106,7 @@ class Simulator:
             max_in_flight=max_in_flight,
             timing=timing,
             max_body_bytes=max_body_bytes,
+            gateway_build=gateway_build,
             faults=faults if faults is not None else Faults(seed=seed),
         )
         self._server: Server | None = None

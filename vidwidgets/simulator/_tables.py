@@ -19,6 +19,13 @@ Dialect = Literal["docs", "newapi", "openai"]
 
 DIALECTS: Final[tuple[Dialect, ...]] = ("docs", "newapi", "openai")
 
+#: which new-api build the gateway dialects imitate:
+#: "current": ``result_url``; OpenAI-format ``/v1/videos/{id}`` with ``metadata.url``
+#: "legacy": no ``result_url``, the success URL in ``fail_reason``
+#: "row": ``/v1/videos/{id}`` returns the task row (new-api #7194)
+GatewayBuild = Literal["current", "legacy", "row"]
+GATEWAY_BUILDS: Final[tuple[GatewayBuild, ...]] = ("current", "legacy", "row")
+
 
 @dataclass(frozen=True)
 class Timing:

@@ -75,7 +75,7 @@ class VideoClientLike(Protocol):
         on_update: Callable[[VideoJob], Any] | None = ...,
     ) -> VideoJob: ...
 
-    async def download(self, job: VideoJob, path: Any, variant: str = ...) -> Path: ...
+    async def download(self, job: VideoJob, path: Any, *, variant: str = ...) -> Path: ...
 
     async def cancel(self, job: VideoJob) -> VideoJob: ...
 
@@ -249,9 +249,15 @@ class ExperimentRunner:
         self.timeout = timeout
         self.recreate_lost = recreate_lost
         self.runs: dict[str, CellRun] = {}
+        if concurrency is None:  # the client's bound on jobs in flight
+            bound = getattr(client, "max_concurrency", None)
+            concurrency = bound if isinstance(bound, int) and bound > 0 else None
         self._slots = asyncio.Semaphore(concurrency) if concurrency else None
         self._inflight: dict[str, CellRun] = {}  # fingerprint -> the cell creating it
-        self._server = public_server_url(getattr(client, "base_url", None))
+        if getattr(client, "is_simulator", False):
+            self._server: str | None = "embedded-simulator"  # its port changes every process
+        else:
+            self._server = public_server_url(getattr(client, "base_url", None))
         self._api_format = str(getattr(client, "api_format", "") or "") or None
 
     def __repr__(self) -> str:
@@ -266,6 +272,7 @@ class ExperimentRunner:
         """Start the given cells (a cell already running or finished in this runner is left
         alone) and return their :class:`CellRun` objects, in order. Needs a running event loop."""
         normalised = as_cells(cells)
+        self._ensure_records(normalised)  # the manifest lists cells in the order given
         result = []
         for cell in normalised:
             run = self.runs.get(cell.key)
@@ -275,9 +282,8 @@ class ExperimentRunner:
                 self._start(run)
             result.append(run)
         if self.referenced_by:
-            rec_keys = [c.key for c in normalised]
-            self._ensure_records(normalised)
-            self.experiment.reference(self.referenced_by, rec_keys)
+            # every cell this runner shows, not just this batch: adding a cell keeps the others
+            self.experiment.reference(self.referenced_by, list(self.runs))
         return result
 
     async def wait(self, runs: Iterable[CellRun] | None = None) -> list[RunRecord]:
@@ -588,7 +594,7 @@ class ExperimentRunner:
         rec.status = job.status.value if not job.status.is_terminal else "queued"
         rec.api_format = job.api_format or self._api_format
         rec.server = self._server
-        rec.created_at = job.created_at or time.time()
+        rec.created_at = time.time()
         rec.started_at = None
         rec.completed_at = None
         rec.error = None
@@ -642,7 +648,8 @@ class ExperimentRunner:
             raise JobCancelled("the task was cancelled on the server", job=job)
         rec = exp.get(run.key)
         assert rec is not None
-        completed = job.completed_at or time.time()
+        # one clock for every timing: ours (a server's clock may differ, or be simulated)
+        completed = time.time()
         exp.update(
             run.key,
             status="succeeded",

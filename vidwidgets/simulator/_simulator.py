@@ -189,7 +189,8 @@ class Simulator:
     def finished(self) -> list[TaskRecord]:
         """Tasks the API reports as finished now, in order of finishing."""
         now = time.time()
-        done = [t for t in self._live.tasks.values() if t.is_finished(now)]
+        # tuple() copies in one C call: safe while the server thread adds tasks
+        done = [t for t in tuple(self._live.tasks.values()) if t.is_finished(now)]
         return sorted(done, key=lambda t: t.finished_at)
 
     async def wait_finished(self, n: int = 1, timeout: float = 60.0) -> list[TaskRecord]:

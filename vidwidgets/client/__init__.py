@@ -3,6 +3,8 @@
 This layer imports aiohttp but never ipywidgets; the widgets compose it.
 """
 
+from vidwidgets.client._cache import ResultCache
+from vidwidgets.client._client import DEFAULT_BASE_URL, VideoClient
 from vidwidgets.client._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -21,10 +23,15 @@ from vidwidgets.client._exceptions import (
     ValidationError,
     VideoAPIError,
 )
+from vidwidgets.client._journal import Journal
+from vidwidgets.client._metrics import MetricsSnapshot
 from vidwidgets.client._models import MODELS, ModelSpec, get_model_spec
+from vidwidgets.client._polling import PollConfig
+from vidwidgets.client._retry import RetryPolicy
 from vidwidgets.client._types import JobError, JobStatus, VideoJob, VideoRequest
 
 __all__ = [
+    "DEFAULT_BASE_URL",
     "MODELS",
     "APIConnectionError",
     "APIStatusError",
@@ -36,15 +43,21 @@ __all__ = [
     "JobCancelled",
     "JobError",
     "JobStatus",
+    "Journal",
+    "MetricsSnapshot",
     "ModelSpec",
     "NotFoundError",
     "PermissionDeniedError",
+    "PollConfig",
     "PollTimeout",
     "ProtocolError",
     "RateLimitError",
+    "ResultCache",
+    "RetryPolicy",
     "ServerError",
     "ValidationError",
     "VideoAPIError",
+    "VideoClient",
     "VideoJob",
     "VideoRequest",
     "get_model_spec",

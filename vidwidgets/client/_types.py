@@ -45,7 +45,7 @@ class VideoRequest:
         5
         >>> VideoRequest(model="sora-2", prompt="a fox", duration=7)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
-        vidwidgets.client._exceptions.ValidationError: duration=7 is not allowed for sora-2: ...
+        vidwidgets.client._exceptions.ValidationError: [invalid_field] duration=7 is not allowed for sora-2: ...
 
     ``image`` is an http(s) URL, a ``data:image/...`` URI or a local file path (image-to-video).
     Model-specific options (``cfg_scale``, ``camera_control`` for Kling; ``movement_amplitude``,

@@ -1,0 +1,87 @@
+"""Fixtures for the client suite: simulators on loopback and clients pointed at them.
+
+Every simulator runs fast (``speed`` 200: a job takes well under a second) with small videos,
+and every client scales its own intervals by the same factor, as the benchmarks do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vidwidgets.client import VideoClient, VideoRequest
+from vidwidgets.simulator import Simulator
+
+SPEED = 200.0
+#: a model each dialect serves (the openai dialect is the official API: Sora only)
+MODEL = {"newapi": "kling-v1", "docs": "kling-v1", "openai": "sora-2"}
+FORMAT = {"newapi": "88api", "docs": "88api", "openai": "openai"}
+DIALECTS = ("newapi", "docs", "openai")
+
+SimFactory = Callable[..., Any]
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Client tests never pick up a developer's real key or folders."""
+    for name in (
+        "VIDWIDGETS_API_KEY",
+        "VIDWIDGETS_BASE_URL",
+        "VIDWIDGETS_API_FORMAT",
+        "VIDWIDGETS_OUTPUT_DIR",
+        "VIDWIDGETS_JOURNAL_DIR",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+async def make_sim() -> AsyncIterator[SimFactory]:
+    """``await make_sim("newapi", failure_rate=...)`` -> a running Simulator (stopped after)."""
+    sims: list[Simulator] = []
+
+    async def factory(dialect: str = "newapi", **kwargs: Any) -> Simulator:
+        kwargs.setdefault("speed", SPEED)
+        kwargs.setdefault("video_scale", 0.25)
+        sim = Simulator(dialect=dialect, **kwargs)  # type: ignore[arg-type]
+        await sim.astart()
+        sims.append(sim)
+        return sim
+
+    yield factory
+    for sim in sims:
+        await sim.astop()
+
+
+@pytest.fixture
+async def make_client(tmp_path: Path) -> AsyncIterator[Callable[..., VideoClient]]:
+    """``make_client(sim, **options)`` -> a VideoClient for that simulator (closed after)."""
+    clients: list[VideoClient] = []
+
+    def factory(sim: Simulator, api_format: str | None = None, **kwargs: Any) -> VideoClient:
+        kwargs.setdefault("journal", False)
+        kwargs.setdefault("output_dir", tmp_path / "videos")
+        kwargs.setdefault("time_scale", 1.0 / sim.speed)
+        client = VideoClient(
+            sim.base_url, sim.api_key, api_format or FORMAT[sim.dialect], **kwargs
+        )
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        await client.aclose()
+
+
+def request_for(dialect: str, **fields: Any) -> VideoRequest:
+    """A small valid request for a model the dialect serves."""
+    fields.setdefault("prompt", "a red fox in snow")
+    return VideoRequest(model=MODEL[dialect], **fields)
+
+
+@pytest.fixture
+def output_dir(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "videos"
+    yield folder

@@ -1,0 +1,108 @@
+"""Reusing an earlier generation for an identical, reproducible request.
+
+A request is cacheable only when it names a ``seed``: without one the user asks for a *new*
+sample each time. The key is the server (base URL and format) plus the request's fingerprint
+(a local image counts by its content). Only succeeded jobs whose file still exists are served;
+failures are never stored.
+
+Entries live in memory for ``ttl`` seconds; with a ``folder`` they are also written there as
+one small JSON file per key and survive the kernel.
+
+    >>> cache = ResultCache(ttl=60)
+    >>> cache.key("http://x", "88api", "abc")
+    'cf29ed5fd09bfffacb0478125215fc82'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from vidwidgets.client._types import JobStatus, VideoJob, VideoRequest
+
+__all__ = ["ResultCache"]
+
+logger = logging.getLogger("vidwidgets")
+
+
+class ResultCache:
+    """In-memory TTL cache of finished jobs, optionally mirrored to ``folder``."""
+
+    def __init__(self, *, ttl: float = 3600.0, folder: str | os.PathLike[str] | None = None):
+        self.ttl = ttl
+        self.folder = Path(folder) if folder is not None else None
+        self._memory: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ResultCache(ttl={self.ttl}, folder={self.folder})"
+
+    @staticmethod
+    def cacheable(request: VideoRequest) -> bool:
+        return request.seed is not None
+
+    @staticmethod
+    def key(base_url: str, api_format: str, fingerprint: str) -> str:
+        text = f"{base_url.rstrip('/')}|{api_format}|{fingerprint}"
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def _file(self, key: str) -> Path | None:
+        return self.folder / f"{key}.json" if self.folder is not None else None
+
+    def get(self, key: str) -> VideoJob | None:
+        """The cached job for ``key`` when it is fresh and its file still exists."""
+        now = time.time()
+        with self._lock:
+            entry = self._memory.get(key)
+        record: dict[str, Any] | None = None
+        if entry is not None and entry[0] > now:
+            record = entry[1]
+        else:
+            file = self._file(key)
+            if file is not None and file.is_file():
+                try:
+                    record = json.loads(file.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    record = None
+        if record is None:
+            return None
+        try:
+            job = VideoJob.from_dict(record)
+        except (KeyError, TypeError, ValueError):
+            return None
+        if job.status is not JobStatus.SUCCEEDED or job.path is None or not job.path.is_file():
+            return None  # the video was moved or deleted: generate again
+        with self._lock:
+            self._memory[key] = (now + self.ttl, record)
+        return job
+
+    def put(self, key: str, job: VideoJob) -> None:
+        """Remember a succeeded, downloaded job; anything else is ignored."""
+        if job.status is not JobStatus.SUCCEEDED or job.path is None:
+            return
+        record = job.to_dict()
+        record["path"] = os.fspath(Path(record["path"]).resolve())
+        with self._lock:
+            self._memory[key] = (time.time() + self.ttl, record)
+        file = self._file(key)
+        if file is not None:
+            try:
+                file.parent.mkdir(parents=True, exist_ok=True)
+                temp = file.with_suffix(".tmp")
+                temp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+                os.replace(temp, file)
+            except OSError as exc:
+                logger.warning("could not write the cache entry %s: %s", file, exc)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._memory.clear()
+        if self.folder is not None and self.folder.is_dir():
+            for file in self.folder.glob("*.json"):
+                file.unlink(missing_ok=True)

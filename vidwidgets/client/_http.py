@@ -1,0 +1,369 @@
+"""One HTTP exchange with the API: authorisation, retries, size limits and error mapping.
+
+``Transport`` owns no session; the client hands it the pooled ``aiohttp.ClientSession`` of the
+running event loop. Everything that leaves this module is either a parsed JSON body with its
+headers (``Response``) or a ``VideoAPIError`` whose text has the key redacted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from vidwidgets.client._dialects import parse_error_body
+from vidwidgets.client._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ProtocolError,
+    RateLimitError,
+    ServerError,
+    VideoAPIError,
+    redact,
+)
+from vidwidgets.client._mapping import PreparedRequest
+from vidwidgets.client._metrics import Metrics
+from vidwidgets.client._retry import Kind, RetryPolicy, parse_retry_after
+
+__all__ = ["MAX_JSON_BYTES", "Response", "Transport", "error_from_response"]
+
+logger = logging.getLogger("vidwidgets")
+
+#: A status or create body is a few KB; anything near this is a hostile or broken server.
+MAX_JSON_BYTES = 4 * 1024 * 1024
+
+_REQUEST_ID_HEADERS = ("x-request-id", "x-oneapi-request-id", "x-new-api-request-id", "request-id")
+
+#: HTTP status -> error class (400 ``task_not_exist`` is special-cased to NotFoundError).
+STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: BadRequestError,
+    429: RateLimitError,
+}
+#: Error codes that mean "no such task", whatever the status.
+NOT_FOUND_CODES = frozenset({"task_not_exist", "task_not_found", "not_found"})
+
+
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value[:200]
+    return None
+
+
+def error_from_response(
+    status: int, body: Any, headers: Mapping[str, str], *, secret: str | None = None
+) -> VideoAPIError:
+    """The error for a non-2xx answer, with the key redacted from whatever the server echoed.
+
+    >>> err = error_from_response(400, {"code": "task_not_exist", "message": "no"}, {})
+    >>> type(err).__name__, err.status, err.code
+    ('NotFoundError', 400, 'task_not_exist')
+    """
+    info = parse_error_body(body)
+    code = redact(info.code, secret) if info.code else None
+    message = redact(info.message or f"HTTP {status}", secret)
+    request_id = request_id_of(headers)
+    cls: type[APIStatusError]
+    if code and code.lower() in NOT_FOUND_CODES:
+        cls = NotFoundError
+    elif status == 408:
+        return APITimeoutError(message, status=status, code=code, request_id=request_id)
+    elif status in STATUS_ERRORS:
+        cls = STATUS_ERRORS[status]
+    elif status >= 500:
+        cls = ServerError
+    else:
+        cls = APIStatusError
+    kwargs: dict[str, Any] = {"status": status, "code": code, "request_id": request_id}
+    if cls is RateLimitError:
+        return RateLimitError(message, retry_after=parse_retry_after(headers), **kwargs)
+    if cls is ServerError and status == 501:
+        kwargs["retryable"] = False
+        kwargs["hint"] = "This server does not support that operation."
+    return cls(message, **kwargs)
+
+
+@dataclass
+class Response:
+    """A successful answer: the parsed JSON body and the headers."""
+
+    status: int
+    body: Any
+    headers: Mapping[str, str]
+    elapsed: float
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+
+async def read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The whole body, refusing one longer than ``limit`` bytes (declared or actual)."""
+    declared = response.content_length
+    if declared is not None and declared > limit:
+        raise ProtocolError(
+            f"the server announced a {declared}-byte answer, over the {limit}-byte limit",
+            code="body_too_large",
+        )
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        total += len(chunk)
+        if total > limit:
+            raise ProtocolError(
+                f"the server's answer passed the {limit}-byte limit", code="body_too_large"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode_json(raw: bytes, status: int) -> Any:
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        if status >= 400:
+            return raw[:500].decode("utf-8", "replace")  # an error page: keep a little as text
+        raise ProtocolError(
+            f"the server sent malformed JSON (HTTP {status}, {len(raw)} bytes)",
+            status=status,
+            code="malformed_json",
+            retryable=True,
+        ) from None
+
+
+class Transport:
+    """Sends JSON requests to one API base URL with one key, retrying per ``RetryPolicy``.
+
+    ``kind`` names the operation for metrics and decides retry safety: ``"create"`` and
+    ``"remix"`` (both start a paid task) follow the create rule, everything else the read rule.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        retry: RetryPolicy,
+        metrics: Metrics,
+        timeout: float = 60.0,
+        connect_timeout: float = 10.0,
+        max_json_bytes: int = MAX_JSON_BYTES,
+        user_agent: str = "vidwidgets",
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self.retry = retry
+        self.metrics = metrics
+        self.timeout = aiohttp.ClientTimeout(total=None, connect=connect_timeout, sock_read=timeout)
+        self.max_json_bytes = max_json_bytes
+        self.user_agent = user_agent
+
+    def __repr__(self) -> str:
+        return f"Transport(base_url={self.base_url!r})"
+
+    @property
+    def secret(self) -> str | None:
+        return self._api_key
+
+    def auth_headers(self) -> dict[str, str]:
+        headers = {"User-Agent": self.user_agent}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        return headers
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    async def request(
+        self,
+        session: aiohttp.ClientSession,
+        kind: str,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        prepared: PreparedRequest | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Response:
+        """Send with retries; return the parsed 2xx answer or raise the mapped error."""
+        retry_kind: Kind = "create" if kind in ("create", "remix") else "read"
+        attempt = 0
+        while True:
+            start = time.monotonic()
+            status: int | None = None
+            try:
+                response = await self._send_once(
+                    session, method, path, json_body=json_body, prepared=prepared, params=params
+                )
+                status = response.status
+                self.metrics.record_request(
+                    kind, status, time.monotonic() - start, retry=attempt > 0
+                )
+                return response
+            except _Failure as failure:
+                status = failure.error.status
+                self.metrics.record_request(
+                    kind, status, time.monotonic() - start, retry=attempt > 0
+                )
+                error = failure.error
+                budget = self.retry.budget(status)
+                if attempt >= budget or not self.retry.should_retry(
+                    retry_kind,
+                    status=status,
+                    connect_failed=failure.connect_failed,
+                    transport_error=failure.transport_error,
+                    should_retry_header=failure.should_retry,
+                ):
+                    self.metrics.record_failure(error)
+                    raise error from failure.cause
+                delay = self.retry.delay(attempt, failure.retry_after)
+                logger.info(
+                    "%s %s: %s; retry %d/%d in %.2fs",
+                    method,
+                    path,
+                    type(error).__name__,
+                    attempt + 1,
+                    budget,
+                    delay,
+                )
+                attempt += 1
+                await asyncio.sleep(delay)
+
+    async def _send_once(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        path: str,
+        *,
+        json_body: Any,
+        prepared: PreparedRequest | None,
+        params: Mapping[str, str] | None,
+    ) -> Response:
+        headers = self.auth_headers()
+        headers["Accept"] = "application/json"
+        data: Any = None
+        if prepared is not None:
+            if prepared.json is not None:
+                json_body = prepared.json
+            else:
+                form = aiohttp.FormData()
+                for name, value in prepared.form:
+                    form.add_field(name, value)
+                for name, filename, content, content_type in prepared.files:
+                    form.add_field(name, content, filename=filename, content_type=content_type)
+                data = form
+        if json_body is not None:
+            data = json.dumps(json_body, ensure_ascii=False).encode()
+            headers["Content-Type"] = "application/json"
+        start = time.monotonic()
+        try:
+            async with session.request(
+                method,
+                self.url(path),
+                data=data,
+                params=params,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,  # a redirect could carry the key to another host
+            ) as response:
+                raw = await read_limited(response, self.max_json_bytes)
+                status = response.status
+                resp_headers = {k.lower(): v for k, v in response.headers.items()}
+        except ProtocolError as exc:
+            raise _Failure(exc, transport_error=True) from exc
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            # nothing was sent: safe to retry, even a create
+            raise _Failure(
+                APIConnectionError(self._describe(exc, "could not connect to")),
+                connect_failed=True,
+                cause=exc,
+            ) from exc
+        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            raise _Failure(
+                APITimeoutError(self._describe(exc, "timed out waiting for")),
+                transport_error=True,
+                cause=exc,
+            ) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise _Failure(
+                APIConnectionError(self._describe(exc, "lost the connection to")),
+                transport_error=True,
+                cause=exc,
+            ) from exc
+        elapsed = time.monotonic() - start
+        if 300 <= status < 400:
+            raise _Failure(
+                ProtocolError(
+                    f"the API answered {method} {path} with a redirect (HTTP {status})",
+                    status=status,
+                    code="unexpected_redirect",
+                    hint="Check base_url: it should be the API's own address.",
+                )
+            )
+        try:
+            body = _decode_json(raw, status)
+        except ProtocolError as exc:
+            raise _Failure(exc, transport_error=True) from exc
+        if status >= 400:
+            error = error_from_response(status, body, resp_headers, secret=self._api_key)
+            raise _Failure(
+                error,
+                retry_after=parse_retry_after(resp_headers),
+                should_retry=resp_headers.get("x-should-retry"),
+            )
+        if not isinstance(body, (dict, list)):
+            raise _Failure(
+                ProtocolError(
+                    f"expected a JSON object from {method} {path}, got {type(body).__name__}",
+                    status=status,
+                    code="unexpected_body",
+                    retryable=True,
+                ),
+                transport_error=True,
+            )
+        return Response(status=status, body=body, headers=resp_headers, elapsed=elapsed)
+
+    def _describe(self, exc: BaseException, what: str) -> str:
+        detail = redact(str(exc) or type(exc).__name__, self._api_key)
+        return f"{what} {self.base_url}: {detail}"
+
+
+class _Failure(Exception):
+    """One failed attempt, with what the retry decision needs."""
+
+    def __init__(
+        self,
+        error: VideoAPIError,
+        *,
+        connect_failed: bool = False,
+        transport_error: bool = False,
+        retry_after: float | None = None,
+        should_retry: str | None = None,
+        cause: BaseException | None = None,
+    ) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.connect_failed = connect_failed
+        self.transport_error = transport_error
+        self.retry_after = retry_after
+        self.should_retry = should_retry
+        self.cause = cause

@@ -1,0 +1,165 @@
+"""How long to wait before the next status read.
+
+A naive client polls every few seconds and pays for it in requests (and in the gateway's rate
+limit) while learning nothing: the new-api gateway refreshes task state from its providers only
+every 15 s. ``PollSchedule`` decides each wait from what it has seen, in this order:
+
+1. **The server's hint** (``openai-poll-after-ms``, ``Retry-After``) is a floor: never sooner.
+2. **The observed change cadence**: the shortest gap seen between two changes of the server's
+   state (status, progress, URL). Once two changes have been seen, polls are never much more
+   frequent than that; a server that refreshes every 15 s is read about every 15 s, just after
+   its refresh.
+3. **The expected finish**: from the progress rate when progress is real (not new-api's stage
+   values 10/20/30 %) or from how long this model took before (``expected`` seconds), the next
+   read goes half-way to the expected finish, so reads get closer together as the end nears.
+4. Otherwise **backoff**: starts quick (``initial``), then each wait is a fraction
+   (``elapsed_fraction``) of the time spent so far, so the detection lag stays a bounded share of
+   the job's duration while the number of reads grows only logarithmically.
+
+Every interval is multiplied by ``time_scale`` (benchmarks run the simulator faster and scale
+the client the same way). The schedule is pure: it is fed observations and asked for delays,
+which is what makes it testable without a server.
+
+    >>> s = PollSchedule(initial=1.0, jitter=0.0)
+    >>> s.observe(0.0, ("queued", 0, False))
+    >>> s.next_delay(0.0)
+    1.0
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from vidwidgets.client._dialects import COARSE_PROGRESS
+
+__all__ = ["PollConfig", "PollSchedule"]
+
+
+@dataclass(frozen=True)
+class PollConfig:
+    """Tuning knobs for ``PollSchedule`` (seconds, before ``time_scale``).
+
+    >>> PollConfig(time_scale=0.1).scaled(30.0)
+    3.0
+    """
+
+    initial: float = 3.0
+    min_interval: float = 1.5
+    max_interval: float = 30.0
+    elapsed_fraction: float = 0.3
+    tail_fraction: float = 0.08
+    cadence_margin: float = 0.9
+    jitter: float = 0.1
+    time_scale: float = 1.0
+
+    def scaled(self, seconds: float) -> float:
+        return seconds * self.time_scale
+
+    def schedule(self, *, expected: float | None = None) -> PollSchedule:
+        return PollSchedule(
+            initial=self.scaled(self.initial),
+            min_interval=self.scaled(self.min_interval),
+            max_interval=self.scaled(self.max_interval),
+            elapsed_fraction=self.elapsed_fraction,
+            tail_fraction=self.tail_fraction,
+            cadence_margin=self.cadence_margin,
+            jitter=self.jitter,
+            expected=expected,
+        )
+
+
+@dataclass
+class PollSchedule:
+    """The polling state of one job; times are seconds since the job was created."""
+
+    initial: float = 1.0
+    min_interval: float = 0.5
+    max_interval: float = 30.0
+    elapsed_fraction: float = 0.25
+    tail_fraction: float = 0.08
+    cadence_margin: float = 0.9
+    jitter: float = 0.1
+    slack: float = 0.03
+    expected: float | None = None
+    hint: float | None = None
+    polls: int = 0
+    _last_key: Any = None
+    _last_poll: float | None = None
+    _changes: list[tuple[float, float]] = field(default_factory=list)  # (after, at)
+    _progress: list[tuple[float, int]] = field(default_factory=list)
+
+    def observe(self, at: float, state_key: Any, *, progress: int | None = None) -> None:
+        """Record one status read made at time ``at``."""
+        self.polls += 1
+        if self._last_key is not None and state_key != self._last_key:
+            # the change happened somewhere in (previous read, this read]
+            self._changes.append((self._last_poll if self._last_poll is not None else 0.0, at))
+        if (
+            (self._last_key is None or state_key != self._last_key)
+            and progress is not None
+            and progress not in COARSE_PROGRESS
+            and 0 < progress < 100
+        ):
+            self._progress.append((at, progress))
+        self._last_key = state_key
+        self._last_poll = at
+
+    def set_hint(self, seconds: float | None) -> None:
+        """The server's latest "poll again after" hint (None clears it)."""
+        self.hint = seconds if seconds is None else max(0.0, seconds)
+
+    @property
+    def cadence(self) -> float | None:
+        """The shortest observed gap between two state changes, once there are two.
+
+        Each change is only known to lie between two reads; the gap is measured between the
+        middles of those windows, so one late and one early read do not fake a short cadence.
+        """
+        if len(self._changes) < 2:
+            return None
+        middles = [(after + at) / 2.0 for after, at in self._changes]
+        gaps = [b - a for a, b in itertools.pairwise(middles) if b - a > 0]
+        return min(gaps) if gaps else None
+
+    def eta(self) -> float | None:
+        """When the job is expected to finish (seconds since creation), or None."""
+        if len(self._progress) >= 2:
+            (t0, p0), (t1, p1) = self._progress[0], self._progress[-1]
+            if t1 > t0 and p1 > p0:
+                rate = (p1 - p0) / (t1 - t0)
+                return t1 + (100 - p1) / rate
+        if self.expected is not None and self.expected > 0:
+            return self.expected
+        return None
+
+    def next_delay(self, now: float) -> float:
+        """Seconds to wait before the next read, at ``now`` seconds since creation."""
+        elapsed = max(now, 0.0)
+        if self.polls <= 1 and not self._changes:
+            delay = self.initial
+        else:
+            delay = self.elapsed_fraction * elapsed
+        eta = self.eta()
+        if eta is not None:
+            remaining = eta - elapsed
+            tail = self.tail_fraction * max(elapsed, eta)
+            # far from the end: go half-way; near or past it: read every tail_fraction of the job
+            delay = max(remaining / 2.0, tail) if remaining > tail else tail
+        delay = min(max(delay, self.min_interval), self.max_interval)
+        cadence = self.cadence
+        if cadence is not None:
+            delay = max(delay, cadence * self.cadence_margin)
+            # Align with the server's refresh: the last change was visible by ``last`` so later
+            # ones become visible at last + n * cadence; read just after one of those instants.
+            last = self._changes[-1][1]
+            target = elapsed + delay
+            n = max(1, -(-(target - last) // cadence))  # ceil
+            delay = last + n * cadence + self.slack * cadence - elapsed
+        if self.hint is not None:
+            delay = max(delay, self.hint)
+        if self.jitter and cadence is None:  # jitter would make aligned reads land early
+            delay *= 1.0 + self.jitter * (random.random() - 0.5)
+        return max(delay, 0.0)

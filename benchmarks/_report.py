@@ -179,7 +179,7 @@ def save(results: Sequence[BenchResult], out_dir: Path, quick: bool) -> Path:
         "results": [asdict(r) for r in results],
         "table": markdown_table(results),
     }
-    text = json.dumps(doc, indent=1, default=_json_default)
+    text = json.dumps(_finite(doc), indent=1, default=str, allow_nan=False)
     path = out_dir / f"bench-{stamp}{'-quick' if quick else ''}.json"
     path.write_text(text)
     (out_dir / "latest.json").write_text(text)
@@ -192,10 +192,15 @@ def _cpu_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
 
 
-def _json_default(obj: object) -> Any:
-    if isinstance(obj, float) and math.isnan(obj):
-        return None
-    return str(obj)
+def _finite(obj: Any) -> Any:
+    """NaN and infinities become null, so the file is strict JSON."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def timed(fn: Callable[[], BenchResult]) -> BenchResult:

@@ -110,12 +110,16 @@ w.GridBox(players, layout=w.Layout(grid_template_columns="repeat(4, 1fr)", width
 CELL_RUN = """
 import asyncio, json, pathlib, time
 from vidwidgets.client import VideoClient, VideoRequest
-from vidwidgets.simulator import Simulator
+from vidwidgets.simulator import Simulator, Timing
 
 _out = pathlib.Path("videos")
 _out.mkdir(exist_ok=True)
 _times = {{"success": [None] * 16, "set_file": [None] * 16}}
-_sim = Simulator(dialect="newapi", speed={speed}, seed=3, video_scale={scale}).start()
+# jobs end 3-15 s after their create, one after another, as a grid fills up in real use; the
+# simulator renders each MP4 when the job is created, so the render is done by then
+_sim = Simulator(dialect="newapi", speed={speed}, seed=3, video_scale={scale}, fps=6,
+                 refresh_period=1.0, timing=Timing(submit=0.5, queue=2.0, generate=6.0,
+                 jitter=0.4)).start()
 
 async def _run():
     async with VideoClient(base_url=_sim.base_url, api_key=_sim.api_key, api_format="88api",
@@ -288,7 +292,7 @@ def run(quick: bool = False) -> BenchResult:
 
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    speed, scale = 100.0, (0.25 if quick else 0.5)
+    speed, scale = (2.0, 0.2) if quick else (1.0, 0.25)
     with tempfile.TemporaryDirectory(prefix="vw-bench-browser-") as d:
         base = Path(d)
         root, home = base / "root", base / "home"
@@ -335,12 +339,14 @@ def run(quick: bool = False) -> BenchResult:
     # widget path: success in the kernel -> first frame of the player at the same index
     success = kernel_times["success"]
     widget: list[float] = []
+    set_file_to_frame: list[float] = []
     sources: list[str] = []
     for rec in widget_recs:
         t, how = _first_frame(rec)
         i = rec["index"]
         if t is not None and 0 <= i < N and success[i] is not None:
             widget.append(t / 1000 - success[i])
+            set_file_to_frame.append(t - kernel_times["set_file"][i] * 1000)
             sources.append(how)
     static: list[float] = []
     for rec in static_recs:
@@ -368,11 +374,25 @@ def run(quick: bool = False) -> BenchResult:
             "p50_ms": percentile(widget, 50) * 1000,
             "p50_static_ms": percentile(static, 50) * 1000,
             "frame_sources": sorted(set(sources)),
-            "set_file_after_success_ms": [
+            # where the time goes: the download in the kernel, then the widget's own path
+            "download_in_kernel_ms": [
                 (b - a) * 1000
                 for a, b in zip(success, kernel_times["set_file"], strict=True)
                 if a is not None and b is not None
             ],
+            "set_file_to_frame_ms": set_file_to_frame,
         },
     )
-    return BenchResult(NAME, [fig], settings={"speed": speed, "video_scale": scale, "videos": N})
+    fig2 = Figure(
+        NAME,
+        "4×4 grid: set_file → first frame (the widget's own path), p95",
+        percentile(set_file_to_frame, 95),
+        "ms",
+        "static page, src → first frame",
+        p95_static,
+        "(no goal set)",
+        None if complete else False,
+    )
+    return BenchResult(
+        NAME, [fig, fig2], settings={"speed": speed, "video_scale": scale, "videos": N}
+    )

@@ -42,14 +42,16 @@ async def test_timing_overrides_by_model_and_platform(http: aiohttp.ClientSessio
     assert spans == {"kling-v1": 0.2, "viduq1": 0.4, "jimeng_vgfm_t2v_l20": 0.6}
 
 
-async def test_default_timings_are_seeded(http: aiohttp.ClientSession) -> None:
-    spans = []
+async def test_default_timings_are_seeded_but_ids_are_unique(http: aiohttp.ClientSession) -> None:
+    spans, ids = [], []
     for _ in range(2):
         async with Simulator(dialect="docs", seed=9, **FAST) as sim:
             _, created = await post_json(http, sim, "/v1/video/generations", KLING)
             task = sim.tasks[created["task_id"]]
             spans.append((round(task.started_at - task.created_at, 6), task.seed))
+            ids.append(task.id)
     assert spans[0] == spans[1]
+    assert ids[0] != ids[1]  # clients may cache by id across simulators
 
 
 async def test_speed_scales_the_lifecycle(http: aiohttp.ClientSession) -> None:

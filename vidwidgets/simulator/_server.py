@@ -11,6 +11,7 @@ import dataclasses
 import json
 import random
 import re
+import secrets
 import socket
 import struct
 import time
@@ -102,7 +103,9 @@ class Server:
         self.api_base = ""  # set once the port is known
         self.cdn_base = ""
         self.origin = time.time()  # the gateway's refresh loop starts with the server
-        self._ids = random.Random(f"ids:{config.seed}")
+        # Ids are unique per instance, not seeded: two simulators in one process must never
+        # hand out the same id (clients cache by id). Everything else is seeded.
+        self._ids = random.Random(secrets.randbits(64))
         self._closing = asyncio.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidsim-render")
         self._renders: dict[tuple[str, VideoKey], asyncio.Future[bytes]] = {}

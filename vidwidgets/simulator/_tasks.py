@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import random
-import secrets
 import string
 import time
 from collections.abc import Mapping
@@ -235,8 +234,3 @@ def plan_task(
         refresh_origin=refresh_origin,
         refresh_period=refresh_period,
     )
-
-
-def opaque_token(nbytes: int = 12) -> str:
-    """An unguessable token (CDN paths)."""
-    return secrets.token_urlsafe(nbytes)

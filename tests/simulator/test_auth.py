@@ -6,8 +6,9 @@ import aiohttp
 import pytest
 from yarl import URL
 
-from tests.simulator.conftest import FAST, poll, post_json
 from vidwidgets.simulator import Simulator
+
+from .conftest import FAST, poll, post_json
 
 
 @pytest.mark.parametrize("dialect", ["docs", "newapi"])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from tests.simulator.conftest import FAST, auth, get_json, poll, post_json, probe
 from vidwidgets.simulator import Simulator
+
+from .conftest import FAST, auth, get_json, poll, post_json, probe
 
 NEWAPI_STATUSES = {"NOT_START", "SUBMITTED", "QUEUED", "IN_PROGRESS", "SUCCESS", "FAILURE"}
 NEWAPI_PROGRESS = {"0%", "10%", "20%", "30%", "100%"}

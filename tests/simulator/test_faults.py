@@ -8,8 +8,9 @@ import json
 import aiohttp
 import pytest
 
-from tests.simulator.conftest import FAST, auth, post_json
 from vidwidgets.simulator import Fault, Faults, Simulator
+
+from .conftest import FAST, auth, post_json
 
 CREATE = {"model": "kling-v1", "prompt": "faulty"}
 

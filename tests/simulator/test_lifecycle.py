@@ -7,8 +7,9 @@ import time
 import aiohttp
 import pytest
 
-from tests.simulator.conftest import FAST, auth, get_json, poll, post_json
 from vidwidgets.simulator import Simulator, Timing
+
+from .conftest import FAST, auth, get_json, poll, post_json
 
 KLING = {"model": "kling-v1", "prompt": "a lantern"}
 

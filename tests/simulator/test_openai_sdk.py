@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
-from openai import AsyncOpenAI, NotFoundError
+from openai import AsyncOpenAI, BadRequestError, NotFoundError
 
-from tests.simulator.conftest import FAST, probe
 from vidwidgets.simulator import Simulator
+
+from .conftest import FAST, probe
 
 # The SDK marks its video methods deprecated (the Sora API shuts down in 2026); they still work.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -80,3 +81,17 @@ async def test_sdk_input_reference_file_makes_image_to_video() -> None:
     task = sim.tasks[video.id]
     assert task.spec.has_image
     assert task.body["input_reference"]["filename"] == "ref.png"
+
+
+async def test_sdk_poll_returns_early_on_unknown_through_the_gateway() -> None:
+    # new-api issue #5045: a fresh task reads "unknown" until the gateway's first refresh, and
+    # the SDK's poll returns on any status other than queued/in_progress; the download then fails.
+    async with (
+        Simulator(dialect="newapi", speed=100, refresh_period=300, **{"video_scale": 0.1}) as sim,
+        client(sim) as oa,
+    ):
+        video = await oa.videos.create_and_poll(prompt="too early", model="sora-2")
+        with pytest.raises(BadRequestError) as error:
+            await oa.videos.download_content(video.id)
+    assert video.status == "unknown"  # type: ignore[comparison-overlap]
+    assert "current status: NOT_START" in str(error.value)

@@ -8,8 +8,9 @@ import shutil
 import aiohttp
 import pytest
 
-from tests.simulator.conftest import auth
 from vidwidgets.simulator import Simulator
+
+from .conftest import auth
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

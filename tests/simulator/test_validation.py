@@ -7,8 +7,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.simulator.conftest import FAST, auth, post_json
 from vidwidgets.simulator import Simulator
+
+from .conftest import FAST, auth, post_json
 
 
 @pytest.fixture

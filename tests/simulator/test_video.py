@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.simulator.conftest import FAST, auth, post_json, probe
 from vidwidgets.simulator._render import VideoKey, render_mp4, render_still
+
+from .conftest import FAST, auth, post_json, probe
 
 KEY = VideoKey(
     "kling-v1", "a blue whale over a desert", seed=3, width=96, height=64, seconds=2, fps=8

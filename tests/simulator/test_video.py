@@ -97,3 +97,17 @@ async def test_video_scale_and_fps_follow_the_knobs(http: aiohttp.ClientSession)
         async with http.get(url, headers=auth(sim)) as resp:
             info = probe(await resp.read())
     assert (info.width, info.height, info.frames) == (64, 36, 16)
+
+
+async def test_without_prerender_the_video_is_rendered_on_first_download(
+    http: aiohttp.ClientSession,
+) -> None:
+    from vidwidgets.simulator import Simulator
+
+    async with Simulator(dialect="openai", prerender=False, seed=11, **FAST) as sim:
+        _, created = await post_json(http, sim, "/v1/videos", {"prompt": "rendered late"})
+        await sim.wait_finished(1)
+        url = f"{sim.base_url}/v1/videos/{created['id']}/content"
+        async with http.get(url, headers=auth(sim)) as resp:
+            info = probe(await resp.read())
+    assert (info.width, info.height, info.frames) == (72, 128, 32)

@@ -167,7 +167,10 @@ class Fault:
         rate: float = 0.0,
         times: int | None = None,
     ) -> Fault:
-        """Send ``Content-Length`` for the whole body but only ``keep`` of it, then close."""
+        """Send ``Content-Length`` for the whole body but only part of it, then close.
+
+        ``keep`` below 1 is the fraction of the body sent; 1 or more is a byte count.
+        """
         return cls("truncated", match, nth, rate, times, keep=keep)
 
     @classmethod

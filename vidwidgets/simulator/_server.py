@@ -78,6 +78,7 @@ class Config:
     timing: TimingOverrides
     max_body_bytes: int
     gateway_build: GatewayBuild = "current"
+    prerender: bool = True
     faults: Faults = field(default_factory=Faults)
 
 
@@ -373,7 +374,7 @@ class Server:
         )
         self.tasks[task.id] = task
         _current.get().task_id = task.id
-        if task.outcome == "succeeded":  # render ahead, so the download is ready when it is due
+        if cfg.prerender and task.outcome == "succeeded":  # ready when the download is due
             self._render_soon("video", self.video_key(task))
         return task
 

@@ -57,6 +57,9 @@ class Simulator:
         gateway_build: which new-api build the gateway dialects imitate: ``"current"``,
             ``"legacy"`` (no ``result_url``; the success URL in ``fail_reason``) or ``"row"``
             (``/v1/videos/{id}`` returns the task row, new-api #7194).
+        prerender: render each successful task's video in the background as soon as it is
+            created, so it is ready when due; False renders on first download only (saves CPU
+            when many full-size jobs are never downloaded).
     """
 
     def __init__(
@@ -79,6 +82,7 @@ class Simulator:
         cdn_host: str | None = None,
         max_body_bytes: int = 4 * 1024 * 1024,
         gateway_build: GatewayBuild = "current",
+        prerender: bool = True,
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"dialect must be one of {DIALECTS}, got {dialect!r}")
@@ -107,6 +111,7 @@ class Simulator:
             timing=timing,
             max_body_bytes=max_body_bytes,
             gateway_build=gateway_build,
+            prerender=prerender,
             faults=faults if faults is not None else Faults(seed=seed),
         )
         self._server: Server | None = None

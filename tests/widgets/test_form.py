@@ -20,6 +20,16 @@ def values(dropdown) -> list:
     return [v for _, v in dropdown.options if v is not None]
 
 
+def error_under(form: ParameterForm, group: str) -> str:
+    """The error text shown right under ``group``'s row ('' when the error is elsewhere)."""
+    if form.error_group != group:
+        return ""
+    children = list(form.children)
+    rows = dict(form._groups())[group]
+    assert children[children.index(form.field_error) - 1] is rows[-1]
+    return form.field_error.value
+
+
 def shown(widget) -> bool:
     return widget.layout.display != "none"
 
@@ -30,16 +40,17 @@ def test_each_model_offers_exactly_its_allowed_values(name: str) -> None:
     form = ParameterForm(model=name, prompt="a lighthouse in a storm")
     assert form.model_name == name
     assert values(form.duration) == list(spec.durations)
-    assert shown(form._size.row) == bool(spec.sizes)
+    assert shown(form.size) == bool(spec.sizes)
     assert values(form.size) == list(spec.sizes)
-    assert shown(form._aspect.row) == bool(spec.aspect_ratios)
+    assert shown(form.aspect_ratio) == bool(spec.aspect_ratios)
     assert values(form.aspect_ratio) == list(spec.aspect_ratios)
-    assert shown(form._resolution.row) == bool(spec.resolutions)
+    assert shown(form.resolution) == bool(spec.resolutions)
     assert values(form.resolution) == list(spec.resolutions)
     assert values(form.mode) == list(spec.modes)
-    assert shown(form.seed_row) == spec.uses_seed
-    assert shown(form.negative_row) == spec.uses_negative_prompt
-    assert shown(form.image_row) == (spec.image != "none")
+    assert shown(form.seed_box) == spec.uses_seed
+    assert shown(form.negative_prompt) == spec.uses_negative_prompt
+    assert shown(form.image_url) == (spec.image != "none")
+    assert shown(form.image_box) == (spec.image != "none")
     assert shown(form.cfg_row) == ("cfg_scale" in spec.options)
     assert shown(form.movement) == ("movement_amplitude" in spec.options)
     assert shown(form.advanced) == bool(spec.options)
@@ -108,7 +119,7 @@ def test_character_count_follows_the_models_limit() -> None:
     assert "vw-over" in form.char_count._dom_classes
     assert not form.valid
     assert form.error_field == "prompt"
-    assert "at most 800 characters" in form.prompt_error.value
+    assert "at most 800 characters" in error_under(form, "prompt")
     assert form.run_button.disabled
 
 
@@ -116,11 +127,11 @@ def test_empty_prompt_disables_the_button_with_a_gentle_note() -> None:
     form = ParameterForm()
     assert not form.valid
     assert form.run_button.disabled
-    assert form.prompt_error.value == "Describe the video to enable Generate."
+    assert error_under(form, "prompt") == "Describe the video to enable Generate."
     form.prompt.value = "a red fox in snow"
     assert form.valid
     assert not form.run_button.disabled
-    assert form.prompt_error.value == ""
+    assert error_under(form, "prompt") == ""
 
 
 def test_invalid_seed_is_shown_next_to_the_seed() -> None:
@@ -128,8 +139,8 @@ def test_invalid_seed_is_shown_next_to_the_seed() -> None:
     form.seed.value = "twelve"
     assert not form.valid
     assert form.error_field == "seed"
-    assert "seed" in form.seed_error.value
-    assert form.prompt_error.value == ""
+    assert "seed" in error_under(form, "seed")
+    assert error_under(form, "prompt") == ""
     with pytest.raises(ValidationError) as info:
         form.request  # noqa: B018
     assert info.value.field == "seed"
@@ -148,8 +159,8 @@ def test_mismatched_size_and_aspect_ratio_error_is_next_to_the_aspect_ratio() ->
     form.aspect_ratio.value = "16:9"
     assert not form.valid
     assert form.error_field == "aspect_ratio"
-    assert form._aspect.error.value
-    assert not form._size.error.value
+    assert error_under(form, "aspect_ratio")
+    assert not error_under(form, "size")
     form.aspect_ratio.value = "9:16"
     assert form.valid
 
@@ -158,14 +169,14 @@ def test_image_to_video_model_requires_an_image(tmp_path: Path) -> None:
     form = ParameterForm(model="jimeng_vgfm_i2v_l20", prompt="the cat turns its head")
     assert not form.valid
     assert form.error_field == "image"
-    assert "image" in form.image_error.value
+    assert "image" in error_under(form, "image")
     form.image_url.value = "https://example.com/cat.png"
     assert form.valid
     assert form.request.image == "https://example.com/cat.png"
     missing = tmp_path / "missing.png"
     form.image_url.value = str(missing)
     assert not form.valid
-    assert "Check the path" in form.image_error.value
+    assert "Check the path" in error_under(form, "image")
 
 
 def test_upload_is_written_to_a_file_and_the_synced_bytes_are_cleared() -> None:
@@ -191,7 +202,7 @@ def test_upload_is_written_to_a_file_and_the_synced_bytes_are_cleared() -> None:
 
 def test_text_to_video_model_hides_the_image() -> None:
     form = ParameterForm(model="jimeng_vgfm_t2v_l20", prompt="a fox")
-    assert not shown(form.image_row)
+    assert not shown(form.image_url)
 
 
 def test_kling_advanced_options() -> None:
@@ -207,7 +218,7 @@ def test_kling_advanced_options() -> None:
     form.camera_amount.value = 0
     assert not form.valid
     assert form.error_field.startswith("camera_control")
-    assert form.advanced_error.value
+    assert error_under(form, "advanced")
 
 
 def test_vidu_advanced_options() -> None:

@@ -15,10 +15,12 @@ import random
 import tempfile
 import weakref
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as w
 import traitlets
+from ipywidgets.widgets.widget_description import DescriptionStyle
+from ipywidgets.widgets.widget_string import LabelStyle, TextStyle
 
 from vidwidgets.client._exceptions import ValidationError
 from vidwidgets.client._models import (
@@ -42,16 +44,13 @@ _FAMILIES = ("kling", "jimeng", "vidu", "sora")
 # The form's own look: one <style> block, shipped in a hidden HTML widget (ipywidgets has no
 # other way to add CSS); the class names are part of the public surface for browser tests.
 _FORM_CSS = """<style>
-.vw-form .vw-field-error, .vw-form .vw-form-error {
+.vw-form .vw-field-error {
   color: var(--jp-error-color1, #c62828); white-space: normal; height: auto;
   line-height: 1.3; margin-left: 124px; font-size: 12px;
 }
-.vw-form .vw-form-error { margin-left: 0; }
 .vw-form .vw-char-count { margin-left: 124px; font-size: 12px;
   color: var(--jp-ui-font-color2, #666); }
 .vw-form .vw-char-count.vw-over { color: var(--jp-error-color1, #c62828); font-weight: 600; }
-.vw-form .vw-model-info { margin-left: 124px; font-size: 12px;
-  color: var(--jp-ui-font-color2, #666); white-space: normal; height: auto; }
 .vw-form .vw-dice { width: 40px; }
 </style>"""
 
@@ -61,27 +60,43 @@ def _hide(widget: w.Widget, hidden: bool) -> None:
 
 
 class _Choice:
-    """One request field: a dropdown of allowed values, or free text for unknown models."""
+    """One request field: a dropdown of allowed values, or free text for unknown models.
 
-    def __init__(self, name: str, label: str, css: str, placeholder: str = "") -> None:
+    The free-text box is created only when an unknown model needs it: every widget costs a
+    model (plus layout and style) in saved widget state.
+    """
+
+    def __init__(self, form: ParameterForm, name: str, label: str, css: str, hint: str) -> None:
+        self.form = form
         self.name = name
-        self.dropdown = w.Dropdown(description=label, style=_DESC)
-        self.text = w.Text(
-            description=label, placeholder=placeholder, style=_DESC, continuous_update=False
-        )
+        self.label = label
+        self.css = css
+        self.hint = hint
+        self.dropdown = w.Dropdown(description=label, style=form._dropdown_style)
         self.dropdown.add_class(css)
-        self.text.add_class(css)
-        self.error = w.Label()
-        self.error.add_class("vw-field-error")
-        self.row = w.VBox([self.dropdown, self.text, self.error])
+        self._text: w.Text | None = None
         self.mode = "hidden"
         self.parse: Callable[[str], Any] = lambda s: s
 
+    @property
+    def text(self) -> w.Text:
+        if self._text is None:
+            self._text = w.Text(
+                description=self.label,
+                placeholder=self.hint,
+                style=self.form._text_style,
+                continuous_update=False,
+            )
+            self._text.add_class(self.css)
+            self._text.observe(self.form._on_field, "value")
+            self.form._arrange()
+        return self._text
+
     def configure(self, mode: str, options: list[tuple[str, Any]], keep: Any, default: Any) -> None:
         self.mode = mode
-        _hide(self.row, mode == "hidden")
         _hide(self.dropdown, mode != "choice")
-        _hide(self.text, mode != "free")
+        if self._text is not None or mode == "free":
+            _hide(self.text, mode != "free")
         if mode == "choice":
             values = [v for _, v in options]
             self.dropdown.options = options
@@ -93,6 +108,10 @@ class _Choice:
                 self.dropdown.value = default if default in values else values[0]
         elif mode == "free" and keep is not None:
             self.text.value = str(keep)
+
+    @property
+    def shown(self) -> bool:
+        return self.mode != "hidden"
 
     @property
     def value(self) -> Any:
@@ -108,14 +127,14 @@ class _Choice:
             values = [v for _, v in self.dropdown.options]
             if value not in values:
                 # The request was validated for this model, so this only happens for values the
-                # form does not list (e.g. a duration given as seconds): show them anyway.
+                # form does not list: show them anyway.
                 self.dropdown.options = [*self.dropdown.options, (str(value), value)]
             self.dropdown.value = value
         elif self.mode == "free":
             self.text.value = "" if value is None else str(value)
 
     def widgets(self) -> list[w.Widget]:
-        return [self.dropdown, self.text]
+        return [self.dropdown] if self._text is None else [self.dropdown, self._text]
 
 
 def _int_or_text(text: str) -> Any:
@@ -170,8 +189,8 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         self._metadata: dict[str, Any] = {}
         weakref.finalize(self, _remove_files, self._owned_files)
 
-        self._build()
-        self.children = self._layout(show_button)
+        self._build(show_button)
+        self._arrange()
         self.run_button.description = button_description
 
         initial: dict[str, Any] = request.to_dict() if request is not None else {}
@@ -182,135 +201,150 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
 
     # -- construction -------------------------------------------------------------------------
 
-    def _build(self) -> None:
+    def _build(self, show_button: bool) -> None:
+        # Widgets that are never hidden on their own share one Layout, and widgets of a kind
+        # share one Style: nbclient saves every widget model into the notebook, so this keeps a
+        # saved Studio well under the notebook suite's size budget.
+        plain = w.Layout()
+        wide = w.Layout(width="100%")
+        self._dropdown_style = DescriptionStyle(description_width="120px")
+        self._text_style = TextStyle(description_width="120px")
+        label_style = LabelStyle()
+        dstyle, tstyle = self._dropdown_style, self._text_style
+
+        def label(css: str, layout: w.Layout = plain) -> w.Label:
+            widget = w.Label(layout=layout, style=label_style)
+            widget.add_class(css)
+            return widget
+
         families = [(FAMILY_LABELS[f], f) for f in _FAMILIES] + [("Other (type a name)", "generic")]
-        self.family = w.Dropdown(options=families, value="kling", description="Family", style=_DESC)
+        self.family = w.Dropdown(
+            options=families, value="kling", description="Family", style=dstyle, layout=plain
+        )
         self.family.add_class("vw-family")
-        self.model = w.Dropdown(description="Model", style=_DESC)
+        self.model = w.Dropdown(description="Model", style=dstyle)
         self.model.add_class("vw-model")
         self.custom_model = w.Text(
             description="Model name",
             placeholder="any model the gateway knows, e.g. my-model-v1",
-            style=_DESC,
+            style=tstyle,
             continuous_update=False,
         )
         self.custom_model.add_class("vw-model-custom")
-        self.model_info = w.Label()
-        self.model_info.add_class("vw-model-info")
-        self.model_error = w.Label()
-        self.model_error.add_class("vw-field-error")
 
         self.prompt = w.Textarea(
             description="Prompt",
             placeholder="Describe the video: subject, action, setting, camera, light…",
             rows=4,
-            style=_DESC,
-            layout=_WIDE,
+            style=tstyle,
+            layout=wide,
         )
         self.prompt.add_class("vw-prompt")
-        self.char_count = w.Label()
-        self.char_count.add_class("vw-char-count")
-        self.prompt_error = w.Label()
-        self.prompt_error.add_class("vw-field-error")
+        self.char_count = label("vw-char-count")
 
         self.negative_prompt = w.Textarea(
-            description="Negative", placeholder="what to avoid (optional)", rows=2, style=_DESC
+            description="Negative",
+            placeholder="what to avoid (optional)",
+            rows=2,
+            style=tstyle,
+            layout=w.Layout(width="100%"),
         )
-        self.negative_prompt.layout = w.Layout(width="100%")
         self.negative_prompt.add_class("vw-negative-prompt")
-        self.negative_error = w.Label()
-        self.negative_error.add_class("vw-field-error")
-        self.negative_row = w.VBox([self.negative_prompt, self.negative_error])
 
         self.seed = w.Text(
-            description="Seed", placeholder="random", style=_DESC, continuous_update=False
+            description="Seed",
+            placeholder="random",
+            style=tstyle,
+            layout=plain,
+            continuous_update=False,
         )
         self.seed.add_class("vw-seed")
-        self.dice = w.Button(description="🎲", tooltip="Pick a random seed")
+        self.dice = w.Button(description="🎲", tooltip="Pick a random seed", layout=plain)
         self.dice.add_class("vw-dice")
         self.dice.on_click(lambda _b: self.roll_seed())
-        self.seed_error = w.Label()
-        self.seed_error.add_class("vw-field-error")
-        self.seed_row = w.VBox([w.HBox([self.seed, self.dice]), self.seed_error])
+        self.seed_box = w.HBox([self.seed, self.dice])
 
-        self._duration = _Choice("duration", "Duration", "vw-duration", "seconds, e.g. 5")
+        self._duration = _Choice(self, "duration", "Duration", "vw-duration", "seconds, e.g. 5")
         self._duration.parse = _int_or_text
-        self.duration = self._duration.dropdown
-        self._size = _Choice("size", "Size", "vw-size", "WIDTHxHEIGHT (optional)")
-        self._aspect = _Choice("aspect_ratio", "Aspect ratio", "vw-aspect-ratio", "W:H (optional)")
-        self._resolution = _Choice("resolution", "Resolution", "vw-resolution", "e.g. 720p")
-        self._mode = _Choice("mode", "Mode", "vw-mode")
-        self.size, self.aspect_ratio = self._size.dropdown, self._aspect.dropdown
+        self._size = _Choice(self, "size", "Size", "vw-size", "WIDTHxHEIGHT (optional)")
+        self._aspect = _Choice(
+            self, "aspect_ratio", "Aspect ratio", "vw-aspect-ratio", "W:H (optional)"
+        )
+        self._resolution = _Choice(self, "resolution", "Resolution", "vw-resolution", "e.g. 720p")
+        self._mode = _Choice(self, "mode", "Mode", "vw-mode", "")
+        self.duration, self.size = self._duration.dropdown, self._size.dropdown
+        self.aspect_ratio = self._aspect.dropdown
         self.resolution, self.mode = self._resolution.dropdown, self._mode.dropdown
 
         self.image_url = w.Text(
             description="Image",
             placeholder="https://…/first-frame.png or a local path",
-            style=_DESC,
-            layout=_WIDE,
+            style=tstyle,
+            layout=wide,
             continuous_update=False,
         )
         self.image_url.add_class("vw-image-url")
-        self.image_upload = w.FileUpload(accept="image/*", multiple=False, description="Upload")
+        self.image_upload = w.FileUpload(
+            accept="image/*", multiple=False, description="Upload", layout=plain
+        )
         self.image_upload.add_class("vw-image-upload")
-        self.image_name = w.Label()
-        self.image_name.add_class("vw-image-name")
-        self.image_clear = w.Button(description="Remove image", icon="times")
+        self.image_name = label("vw-image-name")
+        self.image_clear = w.Button(description="Remove image", icon="times", layout=plain)
         self.image_clear.add_class("vw-image-clear")
         self.image_clear.on_click(lambda _b: self.clear_image())
-        self.image_error = w.Label()
-        self.image_error.add_class("vw-field-error")
-        self.image_row = w.VBox(
-            [
-                self.image_url,
-                w.HBox([self.image_upload, self.image_name, self.image_clear]),
-                self.image_error,
-            ]
-        )
+        self.image_box = w.HBox([self.image_upload, self.image_name, self.image_clear])
         self.image_upload.observe(self._on_upload, "value")
 
         # Advanced: Kling cfg_scale and camera control, Vidu movement amplitude and bgm.
-        self.cfg_enabled = w.Checkbox(description="set cfg_scale", indent=False)
+        self.cfg_enabled = w.Checkbox(description="set cfg_scale", indent=False, layout=plain)
         self.cfg_scale = w.FloatSlider(
-            value=0.5, min=0.0, max=1.0, step=0.05, description="cfg_scale", style=_DESC
+            value=0.5, min=0.0, max=1.0, step=0.05, description="cfg_scale", layout=plain
         )
         self.cfg_scale.add_class("vw-cfg-scale")
         self.cfg_row = w.HBox([self.cfg_scale, self.cfg_enabled])
         self.camera_type = w.Dropdown(
             options=[("none", None), *((t, t) for t in CAMERA_CONTROL_TYPES)],
             description="Camera",
-            style=_DESC,
+            style=dstyle,
         )
         self.camera_type.add_class("vw-camera-type")
-        self.camera_axis = w.Dropdown(options=list(CAMERA_AXES), value="zoom", description="axis")
-        self.camera_amount = w.FloatSlider(value=5.0, min=-10, max=10, step=0.5, description="by")
-        self.camera_row = w.VBox([self.camera_type, w.HBox([self.camera_axis, self.camera_amount])])
+        self.camera_axis = w.Dropdown(
+            options=list(CAMERA_AXES), value="zoom", description="axis", layout=plain
+        )
+        self.camera_amount = w.FloatSlider(
+            value=5.0, min=-10, max=10, step=0.5, description="by", layout=plain
+        )
+        self.camera_row = w.HBox([self.camera_axis, self.camera_amount])
         self.movement = w.Dropdown(
             options=[("default", None), *((m, m) for m in MOVEMENT_AMPLITUDES)],
             description="Movement",
-            style=_DESC,
+            style=dstyle,
         )
         self.movement.add_class("vw-movement")
         self.bgm = w.Dropdown(
             options=[("default", None), ("on", True), ("off", False)],
             description="Music (bgm)",
-            style=_DESC,
+            style=dstyle,
         )
         self.bgm.add_class("vw-bgm")
-        self.advanced_error = w.Label()
-        self.advanced_error.add_class("vw-field-error")
         self.advanced_box = w.VBox(
-            [self.cfg_row, self.camera_row, self.movement, self.bgm, self.advanced_error]
+            [self.cfg_row, self.camera_type, self.camera_row, self.movement, self.bgm]
         )
         self.advanced = w.Accordion(children=[self.advanced_box], selected_index=None)
         self.advanced.set_title(0, "Advanced")
         self.advanced.add_class("vw-advanced")
 
-        self.form_error = w.Label()
-        self.form_error.add_class("vw-form-error")
-        self.run_button = w.Button(description="Generate", button_style="primary", icon="play")
+        # One error label, moved next to whichever field the error is about.
+        self.field_error = label("vw-field-error")
+        self._error_group = ""
+        self.run_button = w.Button(
+            description="Generate", button_style="primary", icon="play", layout=plain
+        )
         self.run_button.add_class("vw-generate")
         self.run_button.on_click(self._on_run_click)
+        self._style_html = w.HTML(_FORM_CSS, layout=w.Layout(display="none"))
+        self._style_html.add_class("vw-style")
+        self._show_button = show_button
 
         self.family.observe(self._on_family, "value")
         self.model.observe(self._on_model, "value")
@@ -336,33 +370,39 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
     def _choices(self) -> tuple[_Choice, ...]:
         return (self._duration, self._size, self._aspect, self._resolution, self._mode)
 
-    def _layout(self, show_button: bool) -> tuple[w.Widget, ...]:
-        style = w.HTML(_FORM_CSS, layout=w.Layout(display="none"))
-        style.add_class("vw-style")
-        button_row = w.HBox([self.run_button])
-        _hide(button_row, not show_button)
-        return (
-            style,
-            self.family,
-            self.model,
-            self.custom_model,
-            self.model_info,
-            self.model_error,
-            self.prompt,
-            self.char_count,
-            self.prompt_error,
-            self.negative_row,
-            self._duration.row,
-            self._size.row,
-            self._aspect.row,
-            self._resolution.row,
-            self._mode.row,
-            self.seed_row,
-            self.image_row,
-            self.advanced,
-            self.form_error,
-            button_row,
-        )
+    def _groups(self) -> list[tuple[str, list[w.Widget]]]:
+        """The form's rows in order, by the error group each belongs to."""
+        groups: list[tuple[str, list[w.Widget]]] = [
+            ("", [self._style_html]),
+            ("model", [self.family, self.model, self.custom_model]),
+            ("prompt", [self.prompt, self.char_count]),
+            ("negative_prompt", [self.negative_prompt]),
+        ]
+        groups += [(c.name, c.widgets()) for c in self._choices()]
+        groups += [
+            ("seed", [self.seed_box]),
+            ("image", [self.image_url, self.image_box]),
+            ("advanced", [self.advanced]),
+            ("other", []),
+        ]
+        if self._show_button:
+            groups.append(("button", [self.run_button]))
+        return groups
+
+    def _arrange(self) -> None:
+        children: list[w.Widget] = []
+        for group, widgets in self._groups():
+            children += widgets
+            if group == self._error_group:
+                children.append(self.field_error)
+        current = tuple(cast(Any, self).children)  # ipywidgets is untyped
+        if tuple(children) != current:
+            self.children = tuple(children)
+
+    @property
+    def error_group(self) -> str:
+        """Which row the error label sits under ('' when valid): e.g. "seed", "advanced"."""
+        return self._error_group
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -517,8 +557,9 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         changed = spec != self._spec
         self._spec = spec
         self._configure(spec, keep=True)
-        if changed or not self.model_info.value:
-            self.model_info.value = _describe(spec)
+        if changed or not self.model.tooltip:
+            # Shown on hover: a label of its own would be one more widget in saved state.
+            self.model.tooltip = self.custom_model.tooltip = _describe(spec)
 
     def _configure(self, spec: ModelSpec, *, keep: bool) -> None:
         """Show the fields this model takes, offering only its allowed values."""
@@ -553,9 +594,10 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
                     choice.configure("choice", options, now, None)
                 else:
                     choice.configure("hidden", [], None, None)
-            _hide(self.negative_row, not spec.uses_negative_prompt)
-            _hide(self.seed_row, not spec.uses_seed)
-            _hide(self.image_row, spec.image == "none")
+            _hide(self.negative_prompt, not spec.uses_negative_prompt)
+            _hide(self.seed_box, not spec.uses_seed)
+            _hide(self.image_url, spec.image == "none")
+            _hide(self.image_box, spec.image == "none")
             self.image_url.description = "Image *" if spec.image == "required" else "Image"
             _hide(self.cfg_row, "cfg_scale" not in spec.options)
             _hide(self.camera_row, "camera_control" not in spec.options)
@@ -615,9 +657,6 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
             self.char_count.add_class("vw-over")
         else:
             self.char_count.remove_class("vw-over")
-        for label in self._error_labels().values():
-            label.value = ""
-        self.form_error.value = ""
         try:
             request = self._build_request()
         except ValidationError as exc:
@@ -629,34 +668,22 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
                 text = "Type a model name."
             else:
                 text = _error_text(exc)
-            label = self._error_labels().get(field, self.form_error)
-            label.value = text
+            self.field_error.value = text
+            self._error_group = _ERROR_GROUPS.get(field, field)
+            if self._error_group not in {g for g, _ in self._groups()}:
+                self._error_group = "other"
             self.error_field = exc.field
             self.error = text
             self.valid = False
         else:
             self._request = request
+            self.field_error.value = ""
+            self._error_group = ""
             self.error_field = ""
             self.error = ""
             self.valid = True
+        self._arrange()
         self.run_button.disabled = not self.valid
-
-    def _error_labels(self) -> dict[str, w.Label]:
-        labels = {
-            "model": self.model_error,
-            "prompt": self.prompt_error,
-            "negative_prompt": self.negative_error,
-            "seed": self.seed_error,
-            "image": self.image_error,
-            "cfg_scale": self.advanced_error,
-            "camera_control": self.advanced_error,
-            "movement_amplitude": self.advanced_error,
-            "bgm": self.advanced_error,
-            "seconds": self._duration.error,
-        }
-        for choice in self._choices():
-            labels[choice.name] = choice.error
-        return labels
 
     # -- events -------------------------------------------------------------------------------
 
@@ -733,6 +760,15 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         state = "valid" if self.valid else f"invalid: {self.error_field}"
         return f"ParameterForm(model={self._spec.name!r}, {state})"
 
+
+# error field -> the row the error label goes under
+_ERROR_GROUPS = {
+    "seconds": "duration",
+    "cfg_scale": "advanced",
+    "camera_control": "advanced",
+    "movement_amplitude": "advanced",
+    "bgm": "advanced",
+}
 
 _FORM_FIELDS = {
     "model",

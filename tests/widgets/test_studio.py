@@ -1,0 +1,211 @@
+"""Studio end to end on a real simulator over loopback sockets: generate, cancel, fail, switch."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from vidwidgets.apps import Studio
+from vidwidgets.client import GenerationFailed, VideoClient, VideoRequest
+from vidwidgets.simulator import Simulator
+
+from ._comm import customs, from_browser_custom, from_browser_update, sent
+
+SPEED = 200.0
+FOX = VideoRequest(model="viduq1", prompt="a red fox running through snow", duration=5)
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    async with Simulator(dialect="newapi", speed=SPEED, video_scale=0.25, fps=12) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def client(sim: Simulator, tmp_path: Path) -> AsyncIterator[VideoClient]:
+    async with VideoClient(
+        base_url=sim.base_url,
+        api_key=sim.api_key,
+        output_dir=tmp_path / "videos",
+        time_scale=1 / SPEED,
+        journal=False,
+    ) as c:
+        yield c
+
+
+async def test_generate_runs_a_job_and_the_player_gets_the_video(client: VideoClient) -> None:
+    studio = Studio(client, model="viduq1", prompt="a red fox running through snow")
+    task = studio.generate()
+    assert studio.progress is not None
+    assert studio.progress.pending
+    job = await asyncio.wait_for(task, 60)
+    assert job.succeeded
+    await asyncio.sleep(0)
+    run = studio.runs[0]
+    assert run.path is not None
+    assert run.path.stat().st_size > 1000
+    assert studio.progress.state == "succeeded"
+    assert studio.player.path == run.path
+    assert "vw-run-succeeded" in run.button._dom_classes
+    # the browser asks for the bytes: they arrive over custom messages, never in state
+    from_browser_custom(
+        studio.player,
+        {"type": "get", "what": "video", "source": studio.player.source_id, "rid": "x"},
+    )
+    chunks = [b[0] for c, b in customs(studio.player) if c.get("type") == "chunk"]
+    assert b"".join(chunks) == run.path.read_bytes()
+    assert b"ftyp" in chunks[0][:32]
+
+
+async def test_clicking_generate_starts_a_run_and_the_kernel_stays_free(
+    client: VideoClient,
+) -> None:
+    studio = Studio(client, **FOX.to_dict())
+    studio.form.run_button.click()
+    assert len(studio.runs) == 1
+    # the run is a background task: this coroutine keeps running while it polls
+    ticks = 0
+    while not studio.runs[0].task.done():
+        ticks += 1
+        await asyncio.sleep(0.01)
+    assert ticks > 3
+    assert (await studio.runs[0].task).succeeded
+
+
+async def test_several_runs_queue_and_the_strip_switches_between_them(
+    client: VideoClient,
+) -> None:
+    studio = Studio(client, **FOX.to_dict())
+    first = studio.generate()
+    second = studio.generate(FOX.replace(prompt="a grey wolf at dusk"))
+    assert [r.number for r in studio.runs] == [1, 2]
+    assert studio.selected is studio.runs[1]
+    await asyncio.wait_for(asyncio.gather(first, second), 60)
+    await asyncio.sleep(0)
+    studio.runs[0].button.click()
+    assert studio.selected is studio.runs[0]
+    assert studio.player.path == studio.runs[0].path
+    assert studio.progress_slot.children == (studio.runs[0].progress,)
+    assert "vw-run-selected" in studio.runs[0].button._dom_classes
+    assert "vw-run-selected" not in studio.runs[1].button._dom_classes
+
+
+async def test_cancel_stops_a_run(client: VideoClient) -> None:
+    studio = Studio(client, model="kling-v1", prompt="a slow sunrise", duration=10)
+    task = studio.generate()
+    await asyncio.sleep(0.05)
+    assert studio.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert studio.progress.state == "cancelled"
+    assert "vw-run-cancelled" in studio.runs[0].button._dom_classes
+    assert studio.player.path is None
+
+
+async def test_the_cancel_button_in_the_browser_cancels_the_run(client: VideoClient) -> None:
+    studio = Studio(client, model="kling-v1", prompt="a slow sunrise", duration=10)
+    task = studio.generate()
+    await asyncio.sleep(0.05)
+    from_browser_custom(studio.progress, {"type": "cancel"})
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert studio.progress.state == "cancelled"
+
+
+async def test_failure_shows_the_servers_message_and_a_hint(tmp_path: Path) -> None:
+    async with (
+        Simulator(dialect="newapi", speed=SPEED, failure_rate=1.0) as failing,
+        VideoClient(
+            base_url=failing.base_url,
+            api_key=failing.api_key,
+            output_dir=tmp_path,
+            time_scale=1 / SPEED,
+            journal=False,
+        ) as client,
+    ):
+        studio = Studio(client, **FOX.to_dict())
+        with pytest.raises(GenerationFailed):
+            await asyncio.wait_for(studio.generate(), 60)
+        progress = studio.progress
+        assert progress.state == "failed"
+        assert progress.message  # the provider's reason
+        assert "rephrase" in progress.hint or "try another model" in progress.hint
+        assert "vw-run-failed" in studio.runs[0].button._dom_classes
+
+
+async def test_invalid_form_cannot_generate(client: VideoClient) -> None:
+    studio = Studio(client, model="viduq1", prompt="")
+    assert studio.form.run_button.disabled
+    studio.form.run_button.click()
+    assert studio.runs == []
+
+
+def test_embedded_simulator_by_default_shows_the_badge(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VIDWIDGETS_API_KEY", raising=False)
+    monkeypatch.delenv("VIDWIDGETS_BASE_URL", raising=False)
+    studio = Studio(prompt="a fox")
+    assert studio.is_simulator
+    assert "vw-sim-badge" in studio.badge._dom_classes
+    assert "SIMULATOR" in studio.badge.value
+
+
+def test_a_real_key_hides_the_badge(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIDWIDGETS_API_KEY", "sk-live-0123456789abcdef")
+    studio = Studio(prompt="a fox")
+    assert not studio.is_simulator
+    assert "vw-sim-badge" not in studio.badge._dom_classes
+    assert "vw-live-badge" in studio.badge._dom_classes
+    assert "88api.ai" in studio.badge.value
+
+
+def test_a_key_typed_in_the_panel_is_moved_out_of_the_widget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("VIDWIDGETS_API_KEY", raising=False)
+    monkeypatch.delenv("VIDWIDGETS_BASE_URL", raising=False)
+    secret = "sk-typed-in-the-browser-4242"
+    studio = Studio(prompt="a fox")
+    from_browser_update(studio.connection_toggle, value=True)
+    assert studio.connection_panel.layout.display is None
+    from_browser_update(studio.key_field, value=secret)
+    assert studio.key_field.value == ""
+    assert studio._api_key == secret
+    # nothing sent back to the browser holds the key (ipywidgets' echo is off for this field)
+    assert secret not in repr(sent(studio.key_field))
+    assert sent(studio.key_field, "update")[-1][0]["state"] == {"value": ""}
+    assert secret not in repr(studio)
+    from_browser_update(studio.base_url, value="https://gateway.example.com")
+    studio.connect_button.click()
+    assert not studio.is_simulator
+    assert "gateway.example.com" in studio.badge.value
+    assert secret not in repr(studio.client)
+    studio.simulator_button.click()
+    assert studio.is_simulator
+    assert studio._api_key is None
+
+
+def test_connect_without_a_key_explains_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VIDWIDGETS_API_KEY", raising=False)
+    studio = Studio(prompt="a fox")
+    studio.open_connection()
+    studio.connect_button.click()
+    assert studio.is_simulator
+    assert "key" in studio.connection_error.value
+
+
+async def test_a_click_on_another_thread_hands_the_run_to_the_loop(client: VideoClient) -> None:
+    # ipykernel may deliver widget messages on a subshell thread
+    studio = Studio(client, **FOX.to_dict())
+    await asyncio.to_thread(studio.form.run_button.click)
+    for _ in range(100):
+        if studio.runs:
+            break
+        await asyncio.sleep(0.01)
+    (run,) = studio.runs
+    assert run.task is not None
+    assert (await asyncio.wait_for(run.task, 60)).succeeded
+    future = await asyncio.to_thread(studio.generate)
+    assert (await asyncio.wait_for(asyncio.wrap_future(future), 60)).succeeded

@@ -1,5 +1,5 @@
 // vidwidgets synchronized player: plain JS, no network, works from file:// in any browser.
-// One control bar drives every <video class="vw-video">. The longest video leads; the others
+// One control bar drives every video element of class vw-video. The longest video leads; others
 // follow it, nudged by playbackRate for small drift and re-seeked for large drift, so every
 // currentTime stays within about a frame of the leader. Shorter videos hold their last frame.
 (function () {

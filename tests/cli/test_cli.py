@@ -1,0 +1,245 @@
+"""``vidwidgets`` as a user runs it: a subprocess, exit codes, files, resume after a crash."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import av
+import pytest
+
+from tests.cli.conftest import API_KEY, Cli
+from vidwidgets.simulator import Simulator
+
+COMPARE = [
+    "compare",
+    "--model",
+    "viduq1",
+    "--prompt",
+    "a red fox",
+    "--prompt",
+    "a grey wolf",
+    "--seed",
+    "1",
+    "--seed",
+    "2",
+]
+N_CELLS = 4
+
+
+def manifest(cli: Cli) -> dict:
+    [path] = cli.runs_dir.glob("*/manifest.json")
+    return json.loads(path.read_text())
+
+
+def posts(sim: Simulator) -> list[str | None]:
+    return [r.task_id for r in sim.requests if r.method == "POST"]
+
+
+def test_a_validation_error_exits_2_naming_the_field_and_sends_nothing(
+    cli: Cli, sim: Simulator
+) -> None:
+    result = cli.run("generate", "--model", "sora-2", "--prompt", "a fox", "--duration", "7")
+    assert result.returncode == 2
+    assert "duration=7 is not allowed for sora-2" in result.stderr
+    assert "4, 8 or 12" in result.stderr
+    assert sim.requests == []
+
+
+def test_a_missing_argument_exits_2(cli: Cli) -> None:
+    result = cli.run("compare", "--model", "viduq1")
+    assert result.returncode == 2
+    assert "--prompt" in result.stderr
+
+
+def test_there_is_no_api_key_flag(cli: Cli) -> None:
+    result = cli.run("generate", "--model", "viduq1", "--prompt", "x", "--api-key", "sk-1")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --api-key" in result.stderr
+
+
+def test_generate_saves_the_video_and_exits_0(cli: Cli) -> None:
+    result = cli.run(
+        "generate", "--model", "viduq1", "--prompt", "a red fox", "--seed", "3", "--out", "fox.mp4"
+    )
+    assert result.returncode == 0, result.stderr
+    with av.open(str(cli.home / "fox.mp4")) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+    assert "video: fox.mp4" in result.stdout
+
+
+def test_compare_writes_the_report_and_the_grid_video(cli: Cli) -> None:
+    result = cli.run(
+        *COMPARE, "--experiment", "fox", "--out", "report.html", "--grid-video", "grid.mp4"
+    )
+    assert result.returncode == 0, result.stderr
+    report = (cli.home / "report.html").read_text()
+    assert report.count('<video class="vw-video"') == N_CELLS
+    assert API_KEY not in report
+    assert API_KEY not in (cli.runs_dir / "fox" / "manifest.json").read_text()
+    with av.open(str(cli.home / "grid.mp4")) as container:
+        frame = next(container.decode(video=0))
+    # 2x2 tiles of the simulator's 0.1-scaled Vidu video (192x108) with 28 px captions
+    assert (frame.width, frame.height) == (2 * 192, 2 * (108 + 28))
+
+
+def test_running_compare_again_loads_everything_from_disk(cli: Cli, sim: Simulator) -> None:
+    assert cli.run(*COMPARE, "--out", "r.html").returncode == 0
+    before = len(sim.requests)
+    again = cli.run(*COMPARE, "--out", "r.html")
+    assert again.returncode == 0
+    assert len(sim.requests) == before
+    assert again.stdout.count("from disk") == N_CELLS
+
+
+def test_piped_output_is_one_plain_line_per_event(cli: Cli) -> None:
+    result = cli.run(*COMPARE)
+    assert "\x1b[" not in result.stdout
+    assert result.stdout.count("succeeded") >= N_CELLS
+    assert f"[{N_CELLS}/{N_CELLS}]" in result.stdout
+
+
+def test_a_terminal_gets_one_line_per_cell_redrawn(cli: Cli) -> None:
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        cli.argv(*COMPARE), cwd=cli.home, env=cli.env(), stdout=follower, stderr=subprocess.PIPE
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([leader], [], [], 30)
+        if not ready:
+            break
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(30)
+    os.close(leader)
+    out = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0
+    assert f"\x1b[{N_CELLS}F" in out  # cursor back up over the cell lines
+    assert "\x1b[2K" in out
+
+
+def test_failed_cells_exit_1(tmp_path: Path) -> None:
+    sim = Simulator(
+        dialect="newapi", failure_rate=1.0, speed=100, video_scale=0.1, fps=8, refresh_period=1
+    ).start()
+    try:
+        result = Cli(sim, tmp_path).run("generate", "--model", "viduq1", "--prompt", "a fox")
+    finally:
+        sim.stop()
+    assert result.returncode == 1
+    assert "failed" in result.stderr
+
+
+def test_runs_usage_list_and_prune(cli: Cli) -> None:
+    assert cli.run(*COMPARE, "--experiment", "kept", "--reference", "nb.ipynb").returncode == 0
+    assert (
+        cli.run(
+            "generate", "--model", "viduq1", "--prompt", "a hare", "--experiment", "old"
+        ).returncode
+        == 0
+    )
+    usage = cli.run("runs", "usage")
+    assert usage.returncode == 0
+    assert "kept" in usage.stdout
+    assert "old" in usage.stdout
+    assert "total" in usage.stdout
+    listing = cli.run("runs", "list", "kept")
+    assert listing.stdout.count("succeeded") == N_CELLS
+    pruned = cli.run("runs", "prune", "--older-than", "0s")
+    assert pruned.returncode == 0, pruned.stderr
+    assert "removed 1 runs" in pruned.stdout
+    assert f"kept {N_CELLS} referenced runs" in pruned.stdout
+    assert " kB freed" in pruned.stdout
+    assert not list((cli.runs_dir / "old" / "videos").glob("*.mp4"))
+    assert len(list((cli.runs_dir / "kept" / "videos").glob("*.mp4"))) == N_CELLS
+
+
+def test_prune_without_a_limit_is_a_usage_error(cli: Cli) -> None:
+    result = cli.run("runs", "prune")
+    assert result.returncode == 2
+    assert "--older-than" in result.stderr
+
+
+def _wait_for_ids(cli: Cli, proc: subprocess.Popen[str], n: int, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        try:
+            data = manifest(cli)
+        except (ValueError, json.JSONDecodeError):  # no manifest yet
+            data = {"runs": []}
+        if sum(1 for r in data["runs"] if r.get("job_id")) >= n:
+            return data
+        time.sleep(0.05)
+    raise AssertionError("the manifest never showed every task id")
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(slow_cli: Cli, slow_sim: Simulator) -> None:
+    proc = slow_cli.start(*COMPARE, "--experiment", "fox")
+    _wait_for_ids(slow_cli, proc, N_CELLS)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Run the same command again to resume" in err
+    data = manifest(slow_cli)
+    assert [r["status"] for r in data["runs"]] == ["queued"] * N_CELLS
+    assert all(r["job_id"] for r in data["runs"])
+
+
+@pytest.mark.slow
+def test_crash_resume_after_sigkill_creates_exactly_one_task_per_cell(
+    slow_cli: Cli, slow_sim: Simulator
+) -> None:
+    proc = slow_cli.start(*COMPARE, "--experiment", "fox", "--out", "report.html")
+    first = _wait_for_ids(slow_cli, proc, N_CELLS)
+    proc.kill()  # SIGKILL: no cleanup, no handler runs
+    proc.wait(10)
+    ids = {r["job_id"] for r in first["runs"]}
+
+    result = slow_cli.run(*COMPARE, "--experiment", "fox", "--out", "report.html", timeout=90)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("resumed") >= N_CELLS
+    created = posts(slow_sim)
+    assert len(created) == N_CELLS
+    assert slow_sim.create_count == N_CELLS
+    per_cell = Counter((t.body.get("prompt"), t.seed) for t in slow_sim.tasks.values())
+    assert len(per_cell) == N_CELLS
+    assert set(per_cell.values()) == {1}  # exactly one create per cell
+    data = manifest(slow_cli)
+    assert {r["job_id"] for r in data["runs"]} == ids
+    assert [r["status"] for r in data["runs"]] == ["succeeded"] * N_CELLS
+    assert not list(slow_cli.runs_dir.rglob("*.part"))
+
+
+def test_no_key_uses_the_embedded_simulator(tmp_path: Path) -> None:
+    cli = Cli(None, tmp_path)
+    result = cli.run(
+        "generate",
+        "--model",
+        "viduq1",
+        "--prompt",
+        "a red fox",
+        "--seed",
+        "1",
+        VIDWIDGETS_SIM_SPEED="200",
+        VIDWIDGETS_SIM_VIDEO_SCALE="0.1",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "embedded simulator" in result.stderr
+    assert list(cli.runs_dir.glob("generate/videos/*.mp4"))

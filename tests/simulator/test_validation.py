@@ -199,3 +199,21 @@ async def test_bodies_over_the_cap_are_refused(http: aiohttp.ClientSession) -> N
         ) as r:
             status = r.status
     assert status == 413
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"model": "kling-v1", "prompt": "x", "metadata": {"duration": "nan"}},
+        {"model": "viduq1", "prompt": "x", "duration": "inf"},
+        {"model": "jimeng_vgfm_t2v_l20", "prompt": "x", "metadata": {"seed": "nan"}},
+        {"model": "kling-v1", "prompt": "x", "duration": True},
+    ],
+    ids=["kling-nan", "vidu-inf", "jimeng-seed-nan", "bool-duration"],
+)
+async def test_non_numbers_are_400_not_a_crash(
+    http: aiohttp.ClientSession, newapi: Simulator, body: dict[str, Any]
+) -> None:
+    status, got = await post_json(http, newapi, "/v1/video/generations", body)
+    assert status == 400
+    assert got["code"] == "invalid_request"

@@ -7,6 +7,7 @@ provider-specific options come in ``metadata``. Each provider then applies its o
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -96,16 +97,17 @@ def _parse_metadata(raw: Any) -> dict[str, Any]:
 
 
 def _number(value: Any, param: str) -> float:
-    if isinstance(value, bool):
-        raise _bad(f"{param} must be a number", param)
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
         try:
-            return float(value.strip())
+            number = float(value.strip())
         except ValueError:
-            pass
-    raise _bad(f"{param} must be a number or a numeric string", param)
+            number = None
+    if number is None or not math.isfinite(number):
+        raise _bad(f"{param} must be a number or a numeric string", param)
+    return number
 
 
 def _requested_seconds(body: Mapping[str, Any]) -> float | None:
@@ -141,7 +143,7 @@ def _seed(meta: Mapping[str, Any]) -> int | None:
         raise _bad("metadata.seed must be an integer", "metadata.seed")
     try:
         return int(float(raw))
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise _bad("metadata.seed must be an integer", "metadata.seed") from exc
 
 

@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup chromium test test-fast lint format demo bench clean
+.PHONY: setup chromium test test-fast screenshot lint format demo bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -24,6 +24,10 @@ test: setup chromium
 ## make test-fast: everything but the browser tests
 test-fast: setup
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+## make screenshot: retake docs/img/studio.png (the README's picture) in the real browser
+screenshot: setup chromium
+	UPDATE_DOCS_SCREENSHOT=1 $(PY) -m pytest tests/browser/test_studio.py -k progress_moving $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check vidwidgets tests benchmarks

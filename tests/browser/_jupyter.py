@@ -84,6 +84,9 @@ def isolated_jupyter_env(home: Path, extra: dict[str, str] | None = None) -> dic
     env["JUPYTER_PATH"] = str(home / "data")
     env["JUPYTER_PLATFORM_DIRS"] = "1"
     env.pop("JUPYTER_PREFER_ENV_PATH", None)
+    # No key and no base URL: the kernels' widgets run on the embedded simulator.
+    for name in ("VIDWIDGETS_API_KEY", "VIDWIDGETS_BASE_URL"):
+        env.pop(name, None)
     if extra:
         env.update(extra)
     write_kernelspec(home / "data")

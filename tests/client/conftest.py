@@ -45,6 +45,7 @@ async def make_sim() -> AsyncIterator[SimFactory]:
     async def factory(dialect: str = "newapi", **kwargs: Any) -> Simulator:
         kwargs.setdefault("speed", SPEED)
         kwargs.setdefault("video_scale", 0.25)
+        kwargs.setdefault("fps", 6)  # rendering is the slow part of the simulator
         sim = Simulator(dialect=dialect, **kwargs)  # type: ignore[arg-type]
         await sim.astart()
         sims.append(sim)
@@ -64,9 +65,7 @@ async def make_client(tmp_path: Path) -> AsyncIterator[Callable[..., VideoClient
         kwargs.setdefault("journal", False)
         kwargs.setdefault("output_dir", tmp_path / "videos")
         kwargs.setdefault("time_scale", 1.0 / sim.speed)
-        client = VideoClient(
-            sim.base_url, sim.api_key, api_format or FORMAT[sim.dialect], **kwargs
-        )
+        client = VideoClient(sim.base_url, sim.api_key, api_format or FORMAT[sim.dialect], **kwargs)
         clients.append(client)
         return client
 
@@ -84,4 +83,4 @@ def request_for(dialect: str, **fields: Any) -> VideoRequest:
 @pytest.fixture
 def output_dir(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "videos"
-    yield folder
+    return folder

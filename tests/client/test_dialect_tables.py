@@ -21,14 +21,20 @@ CDN = "https://cdn.example.com/v.mp4"
 @pytest.mark.parametrize(
     ("word", "status"),
     [
-        *[(w, JobStatus.SUCCEEDED) for w in ("succeeded", "SUCCESS", "completed", "done", "succeed")],
+        *[
+            (w, JobStatus.SUCCEEDED)
+            for w in ("succeeded", "SUCCESS", "completed", "done", "succeed")
+        ],
         *[(w, JobStatus.FAILED) for w in ("failed", "FAILURE", "error", "EXPIRED")],
         *[(w, JobStatus.CANCELLED) for w in ("cancelled", "canceled")],
         *[
             (w, JobStatus.QUEUED)
             for w in ("queued", "SUBMITTED", "NOT_START", "pending", "in_queue", "unknown", "")
         ],
-        *[(w, JobStatus.IN_PROGRESS) for w in ("processing", "IN_PROGRESS", "running", "generating")],
+        *[
+            (w, JobStatus.IN_PROGRESS)
+            for w in ("processing", "IN_PROGRESS", "running", "generating")
+        ],
     ],
 )
 def test_status_words_normalise_case_insensitively(word: str, status: JobStatus) -> None:
@@ -42,9 +48,20 @@ def test_unknown_status_words_keep_polling(word: Any) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(30, 30), ("30%", 30), ("100%", 100), (" 7 % ", 7), (55.5, 55), ("n/a", None), (None, None), (250, 100)],
+    [
+        (30, 30),
+        ("30%", 30),
+        ("100%", 100),
+        (" 7 % ", 7),
+        (55.5, 55),
+        ("n/a", None),
+        (None, None),
+        (250, 100),
+    ],
 )
-def test_progress_is_read_from_integers_and_percent_strings(value: Any, expected: int | None) -> None:
+def test_progress_is_read_from_integers_and_percent_strings(
+    value: Any, expected: int | None
+) -> None:
     assert parse_progress(value) == expected
 
 
@@ -58,13 +75,21 @@ def test_progress_is_read_from_integers_and_percent_strings(value: Any, expected
         ({"nothing": True}, None),
     ],
 )
-def test_task_id_comes_from_task_id_then_id_then_data(body: dict[str, Any], task_id: str | None) -> None:
+def test_task_id_comes_from_task_id_then_id_then_data(
+    body: dict[str, Any], task_id: str | None
+) -> None:
     assert find_task_id(body) == task_id
 
 
 def test_documented_flat_body() -> None:
     view = parse_task(
-        {"task_id": "t", "status": "succeeded", "url": CDN, "format": "mp4", "metadata": {"seed": 1}}
+        {
+            "task_id": "t",
+            "status": "succeeded",
+            "url": CDN,
+            "format": "mp4",
+            "metadata": {"seed": 1},
+        }
     )
     assert (view.status, view.url, view.progress) == (JobStatus.SUCCEEDED, CDN, 100)
 
@@ -106,26 +131,44 @@ def test_url_found_in_provider_raw_paths(raw: dict[str, Any]) -> None:
 
 
 def test_openai_video_object_unknown_is_pending_and_metadata_url_is_read() -> None:
-    assert parse_task({"id": "v", "object": "video", "status": "unknown"}).status is JobStatus.QUEUED
+    assert (
+        parse_task({"id": "v", "object": "video", "status": "unknown"}).status is JobStatus.QUEUED
+    )
     view = parse_task({"id": "v", "status": "completed", "progress": 100, "metadata": {"url": CDN}})
     assert (view.status, view.url) == (JobStatus.SUCCEEDED, CDN)
 
 
 def test_newer_task_row_shape_of_issue_7194() -> None:
     view = parse_task(
-        {"task_id": "t", "status": "SUCCESS", "progress": "100%", "fail_reason": "", "finished_at": 1700000000}
+        {
+            "task_id": "t",
+            "status": "SUCCESS",
+            "progress": "100%",
+            "fail_reason": "",
+            "finished_at": 1700000000,
+        }
     )
-    assert (view.status, view.progress, view.finished_at) == (JobStatus.SUCCEEDED, 100, 1700000000.0)
+    assert (view.status, view.progress, view.finished_at) == (
+        JobStatus.SUCCEEDED,
+        100,
+        1700000000.0,
+    )
 
 
 def test_failure_reason_is_kept() -> None:
-    body = {"code": "success", "data": {"task_id": "t", "status": "FAILURE", "fail_reason": "content policy"}}
+    body = {
+        "code": "success",
+        "data": {"task_id": "t", "status": "FAILURE", "fail_reason": "content policy"},
+    }
     view = parse_task(body)
     assert view.status is JobStatus.FAILED
-    assert view.error is not None and "content policy" in view.error.message
+    assert view.error is not None
+    assert "content policy" in view.error.message
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<b>", "file:///etc/passwd", "ftp://x/y"])
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:text/html,<b>", "file:///etc/passwd", "ftp://x/y"]
+)
 def test_non_http_urls_are_never_returned(url: str) -> None:
     assert parse_task({"task_id": "t", "status": "succeeded", "url": url}).url is None
 
@@ -133,9 +176,28 @@ def test_non_http_urls_are_never_returned(url: str) -> None:
 @pytest.mark.parametrize(
     ("body", "code", "message"),
     [
-        ({"code": "task_not_exist", "message": "task_not_exist", "data": None}, "task_not_exist", "task_not_exist"),
-        ({"error": {"message": "bad key", "type": "new_api_error", "code": "invalid"}}, "invalid", "bad key"),
-        ({"error": {"message": "m", "type": "invalid_request_error", "param": "x", "code": None}}, "invalid_request_error", "m"),
+        (
+            {"code": "task_not_exist", "message": "task_not_exist", "data": None},
+            "task_not_exist",
+            "task_not_exist",
+        ),
+        (
+            {"error": {"message": "bad key", "type": "new_api_error", "code": "invalid"}},
+            "invalid",
+            "bad key",
+        ),
+        (
+            {
+                "error": {
+                    "message": "m",
+                    "type": "invalid_request_error",
+                    "param": "x",
+                    "code": None,
+                }
+            },
+            "invalid_request_error",
+            "m",
+        ),
     ],
 )
 def test_error_bodies_of_every_shape(body: dict[str, Any], code: str, message: str) -> None:

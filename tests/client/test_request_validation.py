@@ -33,21 +33,59 @@ BAD: list[tuple[dict[str, Any], str, str]] = [
     ({"model": "sora-2", "prompt": "x", "seconds": "5"}, "seconds", "4, 8 or 12"),
     ({"model": "sora-2", "prompt": "x", "size": "1792x1024"}, "size", "'720x1280' or '1280x720'"),
     ({"model": "viduq1", "prompt": "x", "resolution": "4k"}, "resolution", "'720p' or '1080p'"),
-    ({"model": "viduq1", "prompt": "x", "movement_amplitude": "huge"}, "movement_amplitude", "'auto'"),
-    ({"model": "jimeng_vgfm_t2v_l20", "prompt": "x", "aspect_ratio": "2:1"}, "aspect_ratio", "'16:9'"),
+    (
+        {"model": "viduq1", "prompt": "x", "movement_amplitude": "huge"},
+        "movement_amplitude",
+        "'auto'",
+    ),
+    (
+        {"model": "jimeng_vgfm_t2v_l20", "prompt": "x", "aspect_ratio": "2:1"},
+        "aspect_ratio",
+        "'16:9'",
+    ),
     ({"model": "jimeng_vgfm_i2v_l20", "prompt": "x"}, "image", "image-to-video"),
-    ({"model": "jimeng_vgfm_t2v_l20", "prompt": "x", "image": "https://a/b.png"}, "image", "text-to-video"),
-    ({"model": "kling-v1", "prompt": "x", "image": "/no/such/file.png"}, "image", "existing image file"),
-    ({"model": "kling-v1", "prompt": "x", "image": "javascript:alert(1)"}, "image", "existing image file"),
-    ({"model": "kling-v1", "prompt": "x", "image": "data:text/html;base64,AAAA"}, "image", "data:image"),
-    ({"model": "kling-v1", "prompt": "x", "metadata": {"f": object()}}, "metadata", "JSON-serialisable"),
-    ({"model": "kling-v1", "prompt": "x", "metadata": {"model": "other"}}, "metadata.model", "model="),
+    (
+        {"model": "jimeng_vgfm_t2v_l20", "prompt": "x", "image": "https://a/b.png"},
+        "image",
+        "text-to-video",
+    ),
+    (
+        {"model": "kling-v1", "prompt": "x", "image": "/no/such/file.png"},
+        "image",
+        "existing image file",
+    ),
+    (
+        {"model": "kling-v1", "prompt": "x", "image": "javascript:alert(1)"},
+        "image",
+        "existing image file",
+    ),
+    (
+        {"model": "kling-v1", "prompt": "x", "image": "data:text/html;base64,AAAA"},
+        "image",
+        "data:image",
+    ),
+    (
+        {"model": "kling-v1", "prompt": "x", "metadata": {"f": object()}},
+        "metadata",
+        "JSON-serialisable",
+    ),
+    (
+        {"model": "kling-v1", "prompt": "x", "metadata": {"model": "other"}},
+        "metadata.model",
+        "model=",
+    ),
     ({"model": "kling-v1", "prompt": "x", "metadata": {1: 2}}, "metadata", "string keys"),
-    ({"model": "kling-v1", "prompt": "x", "camera_control": {"type": "spin"}}, "camera_control", "'simple'"),
+    (
+        {"model": "kling-v1", "prompt": "x", "camera_control": {"type": "spin"}},
+        "camera_control",
+        "'simple'",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("fields", "field", "allowed"), BAD, ids=[f"{b[1]}-{i}" for i, b in enumerate(BAD)])
+@pytest.mark.parametrize(
+    ("fields", "field", "allowed"), BAD, ids=[f"{b[1]}-{i}" for i, b in enumerate(BAD)]
+)
 def test_bad_value_names_the_field_and_what_is_allowed(
     fields: dict[str, Any], field: str, allowed: str
 ) -> None:

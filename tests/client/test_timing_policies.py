@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import itertools
 import time
 
 import pytest
@@ -88,8 +89,9 @@ def test_polling_learns_the_servers_refresh_cadence() -> None:
         if schedule.cadence is not None:
             reads.append(now)
         now += schedule.next_delay(now)
-    gaps = [b - a for a, b in zip(reads, reads[1:], strict=False)]
-    assert schedule.cadence is not None and 10 <= schedule.cadence <= 16
+    gaps = [b - a for a, b in itertools.pairwise(reads)]
+    assert schedule.cadence is not None
+    assert 10 <= schedule.cadence <= 16
     assert min(gaps) >= 0.8 * 15  # never much faster than the server changes
 
 

@@ -464,7 +464,7 @@ class VideoClient:
                 remaining = deadline_s - (time.monotonic() - started)
                 if remaining <= 0:
                     raise PollTimeout(
-                        f"job {job.id} did not finish within {deadline_s:.0f} s "
+                        f"job {job.id} did not finish within {deadline_s:.3g} s "
                         f"(last status {job.status.value})",
                         job=job,
                     )

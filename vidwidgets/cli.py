@@ -435,10 +435,9 @@ def _summarise(
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     print(f"done: {summary}")
     for run in runs:
-        if run.status == "failed" and run.error is not None:
-            print(
-                f"  failed: {run.label or run.request.prompt[:40]!s}: {run.error}", file=sys.stderr
-            )
+        if run.status in ("failed", "pending") and run.error is not None:
+            name = _printable(run.label or run.request.prompt[:40])
+            print(f"  {run.status}: {name}: {_printable(str(run.error))}", file=sys.stderr)
     if interrupted:
         pending = sum(1 for run in runs if run.status == "pending")
         print("interrupted.", file=sys.stderr)
@@ -460,7 +459,7 @@ def _summarise(
         return EXIT_OK
     if any(run.status == "pending" for run in runs):
         print(
-            "some tasks did not finish in time; run the same command again to resume them.",
+            "some tasks are not finished; run the same command again to resume them.",
             file=sys.stderr,
         )
     return EXIT_FAILED

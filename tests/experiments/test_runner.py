@@ -262,3 +262,48 @@ def test_invalid_cell_lists_are_refused(bad: list[object]) -> None:
 
     with pytest.raises((ValueError, TypeError)):
         as_cells(bad)  # type: ignore[arg-type]
+
+
+async def test_a_pending_task_of_another_server_is_left_pending_not_created_again(
+    client, sim: Simulator, exp: Experiment
+) -> None:
+    request = req("a red fox")
+    cell = Cell(request)
+    exp.put(
+        RunRecord(
+            key=cell.key,
+            fingerprint=request.fingerprint(),
+            request=request.to_dict(),
+            job_id="task_paid_elsewhere",
+            status="in_progress",
+            server="https://api.example.com",
+        )
+    )
+    runner = ExperimentRunner(client, exp)
+    [run] = runner.submit([cell])
+    [rec] = await runner.wait()
+    assert run.status == "pending"
+    assert "api.example.com" in str(run.error)
+    assert rec.job_id == "task_paid_elsewhere"
+    assert sim.requests == []
+
+
+async def test_a_pending_task_of_a_stopped_embedded_simulator_is_generated_again(
+    client, sim: Simulator, exp: Experiment
+) -> None:
+    request = req("a red fox")
+    cell = Cell(request)
+    exp.put(
+        RunRecord(
+            key=cell.key,
+            fingerprint=request.fingerprint(),
+            request=request.to_dict(),
+            job_id="task_died_with_its_process",
+            status="queued",
+            server="embedded-simulator",
+        )
+    )
+    [rec] = await run_cells(client, exp, [cell])
+    assert rec.status == "succeeded"
+    assert rec.previous_job_ids == ["task_died_with_its_process"]
+    assert creates(sim) == 1

@@ -57,8 +57,11 @@ CellStatus = Literal[
     "pending",  # stopped or timed out locally; the task is still on the server: run again
 ]
 Source = Literal["disk", "cache", "resumed", "created"]
+PENDING_OR_DONE = ("queued", "in_progress", "succeeded")
 FINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled", "pending"})
 
+#: the ``server`` of runs made on the embedded simulator, whose tasks die with their process
+EMBEDDED = "embedded-simulator"
 #: how long a stop or cancel waits for a create already sent, so its task id is not lost
 CREATE_GRACE_SECONDS = 60.0
 
@@ -255,7 +258,7 @@ class ExperimentRunner:
         self._slots = asyncio.Semaphore(concurrency) if concurrency else None
         self._inflight: dict[str, CellRun] = {}  # fingerprint -> the cell creating it
         if getattr(client, "is_simulator", False):
-            self._server: str | None = "embedded-simulator"  # its port changes every process
+            self._server: str | None = EMBEDDED  # its port changes every process
         else:
             self._server = public_server_url(getattr(client, "base_url", None))
         self._api_format = str(getattr(client, "api_format", "") or "") or None
@@ -458,7 +461,30 @@ class ExperimentRunner:
                 self._set(run, "succeeded")
                 return
             # 2. a task exists: resume it by id
-            if rec.job_id and rec.status in ("queued", "in_progress", "succeeded"):
+            other = (
+                rec.server is not None and self._server is not None and rec.server != self._server
+            )
+            if rec.job_id and rec.status in PENDING_OR_DONE and other and rec.server != EMBEDDED:
+                # polling another server for this id would fail, and creating it again here
+                # would pay twice: leave it pending and say where it lives
+                run.source = "disk"
+                run.error = VideoAPIError(
+                    f"task {rec.job_id} was created on {rec.server}, not on {self._server}",
+                    code="other_server",
+                    hint="Connect to that server (base URL and key) to resume it, or retry the "
+                    "cell to generate it again here.",
+                )
+                self._set(run, "pending")
+                return
+            if rec.job_id and rec.status in PENDING_OR_DONE and other:
+                # made on an embedded simulator that has stopped: nothing to resume, nothing paid
+                rec = exp.update(
+                    run.key,
+                    previous_job_ids=[*rec.previous_job_ids, rec.job_id],
+                    job_id=None,
+                    status="queued",
+                )
+            elif rec.job_id and rec.status in PENDING_OR_DONE:
                 run.source = "resumed"
                 try:
                     await self._resume(run, rec)

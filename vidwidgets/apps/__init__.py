@@ -1,5 +1,6 @@
-"""Apps composed of the widgets: the Studio (the Comparison grid joins when it lands)."""
+"""Apps composed of the widgets: the Studio and the Comparison grid."""
 
+from vidwidgets.apps._comparison import Comparison, ComparisonCell
 from vidwidgets.apps._studio import Studio, StudioRun
 
-__all__ = ["Studio", "StudioRun"]
+__all__ = ["Comparison", "ComparisonCell", "Studio", "StudioRun"]

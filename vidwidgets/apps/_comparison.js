@@ -1,0 +1,818 @@
+// Comparison front end (anywidget ES module): the grid, each cell's progress and video, one
+// control bar that plays every video in sync, and the A/B wipe.
+//
+// Synchronized playback runs entirely here, with no kernel round trip per frame: the longest
+// video leads; the others follow it, nudged by playbackRate when they drift by more than half a
+// frame and re-seeked when they drift far. A seek or a frame step is applied to all videos, and
+// playback resumes only after every one of them has fired "seeked".
+//
+// Video bytes never travel in widget state: a cell asks the kernel for its file with a custom
+// message ({type: "get", key, source, rid}) and gets binary chunks back, which become a Blob URL
+// that lives only in this tab. Every text from Python (prompts, captions, notes, errors) is set
+// with textContent — never innerHTML — so HTML in a prompt shows as text and runs nothing.
+
+const RUNNING = new Set(["waiting", "creating", "queued", "in_progress", "downloading"]);
+const LABELS = {
+  new: "Not started",
+  waiting: "Waiting for a slot",
+  creating: "Submitting…",
+  queued: "Queued",
+  in_progress: "Generating…",
+  downloading: "Downloading…",
+  succeeded: "Done",
+  failed: "Failed",
+  cancelled: "Cancelled",
+  pending: "Pending on the server",
+};
+const SPEEDS = [0.25, 0.5, 1, 1.5, 2];
+const FAR_DRIFT = 0.25; // seconds: beyond this a follower jumps instead of being nudged
+const SEEK_TIMEOUT_MS = 3000;
+
+function fmtClock(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  const m = Math.floor(s / 60);
+  return `${m}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function fmtTime(t) {
+  return (Number.isFinite(t) ? t : 0).toFixed(2);
+}
+
+function make(tag, className, parent, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  if (parent) parent.append(node);
+  return node;
+}
+
+function button(className, text, parent, title) {
+  const b = make("button", className, parent, text);
+  b.type = "button";
+  if (title) b.title = title;
+  return b;
+}
+
+function dur(v) {
+  return Number.isFinite(v.duration) && v.duration > 0 ? v.duration : 0;
+}
+
+function render({ model, el }) {
+  const root = make("div", "vw-cmp", el);
+  let disposed = false;
+
+  // -- header: title, overall progress, actions ------------------------------------------
+  const head = make("div", "vw-cmp-head", root);
+  const title = make("span", "vw-cmp-title", head);
+  const badge = make("span", "vw-cmp-badge", head, "SIMULATOR");
+  const overall = make("div", "vw-cmp-overall", head);
+  const counts = make("span", "vw-cmp-counts", overall);
+  const bar = make("div", "vw-cmp-bar", overall);
+  bar.setAttribute("role", "progressbar");
+  const barDone = make("div", "vw-cmp-bar-done", bar);
+  const barFailed = make("div", "vw-cmp-bar-failed", bar);
+  const clock = make("span", "vw-cmp-clock", overall);
+  const actions = make("div", "vw-cmp-actions", head);
+  const cancelAll = button("vw-cmp-cancel", "Cancel all", actions, "cancel every unfinished cell");
+  const exportHtml = button("vw-cmp-export-html", "Export HTML", actions);
+  const exportVideo = button("vw-cmp-export-video", "Export grid video", actions);
+  const message = make("div", "vw-cmp-message", root);
+
+  // -- the synchronized control bar -------------------------------------------------------
+  const controls = make("div", "vw-sync", root);
+  controls.setAttribute("role", "toolbar");
+  controls.setAttribute("aria-label", "Playback of all videos");
+  const playBtn = button("vw-sync-play", "▶ Play all", controls);
+  const backBtn = button("vw-sync-back", "◀ frame", controls, "one frame back (←)");
+  const fwdBtn = button("vw-sync-fwd", "frame ▶", controls, "one frame forward (→)");
+  const seek = make("input", "vw-sync-seek", controls);
+  seek.type = "range";
+  seek.min = "0";
+  seek.max = "1000";
+  seek.value = "0";
+  seek.setAttribute("aria-label", "Seek all videos");
+  const timeLabel = make("span", "vw-sync-time", controls, "0.00 / 0.00");
+  const loopLabel = make("label", "vw-sync-loop-label", controls);
+  const loopBox = make("input", "vw-sync-loop", loopLabel);
+  loopBox.type = "checkbox";
+  loopLabel.append(" loop");
+  const speedLabel = make("label", "vw-sync-speed-label", controls, "speed ");
+  const speedSel = make("select", "vw-sync-speed", speedLabel);
+  for (const s of SPEEDS) {
+    const opt = make("option", "", speedSel, `${s}×`);
+    opt.value = String(s);
+  }
+  const abLabel = make("label", "vw-sync-ab-label", controls);
+  const abBox = make("input", "vw-sync-ab", abLabel);
+  abBox.type = "checkbox";
+  abLabel.append(" A/B");
+  const abSelA = make("select", "vw-ab-select-a", controls);
+  const abSelB = make("select", "vw-ab-select-b", controls);
+  abSelA.title = "A (left of the wipe)";
+  abSelB.title = "B (right of the wipe)";
+
+  // -- the A/B panel ----------------------------------------------------------------------
+  const ab = make("div", "vw-ab", root);
+  const stage = make("div", "vw-ab-stage", ab);
+  const abA = make("video", "vw-ab-a vw-sync-video", stage);
+  const abB = make("video", "vw-ab-b vw-sync-video", stage);
+  const wipe = make("div", "vw-ab-wipe", stage);
+  wipe.tabIndex = 0;
+  wipe.setAttribute("role", "slider");
+  wipe.setAttribute("aria-label", "A/B wipe position");
+  wipe.setAttribute("aria-valuemin", "0");
+  wipe.setAttribute("aria-valuemax", "100");
+  const abLabelA = make("span", "vw-ab-label vw-ab-label-a", stage);
+  const abLabelB = make("span", "vw-ab-label vw-ab-label-b", stage);
+  for (const v of [abA, abB]) {
+    v.muted = true;
+    v.playsInline = true;
+    v.preload = "auto";
+  }
+
+  // -- the grid ---------------------------------------------------------------------------
+  const grid = make("div", "vw-cmp-grid", root);
+  const tiles = new Map(); // key -> tile
+  const urls = new Map(); // key -> {source, url}
+  const pending = new Map(); // rid -> {key, source, parts, received}
+  let headers = [];
+  let receivedAt = performance.now();
+
+  // -- synchronized playback ---------------------------------------------------------------
+  let playing = false;
+  let seeking = 0; // > 0 while a seek of all videos is in flight
+  let seekToken = 0;
+  let scheduled = false;
+  let rate = 1;
+  let wipePos = 50;
+
+  function active() {
+    const vs = [];
+    for (const tile of tiles.values()) {
+      if (tile.video.getAttribute("src") && !tile.video.hidden) vs.push(tile.video);
+    }
+    if (model.get("ab_enabled")) {
+      for (const v of [abA, abB]) if (v.getAttribute("src")) vs.push(v);
+    }
+    return vs;
+  }
+
+  function leader(vs) {
+    let best = null;
+    for (const v of vs) if (best === null || dur(v) > dur(best)) best = v;
+    return best;
+  }
+
+  function frame() {
+    let fps = 0;
+    for (const cell of model.get("cells_state") || []) fps = Math.max(fps, cell.fps || 0);
+    return 1 / (fps || 24); // the finest frame of all: stepping reaches every frame
+  }
+
+  function clampFor(v, t) {
+    const d = dur(v);
+    return d ? Math.max(0, Math.min(t, d - 0.001)) : Math.max(0, t);
+  }
+
+  function ui() {
+    const vs = active();
+    const L = leader(vs);
+    const total = L ? dur(L) : 0;
+    const t = L ? L.currentTime : 0;
+    timeLabel.textContent = `${fmtTime(t)} / ${fmtTime(total)}`;
+    if (total && document.activeElement !== seek) seek.value = String(Math.round((1000 * t) / total));
+    playBtn.textContent = playing ? "❚❚ Pause all" : "▶ Play all";
+    playBtn.setAttribute("aria-pressed", playing ? "true" : "false");
+    root.dataset.playing = playing ? "true" : "false";
+    root.dataset.videos = String(vs.length);
+  }
+
+  function whenSeeked(v) {
+    return new Promise((resolve) => {
+      if (!v.seeking) {
+        // some browsers finish a seek to the current position synchronously
+        setTimeout(resolve, 0);
+      }
+      const done = () => {
+        v.removeEventListener("seeked", done);
+        resolve();
+      };
+      v.addEventListener("seeked", done);
+      setTimeout(done, SEEK_TIMEOUT_MS);
+    });
+  }
+
+  async function seekAll(t) {
+    const token = ++seekToken;
+    seeking += 1;
+    try {
+      const vs = active();
+      for (const v of vs) v.pause(); // they start again together once all have landed
+      const waits = vs.map((v) => {
+        v.currentTime = clampFor(v, t);
+        return whenSeeked(v);
+      });
+      await Promise.all(waits);
+    } finally {
+      seeking -= 1;
+    }
+    if (token !== seekToken || disposed) return; // a newer seek took over
+    if (playing) startAll();
+    ui();
+  }
+
+  function startAll() {
+    const vs = active();
+    const L = leader(vs);
+    if (!L) return;
+    const f = frame();
+    for (const v of vs) {
+      v.playbackRate = rate;
+      if (v === L || L.currentTime < dur(v) - f) v.play().catch(() => {});
+    }
+    schedule();
+  }
+
+  function play() {
+    const vs = active();
+    const L = leader(vs);
+    playing = true;
+    if (L && dur(L) && L.currentTime >= dur(L) - frame() / 2) {
+      seekAll(0);
+    } else {
+      startAll();
+    }
+    ui();
+  }
+
+  function pause() {
+    playing = false;
+    const vs = active();
+    for (const v of vs) v.pause();
+    const L = leader(vs);
+    if (L) seekAll(L.currentTime); // line every follower up with the leader's paused frame
+    ui();
+  }
+
+  function step(n) {
+    const L = leader(active());
+    if (!L) return;
+    playing = false;
+    const total = dur(L);
+    const t = L.currentTime + n * frame();
+    seekAll(Math.max(0, total ? Math.min(t, total) : t));
+  }
+
+  function setRate(r) {
+    rate = r > 0 ? r : 1;
+    for (const v of active()) v.playbackRate = rate;
+    speedSel.value = String(rate);
+  }
+
+  function tick() {
+    scheduled = false;
+    if (disposed) return;
+    if (playing && !seeking) {
+      const vs = active();
+      const L = leader(vs);
+      if (L) {
+        const t = L.currentTime;
+        const f = frame();
+        for (const v of vs) {
+          if (v === L) continue;
+          const target = clampFor(v, t);
+          if (t >= dur(v) - f) {
+            if (!v.paused) v.pause(); // a shorter video holds its last frame
+            continue;
+          }
+          if (v.paused) v.play().catch(() => {});
+          const drift = v.currentTime - target;
+          if (Math.abs(drift) > FAR_DRIFT) {
+            v.currentTime = target;
+            v.playbackRate = rate;
+          } else if (Math.abs(drift) > f / 2) {
+            // ahead: slow down a little; behind: speed up — catches up without a visible jump
+            const nudge = Math.max(-0.2, Math.min(0.2, drift * 2));
+            v.playbackRate = rate * (1 - nudge);
+          } else if (v.playbackRate !== rate) {
+            v.playbackRate = rate;
+          }
+        }
+      }
+    }
+    ui();
+    if (playing) schedule();
+  }
+
+  function schedule() {
+    if (scheduled || disposed) return;
+    scheduled = true;
+    // requestAnimationFrame stops in hidden tabs; a timer keeps headless browsers in sync too
+    if (document.hidden || !window.requestAnimationFrame) setTimeout(tick, 1000 / 30);
+    else window.requestAnimationFrame(tick);
+  }
+
+  function onEnded(event) {
+    const vs = active();
+    if (event.target !== leader(vs) || !playing) return;
+    if (model.get("loop")) {
+      seekAll(0);
+    } else {
+      pause();
+    }
+  }
+
+  function joinPlayback(v) {
+    // a video that arrives while the others play starts at the leader's time
+    const L = leader(active().filter((x) => x !== v));
+    if (L) v.currentTime = clampFor(v, L.currentTime);
+    v.playbackRate = rate;
+    if (playing) v.play().catch(() => {});
+  }
+
+  function wireVideo(v) {
+    v.muted = true; // muted playback needs no user gesture; many grids at once need no sound
+    v.loop = false; // looping is ours: all videos wrap together
+    v.addEventListener("ended", onEnded);
+    v.addEventListener("loadedmetadata", () => {
+      joinPlayback(v);
+      ui();
+    });
+  }
+  wireVideo(abA);
+  wireVideo(abB);
+
+  playBtn.addEventListener("click", () => (playing ? pause() : play()));
+  backBtn.addEventListener("click", () => step(-1));
+  fwdBtn.addEventListener("click", () => step(1));
+  seek.addEventListener("input", () => {
+    const L = leader(active());
+    if (L) seekAll((dur(L) * Number(seek.value)) / 1000);
+  });
+  loopBox.addEventListener("change", () => {
+    model.set("loop", loopBox.checked);
+    model.save_changes();
+  });
+  speedSel.addEventListener("change", () => {
+    setRate(Number(speedSel.value) || 1);
+    model.set("playback_rate", rate);
+    model.save_changes();
+  });
+  root.tabIndex = 0;
+  root.addEventListener("keydown", (e) => {
+    if (e.target && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(e.target.tagName)) return;
+    if (e.key === " ") {
+      e.preventDefault();
+      if (playing) pause();
+      else play();
+    } else if (e.key === "ArrowRight") {
+      e.preventDefault();
+      step(1);
+    } else if (e.key === "ArrowLeft") {
+      e.preventDefault();
+      step(-1);
+    }
+  });
+
+  // -- A/B ---------------------------------------------------------------------------------
+  function setWipe(p) {
+    wipePos = Math.max(0, Math.min(100, p));
+    abB.style.clipPath = `inset(0 0 0 ${wipePos}%)`;
+    wipe.style.left = `${wipePos}%`;
+    wipe.setAttribute("aria-valuenow", String(Math.round(wipePos)));
+    ab.dataset.position = String(Math.round(wipePos));
+  }
+
+  function wipeFromPointer(e) {
+    const box = stage.getBoundingClientRect();
+    if (box.width > 0) setWipe((100 * (e.clientX - box.left)) / box.width);
+  }
+
+  let dragging = false;
+  stage.addEventListener("pointerdown", (e) => {
+    dragging = true;
+    if (stage.setPointerCapture) stage.setPointerCapture(e.pointerId);
+    wipeFromPointer(e);
+  });
+  stage.addEventListener("pointermove", (e) => {
+    if (dragging) wipeFromPointer(e);
+  });
+  const endDrag = () => {
+    dragging = false;
+  };
+  stage.addEventListener("pointerup", endDrag);
+  stage.addEventListener("pointercancel", endDrag);
+  wipe.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowLeft") setWipe(wipePos - 5);
+    else if (e.key === "ArrowRight") setWipe(wipePos + 5);
+    else return;
+    e.preventDefault();
+    e.stopPropagation();
+  });
+
+  function captionOf(key) {
+    const cell = (model.get("cells_state") || []).find((c) => c.key === key);
+    return cell ? cell.caption : "";
+  }
+
+  function setAbSource(v, key) {
+    const entry = urls.get(key);
+    const url = entry ? entry.url : "";
+    if ((v.getAttribute("src") || "") === url) return;
+    if (url) {
+      v.src = url;
+    } else {
+      v.removeAttribute("src");
+      v.load();
+    }
+  }
+
+  function paintAb() {
+    const enabled = model.get("ab_enabled");
+    abBox.checked = enabled;
+    ab.hidden = !enabled;
+    abSelA.hidden = !enabled;
+    abSelB.hidden = !enabled;
+    root.classList.toggle("vw-ab-on", enabled);
+    const cells = model.get("cells_state") || [];
+    let [a, b] = model.get("ab_keys") || ["", ""];
+    const done = cells.filter((c) => c.status === "succeeded");
+    for (const sel of [abSelA, abSelB]) {
+      const wanted = done.map((c) => c.key).join("\n");
+      if (sel.dataset.keys !== wanted) {
+        sel.replaceChildren();
+        for (const c of done) {
+          const opt = make("option", "", sel, c.caption || c.key);
+          opt.value = c.key;
+        }
+        sel.dataset.keys = wanted;
+      }
+    }
+    if (!enabled) {
+      for (const v of [abA, abB]) {
+        v.pause();
+        if (v.getAttribute("src")) {
+          v.removeAttribute("src");
+          v.load();
+        }
+      }
+      return;
+    }
+    // default to the first two finished cells
+    if (!done.some((c) => c.key === a)) a = done[0] ? done[0].key : "";
+    if (!done.some((c) => c.key === b)) b = done[1] ? done[1].key : a;
+    abSelA.value = a;
+    abSelB.value = b;
+    ab.dataset.a = a;
+    ab.dataset.b = b;
+    abLabelA.textContent = `A: ${captionOf(a)}`;
+    abLabelB.textContent = `B: ${captionOf(b)}`;
+    setAbSource(abA, a);
+    setAbSource(abB, b);
+    setWipe(wipePos);
+  }
+
+  abBox.addEventListener("change", () => {
+    model.set("ab_enabled", abBox.checked);
+    model.save_changes();
+    paintAb();
+  });
+  for (const sel of [abSelA, abSelB]) {
+    sel.addEventListener("change", () => {
+      model.set("ab_keys", [abSelA.value, abSelB.value]);
+      model.save_changes();
+      paintAb();
+    });
+  }
+
+  // -- cells -------------------------------------------------------------------------------
+  function makeTile(key) {
+    const tile = { key, source: "", stars: [] };
+    tile.node = make("div", "vw-cell");
+    tile.node.dataset.key = key;
+    tile.media = make("div", "vw-cell-media", tile.node);
+    tile.video = make("video", "vw-cell-video vw-sync-video", tile.media);
+    tile.video.hidden = true;
+    tile.video.playsInline = true;
+    tile.video.preload = "auto";
+    wireVideo(tile.video);
+    tile.progress = make("div", "vw-cell-progress", tile.media);
+    const line = make("div", "vw-cell-status-line", tile.progress);
+    tile.status = make("span", "vw-cell-status", line);
+    tile.clock = make("span", "vw-cell-clock", line);
+    tile.track = make("div", "vw-cell-bar", tile.progress);
+    tile.fill = make("div", "vw-cell-bar-fill", tile.track);
+    tile.message = make("div", "vw-cell-message", tile.progress);
+    tile.hint = make("div", "vw-cell-hint", tile.progress);
+    tile.caption = make("div", "vw-cell-caption", tile.node);
+    const row = make("div", "vw-cell-actions", tile.node);
+    tile.cancel = button("vw-cell-cancel", "Cancel", row);
+    tile.retry = button("vw-cell-retry", "Retry", row);
+    tile.starsBox = make("span", "vw-cell-stars", row);
+    tile.starsBox.setAttribute("role", "radiogroup");
+    tile.starsBox.setAttribute("aria-label", "rating");
+    for (let i = 1; i <= 5; i++) {
+      const star = button("vw-star", "☆", tile.starsBox, `${i} star${i > 1 ? "s" : ""}`);
+      star.dataset.value = String(i);
+      star.addEventListener("click", () => {
+        const now = Number(tile.node.dataset.rating || 0);
+        const stars = now === i ? 0 : i; // clicking the current rating clears it
+        paintStars(tile, stars);
+        model.send({ type: "rate", key, stars });
+      });
+      tile.stars.push(star);
+    }
+    tile.note = make("textarea", "vw-cell-note", tile.node);
+    tile.note.rows = 1;
+    tile.note.placeholder = "note…";
+    tile.note.addEventListener("change", () => {
+      model.send({ type: "note", key, text: tile.note.value });
+    });
+    tile.cancel.addEventListener("click", () => {
+      tile.cancel.disabled = true;
+      model.send({ type: "cancel", key });
+    });
+    tile.retry.addEventListener("click", () => {
+      tile.retry.disabled = true;
+      model.send({ type: "retry", key });
+    });
+    return tile;
+  }
+
+  function paintStars(tile, stars) {
+    tile.node.dataset.rating = String(stars);
+    tile.stars.forEach((s, i) => {
+      s.textContent = i < stars ? "★" : "☆";
+      s.classList.toggle("vw-star-on", i < stars);
+      s.setAttribute("aria-pressed", i < stars ? "true" : "false");
+    });
+  }
+
+  function paintClock(tile, cell) {
+    const running = RUNNING.has(cell.status);
+    const since = running ? (performance.now() - receivedAt) / 1000 : 0;
+    if (cell.elapsed === null || cell.elapsed === undefined) {
+      tile.clock.textContent = "";
+      return;
+    }
+    let text = fmtClock(cell.elapsed + since);
+    if (running && cell.eta !== null && cell.eta !== undefined) {
+      const left = cell.eta - since;
+      text += left > 1 ? ` · ~${fmtClock(left)} left` : " · almost done";
+    }
+    tile.clock.textContent = text;
+  }
+
+  function paintTile(tile, cell) {
+    const status = cell.status;
+    const running = RUNNING.has(status);
+    tile.node.dataset.status = status;
+    tile.node.dataset.row = String(cell.row);
+    tile.node.dataset.column = String(cell.column);
+    tile.node.dataset.jobId = cell.job_id || "";
+    for (const name of Object.keys(LABELS)) tile.node.classList.toggle(`vw-cell-${name}`, name === status);
+    // header row / column first when the grid has axis labels
+    const offsetR = (model.get("column_labels") || []).length ? 1 : 0;
+    const offsetC = (model.get("row_labels") || []).length ? 1 : 0;
+    tile.node.style.gridRow = String(cell.row + 1 + offsetR);
+    tile.node.style.gridColumn = String(cell.column + 1 + offsetC);
+    let label = LABELS[status] || String(status);
+    const determinate = cell.fraction !== null && cell.fraction !== undefined;
+    if (status === "in_progress" && determinate) label = `Generating… ${Math.round(cell.fraction * 100)}%`;
+    if (status === "succeeded" && cell.origin && cell.origin !== "created") label = `Done (${cell.origin})`;
+    tile.status.textContent = label;
+    tile.caption.textContent = cell.caption;
+    tile.caption.title = cell.prompt;
+    tile.track.classList.toggle("vw-cell-bar-indeterminate", running && !determinate);
+    let pct = 0;
+    if (status === "succeeded") pct = 100;
+    else if (determinate) pct = Math.max(0, Math.min(100, cell.fraction * 100));
+    tile.fill.style.width = running && !determinate ? "" : `${pct}%`;
+    tile.message.textContent = cell.message || "";
+    tile.hint.textContent = cell.hint || "";
+    tile.cancel.hidden = !running;
+    tile.cancel.disabled = false;
+    tile.retry.hidden = !(status === "failed" || status === "cancelled" || status === "pending");
+    tile.retry.textContent = status === "pending" ? "Resume" : "Retry";
+    tile.retry.disabled = false;
+    paintStars(tile, cell.rating || 0);
+    if (tile.note.ownerDocument.activeElement !== tile.note && tile.note.value !== (cell.note || "")) {
+      tile.note.value = cell.note || "";
+    }
+    paintClock(tile, cell);
+    // the video replaces the progress once its bytes are here
+    const showVideo = status === "succeeded" && cell.source && urls.has(cell.key) && urls.get(cell.key).source === cell.source;
+    tile.video.hidden = !showVideo;
+    tile.progress.hidden = Boolean(showVideo);
+    if (status === "succeeded" && cell.source && tile.source !== cell.source) {
+      tile.source = cell.source;
+      requestVideo(cell.key, cell.source);
+    } else if (status !== "succeeded" && tile.source) {
+      tile.source = "";
+      tile.video.pause();
+      tile.video.removeAttribute("src");
+      tile.video.load();
+    }
+  }
+
+  function paintHeaders() {
+    for (const h of headers) h.remove();
+    headers = [];
+    const rowLabels = model.get("row_labels") || [];
+    const colLabels = model.get("column_labels") || [];
+    const offsetC = rowLabels.length ? 1 : 0;
+    const offsetR = colLabels.length ? 1 : 0;
+    colLabels.forEach((text, i) => {
+      const h = make("div", "vw-cmp-colhead", grid, text);
+      h.style.gridRow = "1";
+      h.style.gridColumn = String(i + 1 + offsetC);
+      headers.push(h);
+    });
+    rowLabels.forEach((text, i) => {
+      const h = make("div", "vw-cmp-rowhead", grid, text);
+      h.style.gridRow = String(i + 1 + offsetR);
+      h.style.gridColumn = "1";
+      headers.push(h);
+    });
+    const cols = Math.max(1, model.get("columns"));
+    grid.style.gridTemplateColumns = `${offsetC ? "minmax(4em, max-content) " : ""}repeat(${cols}, minmax(0, 1fr))`;
+  }
+
+  function paintCells() {
+    receivedAt = performance.now();
+    paintHeaders();
+    const cells = model.get("cells_state") || [];
+    const keep = new Set();
+    for (const cell of cells) {
+      keep.add(cell.key);
+      let tile = tiles.get(cell.key);
+      if (!tile) {
+        tile = makeTile(cell.key);
+        tiles.set(cell.key, tile);
+        grid.append(tile.node);
+      }
+      paintTile(tile, cell);
+    }
+    for (const [key, tile] of tiles) {
+      if (!keep.has(key)) {
+        tile.video.pause();
+        tile.node.remove();
+        tiles.delete(key);
+      }
+    }
+    paintAb();
+    ui();
+  }
+
+  function paintSummary() {
+    const s = model.get("summary") || {};
+    const total = s.total || 0;
+    const parts = [`${s.done || 0} done`, `${s.failed || 0} failed`, `${s.running || 0} running`];
+    if (s.cancelled) parts.push(`${s.cancelled} cancelled`);
+    if (s.pending) parts.push(`${s.pending} pending`);
+    counts.textContent = `${parts.join(" · ")} of ${total}`;
+    for (const name of ["total", "done", "failed", "running", "cancelled", "pending"]) {
+      root.dataset[name] = String(s[name] || 0);
+    }
+    barDone.style.width = total ? `${(100 * (s.done || 0)) / total}%` : "0";
+    barFailed.style.width = total ? `${(100 * ((s.failed || 0) + (s.cancelled || 0))) / total}%` : "0";
+    bar.setAttribute("aria-valuenow", String(total ? Math.round((100 * (s.done || 0)) / total) : 0));
+    cancelAll.disabled = !(s.running > 0);
+    paintOverallClock();
+  }
+
+  function paintOverallClock() {
+    const s = model.get("summary") || {};
+    if (s.elapsed === null || s.elapsed === undefined) {
+      clock.textContent = "";
+      return;
+    }
+    const since = s.running ? (performance.now() - receivedAt) / 1000 : 0;
+    let text = `${fmtClock(s.elapsed + since)} elapsed`;
+    if (s.running && s.eta !== null && s.eta !== undefined) {
+      const left = s.eta - since;
+      text += left > 1 ? ` · about ${fmtClock(left)} left` : " · almost done";
+    }
+    clock.textContent = text;
+  }
+
+  function paintHead() {
+    title.textContent = model.get("title") || "";
+    badge.hidden = !model.get("simulator");
+    message.textContent = model.get("message") || "";
+    loopBox.checked = model.get("loop");
+    setRate(model.get("playback_rate") || 1);
+  }
+
+  // -- bytes from the kernel ---------------------------------------------------------------
+  function requestVideo(key, source) {
+    const rid = `${key}-${source}-${Math.random().toString(36).slice(2)}`;
+    pending.set(rid, { key, source, parts: [], received: 0 });
+    model.send({ type: "get", key, source, rid });
+  }
+
+  function onCustom(msg, buffers) {
+    if (disposed || !msg) return;
+    if (msg.type === "play") return play();
+    if (msg.type === "pause") return pause();
+    if (msg.type === "seek" && Number.isFinite(msg.t)) return seekAll(msg.t);
+    if (msg.type === "step" && Number.isFinite(msg.n)) return step(msg.n);
+    const job = pending.get(msg.rid);
+    if (!job) return; // an answer to another view of this grid
+    if (msg.type === "error") {
+      pending.delete(msg.rid);
+      const tile = tiles.get(job.key);
+      if (tile) tile.message.textContent = String(msg.message || "could not load the video");
+      return;
+    }
+    if (msg.type !== "chunk") return;
+    job.parts[msg.index] = buffers[0];
+    job.received += 1;
+    if (job.received < msg.count) return;
+    pending.delete(msg.rid);
+    const tile = tiles.get(job.key);
+    if (!tile || tile.source !== job.source) return; // retried meanwhile: newer bytes come
+    const old = urls.get(job.key);
+    if (old) URL.revokeObjectURL(old.url);
+    const url = URL.createObjectURL(new Blob(job.parts, { type: msg.mime || "video/mp4" }));
+    urls.set(job.key, { source: job.source, url });
+    tile.video.src = url;
+    const cell = (model.get("cells_state") || []).find((c) => c.key === job.key);
+    if (cell) paintTile(tile, cell);
+    paintAb();
+    ui();
+  }
+
+  cancelAll.addEventListener("click", () => {
+    cancelAll.disabled = true;
+    model.send({ type: "cancel_all" });
+  });
+  exportHtml.addEventListener("click", () => model.send({ type: "export", what: "html" }));
+  exportVideo.addEventListener("click", () => model.send({ type: "export", what: "video" }));
+
+  const onCells = () => {
+    paintCells();
+    paintSummary();
+  };
+  const onSummary = () => {
+    receivedAt = performance.now();
+    paintSummary();
+  };
+  model.on("msg:custom", onCustom);
+  model.on("change:cells_state", onCells);
+  model.on("change:row_labels", onCells);
+  model.on("change:column_labels", onCells);
+  model.on("change:columns", onCells);
+  model.on("change:summary", onSummary);
+  model.on("change:ab_enabled", paintAb);
+  model.on("change:ab_keys", paintAb);
+  for (const name of ["title", "simulator", "message", "loop", "playback_rate"]) {
+    model.on(`change:${name}`, paintHead);
+  }
+  const timer = setInterval(() => {
+    const cells = model.get("cells_state") || [];
+    for (const cell of cells) {
+      const tile = tiles.get(cell.key);
+      if (tile && RUNNING.has(cell.status)) paintClock(tile, cell);
+    }
+    paintOverallClock();
+  }, 1000);
+
+  // for tests and for anyone scripting the page: the same moves as the buttons
+  root.vwSync = {
+    play,
+    pause,
+    seek: seekAll,
+    step,
+    setRate,
+    setWipe,
+    times: () => active().map((v) => v.currentTime),
+    paused: () => active().map((v) => v.paused),
+    frame,
+    isPlaying: () => playing,
+  };
+
+  paintHead();
+  onCells();
+  setWipe(wipePos);
+
+  return () => {
+    disposed = true;
+    clearInterval(timer);
+    model.off("msg:custom", onCustom);
+    model.off("change:cells_state", onCells);
+    model.off("change:row_labels", onCells);
+    model.off("change:column_labels", onCells);
+    model.off("change:columns", onCells);
+    model.off("change:summary", onSummary);
+    model.off("change:ab_enabled", paintAb);
+    model.off("change:ab_keys", paintAb);
+    for (const name of ["title", "simulator", "message", "loop", "playback_rate"]) {
+      model.off(`change:${name}`, paintHead);
+    }
+    for (const v of active()) v.pause();
+    for (const { url } of urls.values()) URL.revokeObjectURL(url);
+  };
+}
+
+export default { render };

@@ -1,0 +1,988 @@
+"""Comparison: a grid of generations that differ in one thing, played in sync and kept on disk.
+
+The whole grid is **one** anywidget (``_comparison.js``): synchronized playback must drive every
+``<video>`` from a single front-end context with no kernel round trip per frame, and JupyterLab,
+Notebook 7 and VS Code render separate widgets in separate DOM trees. The same widget shows each
+cell's progress (the look of :class:`~vidwidgets.widgets.JobProgress`), then its video; the bytes
+reach the browser over custom messages (as :class:`~vidwidgets.widgets.VideoPlayer` does) and
+never enter widget state, so a saved notebook stays small.
+
+The work is the experiment runner's (``vidwidgets.experiments``): every cell is a record in an
+experiment folder, so re-running the notebook, or running it after a kernel restart, loads the
+finished cells from disk, resumes pending tasks by id and creates only what is missing. All of it
+runs as asyncio tasks on the kernel's loop: the kernel stays free while cells generate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hashlib
+import itertools
+import json
+import math
+import os
+import pathlib
+import secrets
+import threading
+import time
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import anywidget
+import traitlets
+
+from vidwidgets.client._exceptions import VideoAPIError
+from vidwidgets.client._types import VideoRequest
+from vidwidgets.experiments import (
+    Cell,
+    CellRun,
+    Experiment,
+    ExperimentRunner,
+    ExperimentStore,
+    RunRecord,
+    caption,
+    differing_fields,
+    safe_name,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from vidwidgets.widgets._player import VideoPlayer
+
+__all__ = ["Comparison", "ComparisonCell"]
+
+_HERE = pathlib.Path(__file__).parent
+
+#: Bytes per custom message (as VideoPlayer: well inside Jupyter Server's 10 MiB frame limit).
+CHUNK_BYTES = 1024 * 1024
+#: The grid's axes, in the order they become rows, then columns.
+AXES = ("prompt", "model", "seed")
+#: A single varying axis wraps after this many columns.
+MAX_AUTO_COLUMNS = 4
+DEFAULT_MODEL = "kling-v1"
+RUNNING = frozenset({"waiting", "creating", "queued", "in_progress", "downloading"})
+FINAL = frozenset({"succeeded", "failed", "cancelled", "pending"})
+
+
+class ComparisonCell:
+    """One cell of a :class:`Comparison`: its request, where it sits, and how it is going.
+
+    Shaped like Solara's task object: ``status``, ``progress``, ``pending``, ``finished``,
+    ``error``, ``cancel()``, ``retry()``, and awaitable. ``rating`` (0–5 stars) and ``note`` are
+    written to the experiment's manifest as soon as they are set.
+
+        >>> cell = comparison.cells[0]                     # doctest: +SKIP
+        >>> cell.caption, cell.status                      # doctest: +SKIP
+        ('seed=1', 'in_progress')
+        >>> cell.rating = 4; cell.note = "best motion"     # doctest: +SKIP
+        >>> cell.retry()                                   # doctest: +SKIP
+    """
+
+    def __init__(self, owner: Comparison, cell: Cell, row: int, column: int) -> None:
+        self._owner = owner
+        self.cell = cell
+        self.key = cell.key
+        self.request = cell.request
+        self.row = row
+        self.column = column
+        self.caption = ""
+        self.run: CellRun | None = None
+        #: changes whenever the video file changes, so browsers ask for the new bytes
+        self.source_id = ""
+        self._source_file: pathlib.Path | None = None
+
+    def __repr__(self) -> str:
+        return f"ComparisonCell({self.caption!r}, status={self.status!r})"
+
+    # -- state --------------------------------------------------------------------------------
+
+    @property
+    def record(self) -> RunRecord | None:
+        """The manifest record of this cell."""
+        return self._owner.experiment.get(self.key)
+
+    @property
+    def status(self) -> str:
+        """waiting, creating, queued, in_progress, downloading, succeeded, failed, cancelled, or
+        pending (the task is still on the server: run again to resume it). Before the cell runs,
+        whatever the manifest says (``"new"`` when it has nothing)."""
+        if self.run is not None:
+            return self.run.status
+        rec = self.record
+        if rec is None:
+            return "new"
+        if rec.is_finished and self._owner.experiment.video_path(rec):
+            return "succeeded"
+        return "pending" if rec.is_pending else rec.status
+
+    @property
+    def progress(self) -> int | None:
+        """The server's percentage, or None when it does not report one."""
+        return self.run.progress if self.run is not None else None
+
+    @property
+    def error(self) -> BaseException | None:
+        return self.run.error if self.run is not None else None
+
+    @property
+    def pending(self) -> bool:
+        return self.status in RUNNING
+
+    @property
+    def finished(self) -> bool:
+        return self.status == "succeeded"
+
+    @property
+    def source(self) -> str | None:
+        """Where the video came from: ``disk``, ``cache``, ``resumed`` or ``created``."""
+        return self.run.source if self.run is not None else None
+
+    @property
+    def path(self) -> pathlib.Path | None:
+        """The video file, once the cell succeeded."""
+        rec = self.record
+        return self._owner.experiment.video_path(rec) if rec is not None else None
+
+    @property
+    def rating(self) -> int:
+        rec = self.record
+        return int(rec.rating) if rec is not None else 0
+
+    @rating.setter
+    def rating(self, stars: int) -> None:
+        self._owner.experiment.rate(self.key, stars)
+        self._owner._flush()  # a user's edit: shown at once, not coalesced
+
+    @property
+    def note(self) -> str:
+        rec = self.record
+        return rec.note if rec is not None else ""
+
+    @note.setter
+    def note(self, text: str) -> None:
+        self._owner.experiment.annotate(self.key, text)
+        self._owner._flush()
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Cancel this cell: locally, and on the server where the API supports it (DELETE)."""
+        self._owner._on_loop(self._owner._runner.cancel, self.key)
+
+    def retry(self) -> None:
+        """Run this cell again as a new generation (after a failure, a cancel, or to re-roll)."""
+
+        def again() -> None:
+            owner = self._owner
+            if self.run is None:
+                owner._submit([self])
+                return
+            if owner._started_at is None or owner._finished_at is not None:
+                owner._started_at = time.time()
+            owner._finished_at = None
+            owner._runner.retry(self.key)
+            owner._changed(immediate=True)
+
+        self._owner._on_loop(again)
+
+    def player(self, **kwargs: Any) -> VideoPlayer:
+        """A :class:`~vidwidgets.widgets.VideoPlayer` of this cell's video, to look at it alone."""
+        from vidwidgets.widgets._player import VideoPlayer
+
+        path = self.path
+        if path is None:
+            raise FileNotFoundError(f"cell {self.caption!r} has no video yet ({self.status})")
+        return VideoPlayer.from_file(path, **kwargs)
+
+    async def wait(self) -> ComparisonCell:
+        """Wait until this cell reaches a final status."""
+        if self.run is not None:
+            await self.run.wait()
+        return self
+
+    def __await__(self) -> Generator[Any, None, ComparisonCell]:
+        return self.wait().__await__()
+
+    # -- what the browser gets ----------------------------------------------------------------
+
+    def _front_state(self) -> dict[str, Any]:
+        run = self.run
+        status = self.status
+        rec = self.record
+        path = self.path if status == "succeeded" else None
+        if path != self._source_file:
+            # a new file (first success, or a retry replaced it): views fetch the new bytes
+            self._source_file = path
+            self.source_id = secrets.token_hex(6) if path is not None else ""
+        video = (rec.video if rec is not None else None) or {}
+        eta = fraction = None
+        # a cell loaded from disk took no time now; its generation time is in the results
+        elapsed = round(run.elapsed, 2) if run is not None and run.source != "disk" else None
+        if run is not None and run.progress is not None and status in RUNNING:
+            fraction = max(0.0, min(1.0, run.progress / 100))
+            if 0 < fraction < 1 and elapsed:
+                eta = round(elapsed * (1 - fraction) / fraction, 1)
+        message, hint = _describe(self.error, rec, status)
+        return {
+            "key": self.key,
+            "row": self.row,
+            "column": self.column,
+            "caption": self.caption,
+            "prompt": self.request.prompt,
+            "model": self.request.model,
+            "status": status,
+            "origin": (run.source if run is not None else None) or "",
+            "fraction": fraction,
+            "elapsed": elapsed,
+            "eta": eta,
+            "message": message,
+            "hint": hint,
+            "job_id": (rec.job_id if rec is not None else None) or "",
+            "source": self.source_id,
+            "fps": float(video.get("fps") or 0.0),
+            "duration": float(video.get("duration") or 0.0),
+            "rating": self.rating,
+            "note": self.note,
+        }
+
+
+def _describe(error: BaseException | None, rec: RunRecord | None, status: str) -> tuple[str, str]:
+    """(message, hint) shown under a failed or pending cell; plain text (the browser escapes)."""
+    if status not in ("failed", "cancelled", "pending"):
+        return "", ""
+    if error is not None:
+        if isinstance(error, VideoAPIError):
+            return str(error).split(" — ")[0], error.hint or ""
+        return f"{type(error).__name__}: {error}", ""
+    stored = (rec.error if rec is not None else None) or {}
+    message = str(stored.get("message") or "")
+    if status == "pending" and not message:
+        message = "still generating on the server: run again to resume"
+    return message, ""
+
+
+class Comparison(anywidget.AnyWidget):
+    """A grid of videos that differ in the prompt, the model or the seed — generated
+    concurrently, stored on disk, played in sync, rated and exported.
+
+        >>> import vidwidgets as vw
+        >>> cmp = vw.Comparison(prompts=["a red fox in snow", "a grey wolf in snow"],
+        ...                     seeds=[1, 2, 3], model="kling-v1", duration=5)  # doctest: +SKIP
+        >>> cmp                                    # a 2 × 3 grid; cells start at once  # doctest: +SKIP
+        >>> await cmp                              # every cell finished            # doctest: +SKIP
+        >>> cmp.add_seed(4)                        # runs only the two new cells    # doctest: +SKIP
+        >>> cmp.cells[0].rating = 5                                                 # doctest: +SKIP
+        >>> cmp.to_dataframe()                                                      # doctest: +SKIP
+        >>> cmp.export_html("foxes.html")                                           # doctest: +SKIP
+
+    Or any list of requests (dicts or :class:`~vidwidgets.client.VideoRequest`)::
+
+        vw.Comparison(requests=[{"model": "kling-v1", "prompt": "a fox"},
+                                {"model": "viduq1", "prompt": "a fox"}])
+
+    Rows and columns follow the axes that vary (prompts are rows; models and seeds columns);
+    each cell is captioned only with what differs from the others. Keyword arguments that are
+    ``VideoRequest`` fields (``duration=5``, ``aspect_ratio="16:9"``...) override ``base``.
+
+    Parameters:
+        experiment: the experiment folder's name (default: derived from the cells), so running
+            the same cell again — or after a kernel restart — shows the stored videos, resumes
+            pending tasks by id and creates nothing twice.
+        store: the folder holding experiments (default ``$VIDWIDGETS_RUNS_DIR`` or
+            ``./vidwidgets-runs``), or an :class:`~vidwidgets.experiments.ExperimentStore`.
+        client: a :class:`~vidwidgets.client.VideoClient` (default: one from the environment,
+            or the embedded simulator when no key is set). Its ``max_concurrency`` bounds how
+            many cells generate at once.
+        autorun: start the cells now (default). Otherwise call :meth:`run`.
+        columns: force the number of columns (default: from the axes).
+        retry_failed: run failed and cancelled cells again when the comparison runs (default
+            False: they show what happened and keep their Retry button — re-running the notebook
+            never pays for them silently).
+    """
+
+    _esm = _HERE / "_comparison.js"
+    _css = _HERE / "_comparison.css"
+
+    title = traitlets.Unicode("").tag(sync=True)
+    experiment_name = traitlets.Unicode("").tag(sync=True)
+    simulator = traitlets.Bool(False).tag(sync=True)
+    rows = traitlets.Int(1).tag(sync=True)
+    columns = traitlets.Int(1).tag(sync=True)
+    row_labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    column_labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    #: one small dict per cell (no video bytes: those go over custom messages on request)
+    cells_state = traitlets.List(traitlets.Dict()).tag(sync=True)
+    #: done / failed / running / ... counts, elapsed seconds and ETA, for the overall bar
+    summary = traitlets.Dict().tag(sync=True)
+    #: A/B mode: overlay two cells (by key) with a draggable wipe
+    ab_enabled = traitlets.Bool(False).tag(sync=True)
+    ab_keys = traitlets.List(traitlets.Unicode(), default_value=["", ""]).tag(sync=True)
+    loop = traitlets.Bool(True).tag(sync=True)
+    playback_rate = traitlets.Float(1.0).tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(
+        self,
+        prompts: Sequence[str] | str | None = None,
+        models: Sequence[str] | str | None = None,
+        seeds: Sequence[int | None] | int | None = None,
+        *,
+        requests: Iterable[VideoRequest | Mapping[str, Any] | Cell] | None = None,
+        base: VideoRequest | Mapping[str, Any] | None = None,
+        experiment: str | None = None,
+        store: ExperimentStore | str | os.PathLike[str] | None = None,
+        client: Any = None,
+        autorun: bool = True,
+        columns: int | None = None,
+        title: str | None = None,
+        retry_failed: bool = False,
+        concurrency: int | None = None,
+        export_dir: str | os.PathLike[str] | None = None,
+        min_interval: float = 0.25,
+        **overrides: Any,
+    ) -> None:
+        super().__init__()
+        if columns is not None and columns < 1:
+            raise ValueError(f"columns={columns!r} is not allowed: a whole number >= 1")
+        self.min_interval = min_interval
+        self._forced_columns = columns
+        self._axes: dict[str, list[Any]] | None = None
+        self._base: dict[str, Any] = {}
+        explicit: list[Cell] = []
+        if requests is not None:
+            if prompts is not None or models is not None or seeds is not None:
+                raise ValueError("give either requests=[...] or prompts/models/seeds, not both")
+            if base is not None or overrides:
+                raise ValueError("base and field overrides apply to prompts/models/seeds only")
+            explicit = _as_cells(requests)
+            if not explicit:
+                raise ValueError("requests=[] is empty: give at least one request")
+        else:
+            self._base = _base_dict(base, overrides)
+            self._axes = _axes(prompts, models, seeds, self._base)
+
+        try:
+            # In a notebook cell this is the kernel's loop: cells run while the kernel idles.
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            from vidwidgets._runtime import background_loop
+
+            self._loop = background_loop()
+        self._client: Any = client if client is not None else _default_client()
+        self.simulator = bool(getattr(self._client, "is_simulator", False))
+
+        self._cells: list[ComparisonCell] = []
+        self._explicit = explicit
+        self._layout_cells()
+        name = experiment or _default_name([c.cell for c in self._cells])
+        self.store = store if isinstance(store, ExperimentStore) else ExperimentStore(store)
+        self.experiment: Experiment = self.store.experiment(name)
+        self.experiment_name = name
+        self.title = title if title is not None else name
+        self._export_dir = pathlib.Path(export_dir) if export_dir is not None else None
+        self._runner = ExperimentRunner(
+            self._client,
+            self.experiment,
+            on_update=self._on_run_update,
+            concurrency=concurrency,
+            referenced_by=_referrer(name),
+            retry_failed=retry_failed,
+        )
+        self._started_at: float | None = None
+        self._finished_at: float | None = None
+        self._timer: asyncio.Handle | None = None
+        self._last_flush = float("-inf")
+        self.flushes = 0  # state messages sent (tests and benchmarks look at it)
+        self.on_msg(self._on_custom_msg)
+        self._flush()
+        if autorun:
+            self.run()
+
+    # -- the grid -----------------------------------------------------------------------------
+
+    @property
+    def cells(self) -> list[ComparisonCell]:
+        """The cells in grid order (row by row)."""
+        return list(self._cells)
+
+    @property
+    def cell_keys(self) -> list[str]:
+        """The manifest keys of the cells, in grid order (``keys`` is ipywidgets' own)."""
+        return [c.key for c in self._cells]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns) of the grid."""
+        return (self.rows, self.columns)
+
+    @property
+    def client(self) -> Any:
+        return self._client
+
+    def __getitem__(self, index: int | tuple[int, int]) -> ComparisonCell:
+        """A cell by position in grid order, or by ``(row, column)``."""
+        if isinstance(index, tuple):
+            row, column = index
+            for cell in self._cells:
+                if (cell.row, cell.column) == (row, column):
+                    return cell
+            raise IndexError(f"no cell at row {row}, column {column}")
+        return self._cells[index]
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+    def __bool__(self) -> bool:
+        return True  # a widget is never "empty", whatever __len__ says
+
+    def _layout_cells(self) -> None:
+        """Build (or rebuild, after ``add``) the cells, their positions, labels and captions."""
+        previous = {c.key: c for c in self._cells}
+        placed: list[tuple[Cell, int, int]] = []
+        row_labels: list[str] = []
+        column_labels: list[str] = []
+        if self._axes is not None:
+            varying = [a for a in AXES if len(self._axes[a]) > 1]
+            if len(varying) >= 2:
+                row_axis, col_axes = varying[0], varying[1:]
+            else:
+                row_axis, col_axes = None, varying
+            row_values = self._axes[row_axis] if row_axis else [None]
+            col_combos = list(itertools.product(*(self._axes[a] for a in col_axes)))
+            fixed = {a: self._axes[a][0] for a in AXES if a not in varying}
+            wrap = (
+                self._forced_columns
+                if self._forced_columns is not None
+                else (len(col_combos) if row_axis else min(len(col_combos), MAX_AUTO_COLUMNS))
+            )
+            for r, row_value in enumerate(row_values):
+                for c, combo in enumerate(col_combos):
+                    values = dict(fixed)
+                    if row_axis:
+                        values[row_axis] = row_value
+                    values.update(zip(col_axes, combo, strict=True))
+                    request = _make_request(self._base, values)
+                    index = r * len(col_combos) + c
+                    placed.append((Cell(request), index // wrap, index % wrap))
+            if row_axis:
+                row_labels = [_axis_label(row_axis, v) for v in row_values]
+            if len(col_combos) > 1 and (row_axis or len(col_combos) <= wrap):
+                column_labels = [
+                    " · ".join(_axis_label(a, v) for a, v in zip(col_axes, combo, strict=True))
+                    for combo in col_combos
+                ]
+            if self._forced_columns is not None:
+                row_labels, column_labels = [], []
+            columns = wrap
+        else:
+            n = len(self._explicit)
+            columns = self._forced_columns or (
+                n if n <= MAX_AUTO_COLUMNS else math.ceil(math.sqrt(n))
+            )
+            placed = [(cell, i // columns, i % columns) for i, cell in enumerate(self._explicit)]
+        seen: set[str] = set()
+        cells: list[ComparisonCell] = []
+        for cell, r, c in placed:
+            if cell.key in seen:
+                raise ValueError(
+                    f"two cells have the same request ({cell.request.prompt!r}): an axis repeats a value"
+                )
+            seen.add(cell.key)
+            existing = previous.get(cell.key)
+            if existing is not None:
+                existing.row, existing.column = r, c
+                cells.append(existing)
+            else:
+                cells.append(ComparisonCell(self, cell, r, c))
+        fields = differing_fields([c.request.to_dict() for c in cells])
+        for cc in cells:
+            cc.caption = caption(cc.request.to_dict(), fields, label=cc.cell.label)
+        self._cells = cells
+        self.columns = max(1, columns)
+        self.rows = max(1, max((c.row for c in cells), default=0) + 1)
+        self.row_labels = row_labels
+        self.column_labels = column_labels
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run(self) -> Comparison:
+        """Start every cell that is not running or finished yet; returns the comparison, which
+        is awaitable (``await cmp.run()`` waits for all cells). Never blocks the kernel."""
+        self._on_loop(self._submit, list(self._cells))
+        return self
+
+    def _submit(self, cells: Sequence[ComparisonCell]) -> None:
+        fresh = [c for c in cells if c.run is None]
+        if not fresh:
+            return
+        if self._started_at is None or self._finished_at is not None:
+            self._started_at = time.time()  # the overall clock restarts for new work
+        self._finished_at = None
+        runs = self._runner.submit([c.cell for c in fresh])
+        for cell, run in zip(fresh, runs, strict=True):
+            cell.run = run
+        self._changed(immediate=True)
+
+    async def wait(self) -> list[ComparisonCell]:
+        """Wait until every cell reached a final status; returns the cells."""
+        while True:
+            runs = [c.run for c in self._cells if c.run is not None]
+            for run in runs:
+                await run.wait()
+            if all(c.run is None or c.run.done for c in self._cells):
+                self._flush()
+                return self.cells
+            await asyncio.sleep(0)  # a retry or an add started more work meanwhile
+
+    def __await__(self) -> Generator[Any, None, list[ComparisonCell]]:
+        return self.wait().__await__()
+
+    def add(
+        self,
+        *,
+        prompt: str | Sequence[str] | None = None,
+        model: str | Sequence[str] | None = None,
+        seed: int | Sequence[int] | None = None,
+        requests: Iterable[VideoRequest | Mapping[str, Any] | Cell] | None = None,
+        run: bool = True,
+    ) -> list[ComparisonCell]:
+        """Add values along the axes (or, for a ``requests=`` comparison, more requests) and run
+        only the new cells. Returns the new cells.
+
+            >>> cmp.add(prompt="a white hare in snow")      # a new row   # doctest: +SKIP
+            >>> cmp.add(seed=[4, 5])                         # two new columns  # doctest: +SKIP
+        """
+        before = set(self.cell_keys)
+        if self._axes is None:
+            if prompt is not None or model is not None or seed is not None:
+                raise ValueError("this comparison was built from requests: add(requests=[...])")
+            if requests is None:
+                raise ValueError("nothing to add: give requests=[...]")
+            self._explicit = [*self._explicit, *_as_cells(requests)]
+        else:
+            if requests is not None:
+                raise ValueError("this comparison has axes: add(prompt=..., model=... or seed=...)")
+            for axis, values in (("prompt", prompt), ("model", model), ("seed", seed)):
+                if values is None:
+                    continue
+                items = [values] if isinstance(values, (str, int)) else list(values)
+                for value in items:
+                    if value not in self._axes[axis]:
+                        self._axes[axis].append(value)
+        self._layout_cells()
+        new = [c for c in self._cells if c.key not in before]
+        if run and new:
+            self._on_loop(self._submit, new)
+        self._changed(immediate=True)
+        return new
+
+    def add_prompt(self, prompt: str, *, run: bool = True) -> list[ComparisonCell]:
+        """Add a prompt (a row) and run only its cells."""
+        return self.add(prompt=prompt, run=run)
+
+    def add_seed(self, seed: int, *, run: bool = True) -> list[ComparisonCell]:
+        """Add a seed (a column) and run only its cells."""
+        return self.add(seed=seed, run=run)
+
+    def add_model(self, model: str, *, run: bool = True) -> list[ComparisonCell]:
+        """Add a model and run only its cells."""
+        return self.add(model=model, run=run)
+
+    def cancel(self) -> None:
+        """Cancel every unfinished cell (DELETE on the server where the API has it). Await the
+        comparison afterwards to be sure no task is left running."""
+        self._on_loop(self._runner.cancel)
+
+    async def stop(self) -> None:
+        """Stop waiting but leave unfinished tasks generating on the server: they are pending in
+        the experiment, and the next run of the same comparison resumes them by id."""
+        await self._runner.stop()
+        self._flush()
+
+    # -- results ------------------------------------------------------------------------------
+
+    @property
+    def results(self) -> list[dict[str, Any]]:
+        """One dict per cell, in grid order: the parameters, status, timings, file, rating, note,
+        plus the cell's caption, row and column."""
+        self.experiment.reload()
+        known = [c for c in self._cells if c.key in self.experiment]
+        rows = self.experiment.results([c.key for c in known])
+        for cell, row in zip(known, rows, strict=True):
+            row.update(caption=cell.caption, row=cell.row, column=cell.column)
+        return rows
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """:attr:`results` as a pandas DataFrame (``pip install pandas``)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - pandas is a test dependency
+            raise ImportError("to_dataframe() needs pandas: pip install pandas") from exc
+        frame = pd.DataFrame(self.results)
+        for column in ("created_at", "started_at", "completed_at"):
+            if column in frame:
+                frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
+        return frame
+
+    def rate(self, index: int | tuple[int, int], stars: int) -> None:
+        """Give the cell at ``index`` 0–5 stars (also: ``cmp.cells[i].rating = n``)."""
+        self[index].rating = stars
+
+    def annotate(self, index: int | tuple[int, int], note: str) -> None:
+        """Attach a note to the cell at ``index`` (also: ``cmp.cells[i].note = "..."``)."""
+        self[index].note = note
+
+    # -- export -------------------------------------------------------------------------------
+
+    def _default_export(self, suffix: str) -> pathlib.Path:
+        folder = self._export_dir or pathlib.Path.cwd()
+        return folder / f"{safe_name(self.experiment.name)}{suffix}"
+
+    def export_html(
+        self, path: str | os.PathLike[str] | None = None, **options: Any
+    ) -> pathlib.Path:
+        """A self-contained HTML report of this grid (see :func:`vidwidgets.export.export_html`):
+        the videos, a synchronized player that works offline, a table of parameters and timings.
+
+            >>> cmp.export_html("foxes.html")                # doctest: +SKIP
+            PosixPath('/home/me/foxes.html')
+        """
+        from vidwidgets.export import export_html
+
+        options.setdefault("columns", self.columns)
+        options.setdefault("title", self.title or None)
+        target = pathlib.Path(path) if path is not None else self._default_export(".html")
+        return export_html(self.experiment, target, keys=self._exportable_keys(), **options)
+
+    def export_grid_video(
+        self, path: str | os.PathLike[str] | None = None, **options: Any
+    ) -> pathlib.Path:
+        """One side-by-side MP4 of the grid with captions (see
+        :func:`vidwidgets.export.export_grid_video`).
+
+            >>> cmp.export_grid_video("foxes.mp4")           # doctest: +SKIP
+        """
+        from vidwidgets.export import export_grid_video
+
+        options.setdefault("columns", self.columns)
+        target = pathlib.Path(path) if path is not None else self._default_export("-grid.mp4")
+        return export_grid_video(self.experiment, target, keys=self._exportable_keys(), **options)
+
+    def _exportable_keys(self) -> list[str]:
+        self.experiment.reload()
+        return [k for k in self.cell_keys if k in self.experiment]
+
+    # -- playback from Python (the browser does the frame-by-frame work) ----------------------
+
+    def play(self) -> None:
+        """Play every video at once (in every view of this grid)."""
+        self.send({"type": "play"})
+
+    def pause(self) -> None:
+        self.send({"type": "pause"})
+
+    def seek(self, t: float) -> None:
+        """Move every video to ``t`` seconds."""
+        self.send({"type": "seek", "t": max(0.0, float(t))})
+
+    def step(self, frames: int = 1) -> None:
+        """Pause and step every video by ``frames`` frames (negative: back)."""
+        self.send({"type": "step", "n": int(frames)})
+
+    def ab(
+        self, a: int | tuple[int, int] | None = None, b: int | tuple[int, int] | None = None
+    ) -> None:
+        """Show A/B mode: cells ``a`` and ``b`` overlaid with a draggable wipe (default: the
+        first two cells). ``ab_enabled = False`` hides it again."""
+        first = self[a if a is not None else 0]
+        second = self[b if b is not None else (1 if len(self._cells) > 1 else 0)]
+        self.ab_keys = [first.key, second.key]
+        self.ab_enabled = True
+
+    # -- the loop and the front end -----------------------------------------------------------
+
+    def _on_loop(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn`` on the comparison's loop (widget callbacks may arrive on another thread)."""
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is self._loop:
+            fn(*args)
+        else:
+            done: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+            def call() -> None:
+                try:
+                    fn(*args)
+                    done.set_result(None)
+                except BaseException as exc:  # handed to the caller below
+                    done.set_exception(exc)
+
+            self._loop.call_soon_threadsafe(call)
+            if self._loop_thread_is_other():
+                done.result(30)
+
+    def _loop_thread_is_other(self) -> bool:
+        # the background runtime loop lives on its own thread: wait for it so errors surface
+        from vidwidgets import _runtime
+
+        return _runtime._loop is self._loop and threading.current_thread() is not _runtime._thread
+
+    def _on_run_update(self, run: CellRun) -> None:
+        self._changed(immediate=run.status in FINAL)
+
+    def _changed(self, *, immediate: bool = False) -> None:
+        """Something changed: send it, coalesced (a grid of polling cells would flood the comm)."""
+        try:
+            on_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            on_loop = False
+        if not on_loop:
+            self._flush()
+            return
+        wait = self._last_flush + self.min_interval - time.monotonic()
+        if immediate or wait <= 0:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if immediate:
+                # still coalesced: a batch of final updates in one loop turn is one message
+                self._timer = self._loop.call_soon(self._flush)
+            else:
+                self._flush()
+            return
+        if self._timer is None:
+            self._timer = self._loop.call_later(wait, self._flush)
+
+    def _flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._last_flush = time.monotonic()
+        self.flushes += 1
+        states = [c._front_state() for c in self._cells]
+        counts: dict[str, int] = {}
+        for state in states:
+            counts[state["status"]] = counts.get(state["status"], 0) + 1
+        running = sum(n for s, n in counts.items() if s in RUNNING)
+        if self._started_at is not None and running == 0 and self._finished_at is None:
+            self._finished_at = time.time()
+        elapsed = None
+        if self._started_at is not None:
+            end = self._finished_at if self._finished_at is not None else time.time()
+            elapsed = round(max(0.0, end - self._started_at), 2)
+        with self.hold_sync():
+            self.cells_state = states
+            self.summary = {
+                "total": len(states),
+                "done": counts.get("succeeded", 0),
+                "failed": counts.get("failed", 0),
+                "cancelled": counts.get("cancelled", 0),
+                "pending": counts.get("pending", 0),
+                "running": running,
+                "new": counts.get("new", 0),
+                "elapsed": elapsed,
+                "eta": self._eta(running),
+            }
+
+    def _eta(self, running: int) -> float | None:
+        """Seconds until the grid is done: from the cells' own progress where the server reports
+        it, else from how long finished cells took. None when there is nothing to go on."""
+        if running == 0:
+            return None
+        took = [
+            c.run.elapsed
+            for c in self._cells
+            if c.run is not None and c.run.status == "succeeded" and c.run.source == "created"
+        ]
+        typical = sum(took) / len(took) if took else None
+        bound = max(1, int(getattr(self._client, "max_concurrency", 4) or 4))
+        lefts: list[float] = []
+        waiting = 0
+        for cell in self._cells:
+            run = cell.run
+            if run is None or run.done:
+                continue
+            if run.status == "waiting":
+                waiting += 1
+            elif run.progress and 0 < run.progress < 100:
+                lefts.append(run.elapsed * (100 - run.progress) / run.progress)
+            elif typical is not None:
+                lefts.append(max(0.0, typical - run.elapsed))
+        if not lefts and typical is None:
+            return None
+        longest = max(lefts, default=0.0)
+        if waiting and typical is not None:
+            longest += math.ceil(waiting / bound) * typical
+        elif waiting:
+            return None
+        return round(longest, 1)
+
+    def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        key = str(content.get("key", ""))
+        cell = next((c for c in self._cells if c.key == key), None)
+        if kind == "get":
+            self._send_video(cell, content)
+        elif kind == "cancel_all":
+            self.cancel()
+        elif kind == "export":
+            self._on_loop(self._start_export, str(content.get("what", "")))
+        elif cell is None:
+            return
+        elif kind == "cancel":
+            cell.cancel()
+        elif kind == "retry":
+            cell.retry()
+        elif kind == "rate":
+            self._user_edit(lambda: setattr(cell, "rating", int(content.get("stars", 0))))
+        elif kind == "note":
+            self._user_edit(lambda: setattr(cell, "note", str(content.get("text", ""))))
+
+    def _user_edit(self, apply: Callable[[], None]) -> None:
+        try:
+            apply()
+        except (ValueError, TypeError) as exc:
+            self.message = f"not saved: {exc}"
+
+    def _start_export(self, what: str) -> None:
+        if what not in ("html", "video"):
+            return
+        self.message = (
+            "exporting the HTML report…" if what == "html" else "rendering the grid video…"
+        )
+        job = self.export_html if what == "html" else self.export_grid_video
+
+        async def export() -> None:
+            try:
+                # PyAV and base64 work off the loop: the kernel stays responsive meanwhile
+                path = await asyncio.to_thread(job)
+            except Exception as exc:
+                self.message = f"export failed: {type(exc).__name__}: {exc}"
+            else:
+                self.message = f"saved {path}"
+
+        self._loop.create_task(export())
+
+    def _send_video(self, cell: ComparisonCell | None, content: dict[str, Any]) -> None:
+        rid = str(content.get("rid", ""))
+        if cell is None or not cell.source_id or content.get("source") != cell.source_id:
+            self.send({"type": "error", "rid": rid, "message": "the video changed"})
+            return
+        path = cell._source_file
+        if path is None:
+            self.send({"type": "error", "rid": rid, "message": "no video yet"})
+            return
+        try:
+            total = path.stat().st_size
+            count = max(1, -(-total // CHUNK_BYTES))
+            with path.open("rb") as fh:
+                for index in range(count):
+                    chunk = fh.read(CHUNK_BYTES)
+                    self.send(
+                        {
+                            "type": "chunk",
+                            "rid": rid,
+                            "key": cell.key,
+                            "index": index,
+                            "count": count,
+                            "mime": "video/mp4",
+                        },
+                        [chunk],
+                    )
+        except OSError as exc:
+            self.send({"type": "error", "rid": rid, "message": f"could not read the video: {exc}"})
+
+    def __repr__(self) -> str:
+        counts: dict[str, int] = {}
+        for cell in self._cells:
+            counts[cell.status] = counts.get(cell.status, 0) + 1
+        summary = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+        return (
+            f"Comparison(experiment={self.experiment.name!r}, "
+            f"grid={self.rows}x{self.columns}, {summary})"
+        )
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _default_client() -> Any:
+    from vidwidgets.client import VideoClient
+
+    return VideoClient()
+
+
+def _as_cells(items: Iterable[VideoRequest | Mapping[str, Any] | Cell]) -> list[Cell]:
+    from vidwidgets.experiments import as_cells
+
+    return as_cells(items)
+
+
+def _base_dict(
+    base: VideoRequest | Mapping[str, Any] | None, overrides: Mapping[str, Any]
+) -> dict[str, Any]:
+    if isinstance(base, VideoRequest):
+        data = base.to_dict()
+    elif base is None:
+        data = {}
+    elif isinstance(base, Mapping):
+        data = dict(base)
+    else:
+        raise TypeError(f"base must be a VideoRequest or a dict, not {type(base).__name__}")
+    data.update(overrides)
+    return data
+
+
+def _values(name: str, given: Any, fallback: Any) -> list[Any]:
+    if given is None:
+        return [fallback]
+    items = [given] if isinstance(given, (str, int)) else list(given)
+    if not items:
+        raise ValueError(f"{name}s=[] is empty: give at least one value, or leave it out")
+    unique: list[Any] = []
+    for item in items:
+        if item in unique:
+            raise ValueError(f"{name} {item!r} is given twice")
+        unique.append(item)
+    return unique
+
+
+def _axes(prompts: Any, models: Any, seeds: Any, base: Mapping[str, Any]) -> dict[str, list[Any]]:
+    if prompts is None and not base.get("prompt"):
+        raise ValueError("a Comparison needs prompts=[...] (or a prompt in base)")
+    return {
+        "prompt": _values("prompt", prompts, base.get("prompt")),
+        "model": _values("model", models, base.get("model") or DEFAULT_MODEL),
+        "seed": _values("seed", seeds, base.get("seed")),
+    }
+
+
+def _make_request(base: Mapping[str, Any], values: Mapping[str, Any]) -> VideoRequest:
+    data = {**base, **values}
+    if data.get("seed") is None:
+        data.pop("seed", None)
+    return VideoRequest.from_dict(data)
+
+
+def _axis_label(axis: str, value: Any) -> str:
+    return str(value) if axis in ("prompt", "model") else f"{axis}={value}"
+
+
+def _default_name(cells: Sequence[Cell]) -> str:
+    """A stable name for these cells: re-running the same notebook cell finds the same folder."""
+    keys = sorted(c.key for c in cells)
+    digest = hashlib.sha256(json.dumps(keys).encode()).hexdigest()[:10]
+    words = "-".join(cells[0].request.prompt.split()[:4]) if cells else "comparison"
+    return f"{safe_name(words)[:40]}-{digest}"
+
+
+def _referrer(name: str) -> str:
+    """Who uses the cells (pruning keeps them): the notebook when Jupyter tells the kernel."""
+    notebook = os.environ.get("JPY_SESSION_NAME")
+    return f"{notebook}#{name}" if notebook else f"comparison:{name}"

@@ -6,7 +6,8 @@
 - The body is streamed in chunks into a temporary file next to the target and renamed into place
   only when complete, so memory stays flat for any size and no half file ever has the final name.
 - The content type must be a video (or image for the thumbnail), the byte count must match
-  ``Content-Length``, and ``max_bytes`` stops an endless body.
+  ``Content-Length``, ``max_bytes`` stops an endless body, and a body that trickles in slower
+  than 64 KiB per read-timeout window is abandoned (``StallGuard``) instead of hanging.
 - File names derived from task ids are sanitised: ``../../x``, ``/etc/passwd`` or a NUL can never
   leave the output folder.
 
@@ -40,7 +41,7 @@ from vidwidgets.client._exceptions import (
     VideoAPIError,
     redact,
 )
-from vidwidgets.client._http import error_from_response, read_limited
+from vidwidgets.client._http import StallGuard, error_from_response, read_limited
 
 __all__ = [
     "CONTENT_TYPES",
@@ -177,7 +178,8 @@ async def stream_to_file(
                         secret=secret,
                     )
                 _check_type(response.headers.get("Content-Type", ""), variant, current)
-                return await _write(response, target, current, max_bytes)
+                window = timeout.sock_read if timeout is not None else None
+                return await _write(response, target, current, max_bytes, StallGuard(window))
         except VideoAPIError:
             raise
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
@@ -196,7 +198,7 @@ def _make_temp(target: Path) -> tuple[int, Path]:
 
 
 async def _write(
-    response: aiohttp.ClientResponse, target: Path, url: str, max_bytes: int
+    response: aiohttp.ClientResponse, target: Path, url: str, max_bytes: int, guard: StallGuard
 ) -> DownloadResult:
     declared = response.content_length
     if declared is not None and declared > max_bytes:
@@ -210,6 +212,7 @@ async def _write(
     try:
         with os.fdopen(fd, "wb") as fh:
             async for chunk in response.content.iter_chunked(CHUNK_BYTES):
+                guard.feed(len(chunk))  # a trickle never trips the read timeout
                 written += len(chunk)
                 if written > max_bytes:
                     raise ProtocolError(

@@ -37,12 +37,21 @@ from vidwidgets.client._mapping import PreparedRequest
 from vidwidgets.client._metrics import Metrics
 from vidwidgets.client._retry import Kind, RetryPolicy, parse_retry_after
 
-__all__ = ["MAX_JSON_BYTES", "Response", "Transport", "error_from_response"]
+__all__ = [
+    "MAX_JSON_BYTES",
+    "MIN_BYTES_PER_WINDOW",
+    "Response",
+    "StallGuard",
+    "Transport",
+    "error_from_response",
+]
 
 logger = logging.getLogger("vidwidgets")
 
 #: A status or create body is a few KB; anything near this is a hostile or broken server.
 MAX_JSON_BYTES = 4 * 1024 * 1024
+#: A body slower than this many bytes per read-timeout window is abandoned (see StallGuard).
+MIN_BYTES_PER_WINDOW = 64 * 1024
 
 _REQUEST_ID_HEADERS = ("x-request-id", "x-oneapi-request-id", "x-new-api-request-id", "request-id")
 
@@ -114,8 +123,43 @@ class Response:
         return self.headers.get(name)
 
 
-async def read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes:
-    """The whole body, refusing one longer than ``limit`` bytes (declared or actual)."""
+class StallGuard:
+    """Gives up on a body that trickles: fewer than ``min_bytes`` in any ``window`` seconds.
+
+    A server sending a byte now and then never trips the socket read timeout (it only bounds
+    the gap between two reads), so without this a hostile or broken server could hold a status
+    read or a download open forever. Any real connection moves far more than 64 KiB a minute.
+
+        >>> StallGuard(None).feed(1)  # no window: never stalls
+    """
+
+    def __init__(self, window: float | None, min_bytes: int = MIN_BYTES_PER_WINDOW) -> None:
+        self.window = window
+        self.min_bytes = min_bytes
+        self._start = time.monotonic()
+        self._bytes = 0
+
+    def feed(self, n: int) -> None:
+        if not self.window:
+            return
+        self._bytes += n
+        now = time.monotonic()
+        if now - self._start < self.window:
+            return
+        if self._bytes < self.min_bytes:
+            raise APITimeoutError(
+                f"the server sent only {self._bytes} bytes in {now - self._start:.0f} s; "
+                "the transfer stalled and was abandoned",
+                code="stalled",
+            )
+        self._start, self._bytes = now, 0
+
+
+async def read_limited(
+    response: aiohttp.ClientResponse, limit: int, *, stall_window: float | None = None
+) -> bytes:
+    """The whole body, refusing one longer than ``limit`` bytes (declared or actual), or one
+    that trickles in slower than ``MIN_BYTES_PER_WINDOW`` per ``stall_window`` seconds."""
     declared = response.content_length
     if declared is not None and declared > limit:
         raise ProtocolError(
@@ -124,7 +168,9 @@ async def read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes:
         )
     chunks: list[bytes] = []
     total = 0
+    guard = StallGuard(stall_window)
     async for chunk in response.content.iter_chunked(64 * 1024):
+        guard.feed(len(chunk))
         total += len(chunk)
         if total > limit:
             raise ProtocolError(
@@ -285,10 +331,12 @@ class Transport:
                 timeout=self.timeout,
                 allow_redirects=False,  # a redirect could carry the key to another host
             ) as response:
-                raw = await read_limited(response, self.max_json_bytes)
+                raw = await read_limited(
+                    response, self.max_json_bytes, stall_window=self.timeout.sock_read
+                )
                 status = response.status
                 resp_headers = {k.lower(): v for k, v in response.headers.items()}
-        except ProtocolError as exc:
+        except (ProtocolError, APITimeoutError) as exc:  # oversized or stalled body
             raise _Failure(exc, transport_error=True) from exc
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             # nothing was sent: safe to retry, even a create

@@ -1,0 +1,163 @@
+"""Cache (hit, miss, failures never cached, on disk), metrics, and the crash-safe journal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vidwidgets.client import GenerationFailed, JobStatus, VideoClient, VideoJob
+from vidwidgets.client._journal import Journal
+from vidwidgets.simulator import Simulator
+
+from .conftest import request_for
+
+
+async def test_identical_request_with_a_seed_returns_the_earlier_job_and_file(
+    make_sim: Any, make_client: Any
+) -> None:
+    sim: Simulator = await make_sim("newapi")
+    client = make_client(sim)
+    first = await client.generate(_vidu(seed=7))
+    second = await client.generate(_vidu(seed=7))
+    assert second.id == first.id
+    assert second.path == first.path
+    assert sim.create_count == 1
+    assert client.metrics.cache_hits == 1
+
+
+def _vidu(**fields: Any) -> Any:
+    from vidwidgets.client import VideoRequest
+
+    return VideoRequest(model="viduq1", prompt="a fox", **fields)
+
+
+async def test_request_without_a_seed_is_generated_again(make_sim: Any, make_client: Any) -> None:
+    sim: Simulator = await make_sim("newapi")
+    client = make_client(sim)
+    await client.generate(_vidu())
+    await client.generate(_vidu())
+    assert sim.create_count == 2
+
+
+async def test_different_seed_is_a_miss(make_sim: Any, make_client: Any) -> None:
+    sim: Simulator = await make_sim("newapi")
+    client = make_client(sim)
+    await client.generate(_vidu(seed=1))
+    await client.generate(_vidu(seed=2))
+    assert sim.create_count == 2
+    assert client.metrics.cache_misses == 2
+
+
+async def test_failures_are_never_cached(make_sim: Any, make_client: Any) -> None:
+    sim: Simulator = await make_sim("newapi", failure_rate=1.0)
+    client = make_client(sim)
+    for _ in range(2):
+        with pytest.raises(GenerationFailed):
+            await client.generate(_vidu(seed=3))
+    assert sim.create_count == 2
+
+
+async def test_cache_on_disk_survives_a_new_client(
+    make_sim: Any, make_client: Any, tmp_path: Path
+) -> None:
+    sim: Simulator = await make_sim("newapi")
+    first = await make_client(sim, cache_dir=tmp_path / "cache").generate(_vidu(seed=9))
+    again = await make_client(sim, cache_dir=tmp_path / "cache").generate(_vidu(seed=9))
+    assert again.id == first.id
+    assert sim.create_count == 1
+    assert list((tmp_path / "cache").glob("*.json"))
+
+
+async def test_cached_file_that_was_deleted_is_generated_again(
+    make_sim: Any, make_client: Any
+) -> None:
+    sim: Simulator = await make_sim("newapi")
+    client = make_client(sim)
+    first = await client.generate(_vidu(seed=4))
+    assert first.path is not None
+    first.path.unlink()
+    await client.generate(_vidu(seed=4))
+    assert sim.create_count == 2
+
+
+async def test_metrics_count_requests_outcomes_and_times(make_sim: Any, make_client: Any) -> None:
+    sim: Simulator = await make_sim("newapi", failure_rate=0.0)
+    client = make_client(sim)
+    await client.generate(request_for("newapi"))
+    sim_failing: Simulator = await make_sim("newapi", failure_rate=1.0)
+    failing = make_client(sim_failing)
+    with pytest.raises(GenerationFailed):
+        await failing.generate(request_for("newapi"))
+    metrics = client.metrics.as_dict()
+    assert metrics["requests"] == len(sim.requests)
+    assert metrics["creates"] == 1
+    assert metrics["jobs_succeeded"] == 1
+    assert metrics["success_rate"] == 1.0
+    assert metrics["latency"]["p50"] is not None
+    assert metrics["generation_time"]["kling-v1"]["count"] == 1
+    failed = failing.metrics.as_dict()
+    assert failed["failures"] == {"GenerationFailed": 1}
+    assert failed["success_rate"] == 0.0
+
+
+async def test_task_id_is_journaled_before_waiting_and_resumed_by_a_new_client(
+    make_sim: Any, make_client: Any, tmp_path: Path
+) -> None:
+    sim: Simulator = await make_sim("newapi")
+    journal = tmp_path / "journal.jsonl"
+    first = make_client(sim, journal=journal)
+    job = await first.create(request_for("newapi"))
+    assert job.id in journal.read_text()
+    # the kernel dies here; a new client finds the task and collects it
+    second = make_client(sim, journal=journal)
+    pending = second.resume()
+    assert [j.id for j in pending] == [job.id]
+    assert pending[0].request == job.request
+    done = await second.wait(pending[0])
+    await second.download(done)
+    assert second.resume() == []
+    assert sim.create_count == 1
+
+
+async def test_generate_after_a_crash_adopts_the_started_task_instead_of_creating(
+    make_sim: Any, make_client: Any, tmp_path: Path
+) -> None:
+    sim: Simulator = await make_sim("newapi")
+    path = tmp_path / "journal.jsonl"
+    request = request_for("newapi")
+    job = await make_client(sim, journal=path).create(request)
+    # simulate another process's entry: a different session token
+    text = path.read_text().replace('"session":"', '"session":"dead-')
+    path.write_text(text)
+    again = await make_client(sim, journal=path).generate(request)
+    assert again.id == job.id
+    assert sim.create_count == 1
+
+
+def test_journal_skips_a_torn_last_line(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.jsonl")
+    journal.created("t1", base_url="http://x", api_format="88api", request=None)
+    with (tmp_path / "j.jsonl").open("a") as fh:
+        fh.write('{"event": "created", "id": "t2", "base_u')
+    assert [r["id"] for r in journal.pending("http://x")] == ["t1"]
+
+
+def test_journal_is_off_on_the_embedded_simulator_and_on_for_real_servers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIDWIDGETS_JOURNAL_DIR", str(tmp_path))
+    assert VideoClient().journal is None
+    real = VideoClient("https://example.invalid", "k")
+    assert real.journal is not None
+    assert real.journal.path == tmp_path / "journal.jsonl"
+    assert VideoClient("https://example.invalid", "k", journal=False).journal is None
+
+
+async def test_resume_by_id_alone(make_sim: Any, make_client: Any) -> None:
+    sim: Simulator = await make_sim("newapi")
+    job = await make_client(sim).create(request_for("newapi"))
+    other = make_client(sim)
+    done = await other.wait(VideoJob(id=job.id))
+    assert done.status is JobStatus.SUCCEEDED

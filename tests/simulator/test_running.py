@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -112,3 +113,21 @@ def test_cli_prints_url_and_key_serves_and_stops_cleanly(sig: signal.Signals) ->
             proc.wait()
     assert proc.stderr is not None
     assert "Traceback" not in proc.stderr.read()
+
+
+def test_stopping_does_not_wait_for_a_render_in_progress() -> None:
+    # a full-size 10 s Kling pro video takes many seconds to render; stop must not wait for it
+    sim = Simulator(dialect="newapi", speed=200).start()
+    try:
+        body = {"model": "kling-v1", "prompt": "big", "metadata": {"mode": "pro", "duration": "10"}}
+        status, _ = fetch(sim.base_url + "/v1/video/generations", sim.api_key, body)
+        assert status == 200
+        time.sleep(0.3)  # the prerender has started
+    finally:
+        started = time.monotonic()
+        sim.stop()
+    deadline = time.monotonic() + 5
+    while any(t.name.startswith("vidsim-render") for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the render thread outlived the simulator"
+        time.sleep(0.05)
+    assert time.monotonic() - started < 5

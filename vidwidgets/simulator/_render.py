@@ -137,19 +137,27 @@ def _rgb(hue: float, sat: float, val: float) -> tuple[float, float, float]:
     return colorsys.hsv_to_rgb(hue, sat, val)
 
 
-def render_mp4(key: VideoKey) -> bytes:
-    """Encode the video for ``key``: H.264 (yuv420p) in MP4 with the moov atom first."""
+class RenderCancelled(Exception):
+    """The simulator stopped while a video was being rendered."""
+
+
+def render_mp4(key: VideoKey, cancel: threading.Event | None = None) -> bytes:
+    """Encode the video for ``key``: H.264 (yuv420p) in MP4 with the moov atom first.
+
+    Setting ``cancel`` stops the render between frames (raises :class:`RenderCancelled`), so a
+    stopping simulator does not wait for a long render to finish.
+    """
     scene = _Scene(key)
     # +faststart rewrites the file with moov before mdat (so browsers can start playing early);
     # FFmpeg does that by reopening the output by name, so it needs a real file, not BytesIO.
     with tempfile.TemporaryDirectory(prefix="vidsim-") as tmp:
         path = os.path.join(tmp, "video.mp4")
-        _encode(scene, path)
+        _encode(scene, path, cancel)
         with open(path, "rb") as f:
             return f.read()
 
 
-def _encode(scene: _Scene, path: str) -> None:
+def _encode(scene: _Scene, path: str, cancel: threading.Event | None) -> None:
     key = scene.key
     with av.open(path, mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
         stream = container.add_stream("libx264", rate=key.fps)
@@ -161,6 +169,8 @@ def _encode(scene: _Scene, path: str) -> None:
         stream.options = {"preset": "veryfast", "crf": "30", "threads": "1"}
         stream.codec_context.time_base = Fraction(1, key.fps)
         for index in range(key.seconds * key.fps):
+            if cancel is not None and cancel.is_set():
+                raise RenderCancelled(key)
             frame = av.VideoFrame.from_ndarray(scene.frame(index), format="rgb24")
             frame.pts = index
             for packet in stream.encode(frame):
@@ -226,13 +236,13 @@ VARIANTS: Final = {
 }
 
 
-def render_variant(variant: str, key: VideoKey) -> bytes:
+def render_variant(variant: str, key: VideoKey, cancel: threading.Event | None = None) -> bytes:
     """Render (or fetch from the cache) one variant of the video for ``key``."""
     cached = CACHE.get(variant, key)
     if cached is not None:
         return cached
     if variant == "video":
-        data = render_mp4(key)
+        data = render_mp4(key, cancel)
     elif variant == "thumbnail":
         data = render_still(key, "webp")
     elif variant == "spritesheet":

@@ -14,6 +14,7 @@ import re
 import secrets
 import socket
 import struct
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -108,6 +109,7 @@ class Server:
         # hand out the same id (clients cache by id). Everything else is seeded.
         self._ids = random.Random(secrets.randbits(64))
         self._closing = asyncio.Event()
+        self._cancel_renders = threading.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidsim-render")
         self._renders: dict[tuple[str, VideoKey], asyncio.Future[bytes]] = {}
 
@@ -131,6 +133,7 @@ class Server:
     async def close(self) -> None:
         """Release hanging requests and stop rendering (called before the runner cleans up)."""
         self._closing.set()
+        self._cancel_renders.set()  # a render in progress stops at its next frame
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     # -- middleware: log, auth, faults -------------------------------------------------------
@@ -646,7 +649,9 @@ class Server:
         future = self._renders.get((variant, key))
         if future is None:
             loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(self._executor, render_variant, variant, key)
+            future = loop.run_in_executor(
+                self._executor, render_variant, variant, key, self._cancel_renders
+            )
             future.add_done_callback(_ignore_result)
             self._renders[(variant, key)] = future
         return future

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from vidwidgets.simulator import Simulator
+from vidwidgets.simulator import Simulator, Timing
 
 from .conftest import FAST, auth, get_json, poll, post_json, probe
 
@@ -143,9 +143,9 @@ async def test_newapi_jimeng_never_reports_in_progress(http: aiohttp.ClientSessi
 async def test_newapi_reports_not_start_and_unknown_until_the_first_refresh(
     http: aiohttp.ClientSession,
 ) -> None:
-    # refresh every 200 model seconds = 2 wall seconds: the first reads precede the first refresh
+    # refresh every 1000 model seconds = 10 wall seconds: the reads precede the first refresh
     async with Simulator(
-        dialect="newapi", speed=100, refresh_period=200, video_scale=0.1, fps=8
+        dialect="newapi", speed=100, refresh_period=1000, video_scale=0.1, fps=8
     ) as sim:
         _, created = await post_json(
             http, sim, "/v1/videos", {"model": "kling-v1", "prompt": "a snail"}
@@ -282,7 +282,8 @@ async def test_openai_delete_removes_the_video(http: aiohttp.ClientSession) -> N
 
 
 async def test_openai_remix_needs_a_completed_source(http: aiohttp.ClientSession) -> None:
-    async with Simulator(dialect="openai", **FAST) as sim:
+    slow = Timing(submit=0, queue=0, generate=400, jitter=0)  # 2 s: room for the early remix
+    async with Simulator(dialect="openai", timing=slow, **FAST) as sim:
         _, source = await post_json(http, sim, "/v1/videos", {"prompt": "a forest"})
         early, _ = await post_json(
             http, sim, f"/v1/videos/{source['id']}/remix", {"prompt": "snow"}
@@ -316,7 +317,7 @@ async def test_openai_thumbnail_variant_is_an_image(http: aiohttp.ClientSession)
 
 
 async def test_openai_content_is_400_until_completed(http: aiohttp.ClientSession) -> None:
-    async with Simulator(dialect="openai", speed=20, video_scale=0.1, fps=8) as sim:
+    async with Simulator(dialect="openai", speed=2, video_scale=0.1, fps=8) as sim:
         _, created = await post_json(http, sim, "/v1/videos", {"prompt": "slow"})
         status, body = await get_json(http, sim, f"/v1/videos/{created['id']}/content")
     assert status == 400

@@ -8,7 +8,7 @@ import json
 import aiohttp
 import pytest
 
-from vidwidgets.simulator import Fault, Faults, Simulator
+from vidwidgets.simulator import Fault, Faults, Simulator, Timing
 
 from .conftest import FAST, auth, post_json
 
@@ -156,7 +156,8 @@ async def test_wrong_content_type(http: aiohttp.ClientSession) -> None:
 async def test_capacity_limit_answers_saturated_until_tasks_finish(
     http: aiohttp.ClientSession,
 ) -> None:
-    async with Simulator(max_in_flight=2, **FAST) as sim:
+    two_seconds = Timing(submit=0, queue=0, generate=400, jitter=0)  # in flight while we ask
+    async with Simulator(max_in_flight=2, timing=two_seconds, **FAST) as sim:
         first = [await create_status(http, sim) for _ in range(3)]
         status, body = await post_json(http, sim, "/v1/video/generations", CREATE)
         await sim.wait_finished(2)  # the API reports a task finished after the provider did

@@ -87,7 +87,7 @@ async def test_sdk_poll_returns_early_on_unknown_through_the_gateway() -> None:
     # new-api issue #5045: a fresh task reads "unknown" until the gateway's first refresh, and
     # the SDK's poll returns on any status other than queued/in_progress; the download then fails.
     async with (
-        Simulator(dialect="newapi", speed=100, refresh_period=300, **{"video_scale": 0.1}) as sim,
+        Simulator(dialect="newapi", speed=100, refresh_period=1000, **{"video_scale": 0.1}) as sim,
         client(sim) as oa,
     ):
         video = await oa.videos.create_and_poll(prompt="too early", model="sora-2")

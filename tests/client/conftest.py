@@ -15,7 +15,7 @@ import pytest
 from vidwidgets.client import VideoClient, VideoRequest
 from vidwidgets.simulator import Simulator
 
-SPEED = 200.0
+SPEED = 400.0
 #: a model each dialect serves (the openai dialect is the official API: Sora only)
 MODEL = {"newapi": "kling-v1", "docs": "kling-v1", "openai": "sora-2"}
 FORMAT = {"newapi": "88api", "docs": "88api", "openai": "openai"}

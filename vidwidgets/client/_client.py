@@ -13,10 +13,12 @@ import asyncio
 import builtins
 import contextlib
 import inspect
+import ipaddress
 import logging
 import os
 import shutil
 import time
+import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -263,7 +265,10 @@ class VideoClient:
         state = self._states.get(loop)
         if state is None or state.session.closed:
             connector = aiohttp.TCPConnector(limit=self.max_concurrency * 2 + 8)
-            session = aiohttp.ClientSession(connector=connector, trust_env=True)
+            # Proxy settings from the environment apply to real servers only: a corporate
+            # HTTP_PROXY must not swallow loopback traffic to a local simulator.
+            trust_env = not _is_loopback(self._target().base_url)
+            session = aiohttp.ClientSession(connector=connector, trust_env=trust_env)
             state = _LoopState(
                 loop=loop,
                 session=session,
@@ -943,6 +948,16 @@ async def _call(callback: UpdateCallback, job: VideoJob) -> None:
         raise
     except Exception:
         logger.exception("on_update callback failed for job %s", job.id)
+
+
+def _is_loopback(url: str) -> bool:
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_base_url(url: str) -> str:

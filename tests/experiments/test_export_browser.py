@@ -71,25 +71,31 @@ async def times(page: Any) -> list[float]:
     return list(await page.evaluate("window.vidwidgetsSync.times()"))
 
 
+async def in_sync(page: Any) -> bool:
+    """Every video within one frame of the leader (a shorter one: of its own last frame)."""
+    state = await page.evaluate(
+        "Array.from(document.querySelectorAll('video')).map(v => [v.currentTime, v.duration])"
+    )
+    lead = max(state, key=lambda s: s[1])[0]
+    return all(abs(t - min(lead, d)) <= FRAME for t, d in state)
+
+
 @pytest.mark.parametrize("videos", ["embed", "link"])
 async def test_play_all_then_seek_keeps_every_video_within_a_frame(
     page: Any, tmp_path: Path, videos: str
 ) -> None:
     await open_report(page, tmp_path, videos)
     await page.click("#vw-play")
-    await asyncio.sleep(0.8)
+    await asyncio.sleep(0.6)
     playing = await times(page)
-    assert min(playing) > 0.2  # they really play
-    assert max(playing) - min(playing) <= FRAME * 1.5  # and follow the leader while playing
-    await page.evaluate("window.vidwidgetsSync.seek(1.5)")
-    await asyncio.sleep(0.4)
-    after = await times(page)
-    assert max(after) - min(after) <= FRAME, after
+    assert min(playing) > 0.1  # they really play
+    await page.evaluate("window.vidwidgetsSync.seek(0.3)")
+    await asyncio.sleep(0.3)
+    assert await in_sync(page), await times(page)  # while playing
     await page.click("#vw-play")  # pause
     paused = await page.evaluate("window.vidwidgetsSync.paused()")
     assert all(paused)
-    still = await times(page)
-    assert max(still) - min(still) <= FRAME
+    assert await in_sync(page), await times(page)
     assert page.errors == []
 
 

@@ -256,6 +256,15 @@ async def test_results_as_records_and_dataframe(client, exp: Experiment) -> None
     assert frame["rating"].tolist() == [5, 0, 0]
 
 
+async def test_the_runner_reports_only_its_own_cells(client, exp: Experiment) -> None:
+    await run_cells(client, exp, [req("an old cell")])
+    runner = ExperimentRunner(client, exp)
+    runner.submit([req(p) for p in PROMPTS[:2]])
+    await runner.wait()
+    assert [r["prompt"] for r in runner.results()] == list(PROMPTS[:2])
+    assert len(runner.to_dataframe()) == 2
+
+
 @pytest.mark.parametrize("bad", [[req("x"), req("x")], ["not a cell"]])
 def test_invalid_cell_lists_are_refused(bad: list[object]) -> None:
     from vidwidgets.experiments import as_cells

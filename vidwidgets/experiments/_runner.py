@@ -301,6 +301,14 @@ class ExperimentRunner:
                 records.append(rec)
         return records
 
+    def results(self) -> list[dict[str, Any]]:
+        """The records of this runner's cells as flat dicts (see :meth:`Experiment.results`)."""
+        return self.experiment.results([k for k in self.runs if k in self.experiment])
+
+    def to_dataframe(self) -> Any:
+        """:meth:`results` as a pandas DataFrame."""
+        return self.experiment.to_dataframe([k for k in self.runs if k in self.experiment])
+
     def cancel(self, key: str | None = None) -> None:
         """Cancel one cell by key, or every unfinished cell (remote cancel where supported)."""
         targets = [self.runs[key]] if key is not None else list(self.runs.values())

@@ -2,9 +2,11 @@
 
 JupyterLab (a real server on loopback, in a throw-away root and Jupyter home) opens a notebook
 in Debian's Chromium (headless, driven by Playwright). The notebook shows a 4×4 grid of
-``VideoPlayer`` widgets, then runs 16 jobs on the embedded simulator in the background; as each
-job succeeds the kernel stamps ``time.time()``, downloads the video and hands it to its player
-(``set_file``: the bytes go to the browser over the widget comm on request). In the page, an
+``VideoPlayer`` widgets, then runs 16 jobs in the background against the simulator (in its own
+process, like a gateway; its MP4s are rendered ahead, so a download is a transfer, not a wait
+for the encoder). As each job succeeds the kernel stamps ``time.time()``, downloads the video
+and hands it to its player (``set_file``: the bytes go to the browser over the widget comm on
+request). In the page, an
 init script watches every ``<video>`` and stamps its first presented frame with
 ``requestVideoFrameCallback`` (``performance.timeOrigin + now``, the same wall clock; the
 ``loadeddata`` event is the fallback, and the result says which was used).
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._report import BenchResult, Figure, percentile
+from benchmarks._simproc import RemoteSimulator
 
 NAME = "browser"
 CHROMIUM = "/usr/bin/chromium"
@@ -110,25 +113,19 @@ w.GridBox(players, layout=w.Layout(grid_template_columns="repeat(4, 1fr)", width
 CELL_RUN = """
 import asyncio, json, pathlib, time
 from vidwidgets.client import VideoClient, VideoRequest
-from vidwidgets.simulator import Simulator, Timing
 
 _out = pathlib.Path("videos")
 _out.mkdir(exist_ok=True)
 _times = {{"success": [None] * 16, "set_file": [None] * 16}}
-# jobs end 3-15 s after their create, one after another, as a grid fills up in real use; the
-# simulator renders each MP4 when the job is created, so the render is done by then
-_sim = Simulator(dialect="newapi", speed={speed}, seed=3, video_scale={scale}, fps=6,
-                 refresh_period=1.0, timing=Timing(submit=0.5, queue=2.0, generate=6.0,
-                 jitter=0.4)).start()
 
 async def _run():
-    async with VideoClient(base_url=_sim.base_url, api_key=_sim.api_key, api_format="88api",
+    async with VideoClient(base_url={base_url!r}, api_key={api_key!r}, api_format="88api",
                            max_concurrency=16, time_scale=1 / {speed}, journal=False) as client:
         async def one(i):
             req = VideoRequest(model="viduq1", prompt=f"grid video {{i}}", duration=5, seed=i)
             job = await client.wait(await client.create(req))
             _times["success"][i] = time.time()
-            path = await client.download(job, _out / f"v{{i:02d}}.mp4")
+            await client.download(job, _out / f"v{{i:02d}}.mp4")
             players[i].set_file(_out / f"v{{i:02d}}.mp4")
             _times["set_file"][i] = time.time()
         await asyncio.gather(*(one(i) for i in range(16)))
@@ -136,6 +133,29 @@ async def _run():
 
 _bench = asyncio.ensure_future(_run())
 """
+
+#: jobs end 3-15 s after their create, one after another, as a grid fills up in real use
+TIMING = {"submit": 0.5, "queue": 2.0, "generate": 6.0, "jitter": 0.4, "per_second": False}
+
+
+def _body(i: int) -> dict[str, Any]:
+    """The raw request the notebook's i-th ``VideoRequest`` becomes (same render key)."""
+    return {"model": "viduq1", "prompt": f"grid video {i}", "duration": 5, "metadata": {"seed": i}}
+
+
+async def _prerender(base_url: str, api_key: str) -> None:
+    """Create the 16 requests once, so the simulator renders their MP4s ahead of the notebook.
+
+    The simulator renders a video when its task is created, one at a time; without this the
+    notebook's downloads would wait for the encoder, which a real gateway's CDN does not.
+    """
+    import aiohttp
+
+    from benchmarks import baselines
+
+    async with aiohttp.ClientSession(headers=baselines.auth_headers(api_key)) as session:
+        for i in range(N):
+            await baselines.guide_create(session, base_url, baselines.ROUTE_88API, _body(i))
 
 
 def _free_port() -> int:
@@ -243,7 +263,7 @@ def static_server(root: Path) -> Iterator[str]:
         server.server_close()
 
 
-def _notebook(path: Path, speed: float, scale: float) -> None:
+def _notebook(path: Path, speed: float, base_url: str, api_key: str) -> None:
     import nbformat
 
     nb = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
@@ -254,7 +274,9 @@ def _notebook(path: Path, speed: float, scale: float) -> None:
     }
     nb.cells = [
         nbformat.v4.new_code_cell(CELL_GRID.strip()),  # type: ignore[no-untyped-call]
-        nbformat.v4.new_code_cell(CELL_RUN.format(speed=speed, scale=scale).strip()),  # type: ignore[no-untyped-call]
+        nbformat.v4.new_code_cell(
+            CELL_RUN.format(speed=speed, base_url=base_url, api_key=api_key).strip()
+        ),  # type: ignore[no-untyped-call]
     ]
     nbformat.write(nb, str(path))  # type: ignore[no-untyped-call]
 
@@ -292,12 +314,26 @@ def run(quick: bool = False) -> BenchResult:
 
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    speed, scale = (2.0, 0.2) if quick else (1.0, 0.25)
-    with tempfile.TemporaryDirectory(prefix="vw-bench-browser-") as d:
+    import asyncio
+
+    speed, scale = (2.0, 0.15) if quick else (1.0, 0.2)
+    with (
+        tempfile.TemporaryDirectory(prefix="vw-bench-browser-") as d,
+        RemoteSimulator(
+            dialect="newapi",
+            speed=speed,
+            seed=3,
+            video_scale=scale,
+            fps=6,
+            refresh_period=1.0,
+            timing=TIMING,
+        ) as sim,
+    ):
+        asyncio.run(_prerender(sim.base_url, sim.api_key))
         base = Path(d)
         root, home = base / "root", base / "home"
         root.mkdir()
-        _notebook(root / "grid.ipynb", speed, scale)
+        _notebook(root / "grid.ipynb", speed, sim.base_url, sim.api_key)
         with jupyter_lab(root, home) as lab, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:

@@ -181,7 +181,7 @@ def _figure(label: str, idle: list[float], busy: list[float], extra: dict[str, A
 
 
 def run(quick: bool = False) -> BenchResult:
-    n = 20 if quick else 100
+    n = 20 if quick else 200
     kernel = Kernel()
     try:
         kernel.run("import vidwidgets, asyncio")

@@ -44,7 +44,13 @@ EXPECTED = {
         "newapi: status requests per job",
         "newapi: shortest gap between reads",
     ],
-    "batch": ["at 8 in flight: ideal / wall", "at 8 in flight: failed jobs", "at 64 in flight"],
+    "batch": [
+        "at 8 in flight: ideal / wall",
+        "at 8 in flight: failed jobs",
+        "at 64 in flight: ideal / wall",
+        "at 64 in flight: client CPU",
+        "max_concurrency=16 against 8 slots: failed jobs",
+    ],
     "download": ["throughput", "peak RSS growth"],
     "import": ["import vidwidgets"],
 }

@@ -17,7 +17,7 @@ PNG = base64.b64decode(
 
 
 def values(dropdown) -> list:
-    return [v for _, v in dropdown.options if v is not None]
+    return [v for _, v in dropdown.options if v not in (None, "")]
 
 
 def error_under(form: ParameterForm, group: str) -> str:
@@ -310,3 +310,16 @@ def test_constructor_takes_request_fields() -> None:
     form = ParameterForm(model="sora-2", prompt="a paper boat at dawn", seconds="8")
     assert form.request == VideoRequest(model="sora-2", prompt="a paper boat at dawn", seconds="8")
     assert repr(form) == "ParameterForm(model='sora-2', valid)"
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_dropdown_shows_a_selection(name: str) -> None:
+    # A Dropdown whose value is None renders as an empty box in the browser.
+    form = ParameterForm(model=name, prompt="a fox")
+    dropdowns = [
+        form.family, form.model, form.duration, form.size, form.aspect_ratio,
+        form.resolution, form.mode, form.camera_type, form.movement, form.bgm,
+    ]  # fmt: skip
+    for dropdown in dropdowns:
+        if dropdown.options:
+            assert dropdown.index is not None, dropdown.description

@@ -48,6 +48,7 @@ _STUDIO_CSS = """<style>
 .vw-studio .vw-sim-badge { background: #fff3cd; color: #7a5b00; }
 .vw-studio .vw-live-badge { background: #e3f2e5; color: #1b5e20; }
 .vw-studio .vw-runs { flex-wrap: wrap; gap: 4px; }
+.vw-studio .vw-progress-slot > * { flex: 1 1 auto; }
 .vw-studio .vw-run { width: auto; min-width: 56px; }
 .vw-studio .vw-run-selected { outline: 2px solid var(--jp-brand-color1, #1976d2); }
 .vw-studio .vw-key-status { font-size: 12px; color: var(--jp-ui-font-color2, #666); }

@@ -55,6 +55,15 @@ _FORM_CSS = """<style>
 </style>"""
 
 
+#: The "default" choice. Not None: an ipywidgets Dropdown whose value is None shows no selection
+#: at all in the browser, so "default (5 s)" would appear as an empty box.
+DEFAULT = ""
+
+
+def _unset(value: Any) -> Any:
+    return None if value == DEFAULT else value
+
+
 def _hide(widget: w.Widget, hidden: bool) -> None:
     widget.layout.display = "none" if hidden else None
 
@@ -100,6 +109,8 @@ class _Choice:
         if mode == "choice":
             values = [v for _, v in options]
             self.dropdown.options = options
+            keep = DEFAULT if keep is None else keep
+            default = DEFAULT if default is None else default
             if keep in values:
                 self.dropdown.value = keep
             else:
@@ -116,7 +127,7 @@ class _Choice:
     @property
     def value(self) -> Any:
         if self.mode == "choice":
-            return self.dropdown.value
+            return _unset(self.dropdown.value)
         if self.mode == "free":
             text = self.text.value.strip()
             return self.parse(text) if text else None
@@ -124,6 +135,7 @@ class _Choice:
 
     def set(self, value: Any) -> None:
         if self.mode == "choice":
+            value = DEFAULT if value is None else value
             values = [v for _, v in self.dropdown.options]
             if value not in values:
                 # The request was validated for this model, so this only happens for values the
@@ -303,7 +315,7 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         self.cfg_scale.add_class("vw-cfg-scale")
         self.cfg_row = w.HBox([self.cfg_scale, self.cfg_enabled])
         self.camera_type = w.Dropdown(
-            options=[("none", None), *((t, t) for t in CAMERA_CONTROL_TYPES)],
+            options=[("none", DEFAULT), *((t, t) for t in CAMERA_CONTROL_TYPES)],
             description="Camera",
             style=dstyle,
         )
@@ -316,13 +328,13 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         )
         self.camera_row = w.HBox([self.camera_axis, self.camera_amount])
         self.movement = w.Dropdown(
-            options=[("default", None), *((m, m) for m in MOVEMENT_AMPLITUDES)],
+            options=[("default", DEFAULT), *((m, m) for m in MOVEMENT_AMPLITUDES)],
             description="Movement",
             style=dstyle,
         )
         self.movement.add_class("vw-movement")
         self.bgm = w.Dropdown(
-            options=[("default", None), ("on", True), ("off", False)],
+            options=[("default", DEFAULT), ("on", True), ("off", False)],
             description="Music (bgm)",
             style=dstyle,
         )
@@ -487,9 +499,9 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
                         self.camera_axis.value = axis
                         self.camera_amount.value = float(amount)
             if "movement_amplitude" in values:
-                self.movement.value = values["movement_amplitude"]
+                self.movement.value = values["movement_amplitude"] or DEFAULT
             if "bgm" in values:
-                self.bgm.value = values["bgm"]
+                self.bgm.value = DEFAULT if values["bgm"] is None else values["bgm"]
             if "metadata" in values:
                 # Not a form field: carried through unchanged so assigning a request loses nothing.
                 self._metadata = dict(values["metadata"] or {})
@@ -515,9 +527,9 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         self.image_name.value = ""
         self.cfg_enabled.value = False
         self.cfg_scale.value = 0.5
-        self.camera_type.value = None
-        self.movement.value = None
-        self.bgm.value = None
+        self.camera_type.value = DEFAULT
+        self.movement.value = DEFAULT
+        self.bgm.value = DEFAULT
 
     def _set_image(self, image: Any) -> None:
         self._image_file = None
@@ -573,7 +585,7 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
                 # "default" (None) leaves the length to the server, so an assigned request
                 # without a duration reads back unchanged.
                 default = spec.default_duration if spec.default_duration in spec.durations else None
-                durations: list[tuple[str, Any]] = [(_default_label(default, " s"), None)]
+                durations: list[tuple[str, Any]] = [(_default_label(default, " s"), DEFAULT)]
                 durations += [(f"{s} s", s) for s in spec.durations]
                 d.configure("choice", durations, current, None)
             else:
@@ -589,7 +601,7 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
                 if spec.free_size and choice is not self._mode:
                     choice.configure("free", [], now, None)
                 elif allowed:
-                    options: list[tuple[str, Any]] = [(_default_label(fallback, unit), None)]
+                    options: list[tuple[str, Any]] = [(_default_label(fallback, unit), DEFAULT)]
                     options += [(a, a) for a in allowed]
                     choice.configure("choice", options, now, None)
                 else:
@@ -631,14 +643,14 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
                 fields["image"] = image
         if "cfg_scale" in spec.options and self.cfg_enabled.value:
             fields["cfg_scale"] = round(float(self.cfg_scale.value), 4)
-        if "camera_control" in spec.options and self.camera_type.value is not None:
+        if "camera_control" in spec.options and self.camera_type.value != DEFAULT:
             camera: dict[str, Any] = {"type": self.camera_type.value}
             if self.camera_type.value == "simple":
                 camera["config"] = {self.camera_axis.value: float(self.camera_amount.value)}
             fields["camera_control"] = camera
-        if "movement_amplitude" in spec.options and self.movement.value is not None:
+        if "movement_amplitude" in spec.options and self.movement.value != DEFAULT:
             fields["movement_amplitude"] = self.movement.value
-        if "bgm" in spec.options and self.bgm.value is not None:
+        if "bgm" in spec.options and self.bgm.value != DEFAULT:
             fields["bgm"] = self.bgm.value
         if self._metadata:
             fields["metadata"] = self._metadata

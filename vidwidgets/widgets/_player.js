@@ -65,8 +65,9 @@ function render({ model, el }) {
     video.controls = model.get("controls");
     const rate = model.get("playback_rate");
     if (rate > 0) video.playbackRate = rate;
-    const width = model.get("width");
-    video.style.width = width || "100%";
+    // Default: the video's own size (shrunk only to fit the cell, via max-width in the CSS),
+    // so a small clip is not upscaled into a blur.
+    video.style.width = model.get("width") || "";
   }
 
   function load() {

@@ -96,9 +96,9 @@ class VideoPlayer(anywidget.AnyWidget):
     playback_rate = traitlets.Float(1.0).tag(sync=True)
     autoplay = traitlets.Bool(False).tag(sync=True)
     controls = traitlets.Bool(True).tag(sync=True)
-    width = traitlets.Unicode("", help="CSS width of the video, e.g. '480px' (default 100%).").tag(
-        sync=True
-    )
+    width = traitlets.Unicode(
+        "", help="CSS width of the video, e.g. '100%' (default: its own width)."
+    ).tag(sync=True)
     placeholder = traitlets.Unicode("", help="Text shown while there is nothing to play.").tag(
         sync=True
     )

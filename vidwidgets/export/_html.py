@@ -178,14 +178,14 @@ def _table(records: list[RunRecord], fields: list[str]) -> str:
         *names,
         "status",
         "job id",
-        "created",
+        "created (UTC)",
         "generation s",
         "size",
         "rating",
         "note",
         "error",
     ]
-    rows = []
+    rows: list[list[Any]] = []
     for i, rec in enumerate(records, 1):
         error = rec.error or {}
         values: list[Any] = [i, rec.label]
@@ -207,13 +207,22 @@ def _table(records: list[RunRecord], fields: list[str]) -> str:
             rec.note,
             f"{error.get('code', '')}: {error.get('message', '')}" if error else "",
         ]
+        rows.append(values)
+    # optional columns nobody filled in (label, rating, note, error) only add noise
+    optional = {"label", "rating", "note", "error"}
+    keep = [
+        i
+        for i, col in enumerate(head)
+        if col not in optional or any(str(r[i] or "").strip() for r in rows)
+    ]
+    body = []
+    for values in rows:
         cells = "".join(
-            f"<td{' class=vw-diff' if col in fields else ''}>{_e(v)}</td>"
-            for col, v in zip(head, values, strict=True)
+            f"<td{' class=vw-diff' if head[i] in fields else ''}>{_e(values[i])}</td>" for i in keep
         )
-        rows.append(f"<tr>{cells}</tr>")
-    header = "".join(f"<th>{_e(h)}</th>" for h in head)
-    return f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        body.append(f"<tr>{cells}</tr>")
+    header = "".join(f"<th>{_e(head[i])}</th>" for i in keep)
+    return f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _human(n: int) -> str:
@@ -252,7 +261,8 @@ figcaption {{ color: #eee; padding: .4em .6em; display: flex; flex-wrap: wrap; g
 .vw-note {{ width: 100%; color: #bbb; font-style: italic; overflow-wrap: anywhere; }}
 table {{ border-collapse: collapse; margin-top: 1em; }}
 th, td {{ border: 1px solid #ddd; padding: .3em .5em; text-align: left; vertical-align: top;
-  max-width: 28em; overflow-wrap: anywhere; }}
+  max-width: 28em; overflow-wrap: break-word; }}
+th {{ white-space: nowrap; }}
 td.vw-diff {{ background: #fff7d6; }}
 </style>
 </head>

@@ -50,6 +50,11 @@ logger = logging.getLogger("vidwidgets")
 
 #: A status or create body is a few KB; anything near this is a hostile or broken server.
 MAX_JSON_BYTES = 4 * 1024 * 1024
+#: What a failed create says when the server may have acted on it anyway.
+MAYBE_CREATED_HINT = (
+    "The task may have been created (and billed) although its answer was lost, so vidwidgets "
+    "did not send it again: check your provider's task list before sending it again."
+)
 #: A body slower than this many bytes per read-timeout window is abandoned (see StallGuard).
 MIN_BYTES_PER_WINDOW = 64 * 1024
 
@@ -279,6 +284,9 @@ class Transport:
                     transport_error=failure.transport_error,
                     should_retry_header=failure.should_retry,
                 ):
+                    if retry_kind == "create" and failure.may_have_acted:
+                        # "retrying usually helps" would invite a second, paid task
+                        error.hint = MAYBE_CREATED_HINT
                     self.metrics.record_failure(error)
                     raise error from failure.cause
                 delay = self.retry.delay(attempt, failure.retry_after)
@@ -397,6 +405,17 @@ class Transport:
 
 class _Failure(Exception):
     """One failed attempt, with what the retry decision needs."""
+
+    @property
+    def may_have_acted(self) -> bool:
+        """Whether the server may have carried the request out although it failed for us: the
+        request went out and the answer was lost, broken or a 5xx other than 503/501."""
+        if self.connect_failed:
+            return False
+        if self.transport_error:
+            return True
+        status = self.error.status
+        return status is None or (status >= 500 and status not in (501, 503))
 
     def __init__(
         self,

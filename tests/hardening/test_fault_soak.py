@@ -1,0 +1,204 @@
+"""Fault soak: 300 paid jobs through a misbehaving gateway, none lost, none billed twice.
+
+Three simulators (one per dialect) inject, by seeded rate: 10 % 5xx (500/502/503), 10 % 429
+with ``Retry-After``, 5 % connection resets, 5 % malformed JSON, 5 % truncated downloads, some
+slow responses, and 5 % of the generations fail on the provider side. Every job must end either
+succeeded with a complete file PyAV decodes, or failed with an error that says why; the whole
+run is bounded in time; no partial or temporary file remains; no prompt was created twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import av
+import pytest
+
+from tests.hardening.conftest import SimFactory, other_tasks, report
+from vidwidgets.client import VideoAPIError, VideoClient, VideoJob, VideoRequest
+from vidwidgets.simulator import Fault, Faults, Simulator
+
+pytestmark = pytest.mark.slow
+
+JOBS = 300
+#: wall-clock bound for the whole soak (it takes ~30-60 s on two shared cores)
+SOAK_BOUND_S = 200.0
+MODELS = {
+    "newapi": ("kling-v1", "viduq1", "jimeng_vgfm_t2v_l20"),
+    "docs": ("kling-v2-master", "viduq1", "jimeng_vgfm_t2v_l20"),
+    "openai": ("sora-2", "sora-2-pro"),
+}
+
+
+def soak_faults(seed: int) -> Faults:
+    """The injected fault mix (first matching rule that fires wins)."""
+    api = "/v1/*"
+    downloads = "*/content"
+    # malformed JSON only where JSON is served: creates and status reads (task ids never end in
+    # "t", so "*[!t]" skips ``/content``, which serves video bytes)
+    json_routes = ("POST /v1/*", "GET /v1/video/generations/*", "GET /v1/videos/*[!t]")
+    return Faults(
+        Fault.http(500, api, rate=0.04),
+        Fault.http(502, api, rate=0.03),
+        Fault.http(503, api, rate=0.03),
+        Fault.rate_limited(api, rate=0.10, retry_after=1),
+        Fault.reset("*", rate=0.05),
+        *(Fault.malformed_json(route, rate=0.05) for route in json_routes),
+        Fault.truncated("/cdn/*", rate=0.05),
+        Fault.truncated(downloads, rate=0.05),
+        Fault.slow(0.4, "*", rate=0.03),
+        seed=seed,
+    )
+
+
+def decodes(path: Path) -> int:
+    """Decode every frame; return how many there were (raises on a damaged file)."""
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+async def soak_one(
+    sim: Simulator, client: VideoClient, dialect: str, count: int
+) -> list[tuple[VideoRequest, VideoJob | BaseException]]:
+    models = MODELS[dialect]
+    requests = [
+        VideoRequest(model=models[i % len(models)], prompt=f"soak {dialect} job {i}", seed=i)
+        for i in range(count)
+    ]
+    results = await asyncio.gather(*(client.generate(r) for r in requests), return_exceptions=True)
+    return list(zip(requests, results, strict=True))
+
+
+async def test_300_jobs_under_faults_end_cleanly_with_no_duplicate_create(
+    make_sim: SimFactory,
+    make_client: Callable[..., VideoClient],
+    leftover_files: Callable[[Path], list[Path]],
+    tmp_path: Path,
+) -> None:
+    dialects = ("newapi", "docs", "openai")
+    sims: dict[str, Simulator] = {}
+    clients: dict[str, VideoClient] = {}
+    for n, dialect in enumerate(dialects):
+        sims[dialect] = await make_sim(dialect, faults=soak_faults(seed=n + 1), failure_rate=0.05)
+        clients[dialect] = make_client(
+            sims[dialect], output_dir=tmp_path / dialect, max_concurrency=12, cache=False
+        )
+    shares = [JOBS // 3 + (1 if i < JOBS % 3 else 0) for i in range(3)]
+
+    started = time.monotonic()
+    outcomes = await asyncio.wait_for(
+        asyncio.gather(
+            *(
+                soak_one(sims[d], clients[d], d, share)
+                for d, share in zip(dialects, shares, strict=True)
+            )
+        ),
+        SOAK_BOUND_S,
+    )
+    elapsed = time.monotonic() - started
+    for client in clients.values():
+        await client.aclose()
+
+    succeeded = failed = 0
+    reasons: Counter[str] = Counter()
+    unclear: list[str] = []
+    for dialect, results in zip(dialects, outcomes, strict=True):
+        for request, result in results:
+            if isinstance(result, VideoJob):
+                succeeded += 1
+                assert result.path is not None, request.prompt
+                assert result.path.is_file(), request.prompt
+                assert result.path.parent == tmp_path / dialect
+                assert decodes(result.path) > 0, request.prompt
+            else:
+                failed += 1
+                text = str(result)
+                if not isinstance(result, VideoAPIError) or len(text) < 12:
+                    unclear.append(f"{request.prompt}: {type(result).__name__}: {text!r}")
+                    continue
+                reasons[result.code or type(result).__name__] += 1
+
+    duplicates = 0
+    faults_injected: Counter[str] = Counter()
+    creates = 0
+    for sim in sims.values():
+        by_prompt = Counter(task.spec.prompt for task in sim.tasks.values())
+        duplicates += sum(n - 1 for n in by_prompt.values() if n > 1)
+        creates += sim.create_count
+        faults_injected.update(r.fault for r in sim.requests if r.fault)
+    leftovers = [p for d in dialects for p in leftover_files(tmp_path / d)]
+    mp4s = [p for d in dialects for p in (tmp_path / d).glob("*.mp4")]
+
+    line = (
+        f"jobs={JOBS} faults_injected={sum(faults_injected.values())} "
+        f"succeeded={succeeded} failed={failed} duplicates={duplicates} "
+        f"leftovers={len(leftovers)} seconds={elapsed:.1f}"
+    )
+    report(
+        "fault_soak",
+        line,
+        jobs=JOBS,
+        faults_injected=sum(faults_injected.values()),
+        faults_by_kind=dict(sorted(faults_injected.items())),
+        succeeded=succeeded,
+        failed=failed,
+        failure_reasons=dict(reasons.most_common()),
+        duplicates=duplicates,
+        leftovers=len(leftovers),
+        creates_seen_by_server=creates,
+        seconds=round(elapsed, 1),
+    )
+    print(line)
+
+    assert succeeded + failed == JOBS
+    assert not unclear, unclear
+    assert duplicates == 0
+    assert leftovers == [], leftovers
+    assert len(mp4s) == succeeded  # a failed job leaves no file at all
+    assert await other_tasks() == set()
+    # the faults really happened, and most jobs still got their video
+    assert sum(faults_injected.values()) > JOBS
+    assert succeeded > JOBS * 0.6
+
+
+LOST_ANSWERS = {
+    "http_500": Fault.http(500, "POST /v1/video/generations", nth=(1,)),
+    "http_502": Fault.http(502, "POST /v1/video/generations", nth=(1,)),
+    "reset": Fault.reset("POST /v1/video/generations", nth=(1,)),
+    "malformed_json": Fault.malformed_json("POST /v1/video/generations", nth=(1,)),
+}
+
+
+@pytest.mark.parametrize("fault", LOST_ANSWERS.values(), ids=LOST_ANSWERS.keys())
+async def test_a_create_whose_answer_was_lost_is_sent_once_and_warns_it_may_be_billed(
+    make_sim: SimFactory, make_client: Callable[..., VideoClient], fault: Fault
+) -> None:
+    sim = await make_sim("newapi", faults=Faults(fault))
+    async with make_client(sim) as client:
+        with pytest.raises(VideoAPIError) as info:
+            await client.create(VideoRequest(model="kling-v1", prompt="a fox", seed=1))
+    posts = [r for r in sim.requests if r.method == "POST"]
+    assert len(posts) == 1  # never sent twice: the first may have created a paid task
+    assert "may have been created" in str(info.value)
+    assert "before" in info.value.hint  # ... so check before sending it again
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_a_create_refused_before_acting_is_retried_and_created_once(
+    make_sim: SimFactory, make_client: Callable[..., VideoClient], status: int
+) -> None:
+    rule = (
+        Fault.rate_limited("POST /v1/video/generations", nth=(1,), retry_after=0)
+        if status == 429
+        else Fault.http(503, "POST /v1/video/generations", nth=(1,))
+    )
+    sim = await make_sim("newapi", faults=Faults(rule))
+    async with make_client(sim) as client:
+        job = await client.create(VideoRequest(model="kling-v1", prompt="a fox", seed=1))
+    assert job.id in sim.tasks
+    assert sim.create_count == 1
+    assert [r.status for r in sim.requests if r.method == "POST"] == [status, 200]

@@ -29,6 +29,7 @@ import shutil
 import signal
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -547,7 +548,7 @@ class Progress:
 
     def _draw(self) -> None:
         width = shutil.get_terminal_size((100, 20)).columns - 1
-        lines = [self._line(key)[:width] for key in self.order]
+        lines = [_fit(self._line(key), width) for key in self.order]
         out = f"\x1b[{self._drawn}F" if self._drawn else ""
         out += "".join(f"\x1b[2K{line}\n" for line in lines)
         self.stream.write(out)
@@ -578,6 +579,17 @@ class Progress:
         elif not plain:
             parts.append(f"{time.monotonic() - self._started:6.1f}s")
         return "  ".join(parts)
+
+
+def _fit(text: str, columns: int) -> str:
+    """Cut ``text`` to ``columns`` terminal cells (wide CJK characters take two): a line that
+    wrapped would break the cursor arithmetic of the redraw."""
+    used = 0
+    for i, char in enumerate(text):
+        used += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        if used > columns:
+            return text[:i]
+    return text
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

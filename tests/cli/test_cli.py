@@ -243,3 +243,34 @@ def test_no_key_uses_the_embedded_simulator(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "embedded simulator" in result.stderr
     assert list(cli.runs_dir.glob("generate/videos/*.mp4"))
+
+
+def test_runs_export_writes_a_report_and_a_grid_of_a_stored_experiment(
+    cli: Cli, sim: Simulator
+) -> None:
+    from tests.experiments._helpers import add_finished
+    from vidwidgets.client import VideoRequest
+    from vidwidgets.experiments import ExperimentStore
+
+    exp = ExperimentStore(cli.runs_dir).experiment("stored")
+    for prompt in ("a fox", "a wolf"):
+        add_finished(exp, VideoRequest(model="viduq1", prompt=prompt, seed=1))
+    result = cli.run("runs", "export", "stored", "--out", "s.html", "--grid-video", "s.mp4")
+    assert result.returncode == 0, result.stderr
+    assert (cli.home / "s.html").read_text().count('<video class="vw-video"') == 2
+    with av.open(str(cli.home / "s.mp4")) as container:
+        assert container.streams.video[0].codec_context.width == 2 * 64
+    assert sim.requests == []
+
+
+def test_an_unknown_experiment_is_a_usage_error(cli: Cli) -> None:
+    result = cli.run("runs", "list", "nope")
+    assert result.returncode == 2
+    assert "experiment='nope'" in result.stderr
+
+
+def test_fit_counts_wide_characters_twice() -> None:
+    from vidwidgets.cli import _fit, _printable
+
+    assert _fit("狐狸在雪中", 5) == "狐狸"
+    assert _printable("a\x1b[2Jb") == "a\N{REPLACEMENT CHARACTER}[2Jb"

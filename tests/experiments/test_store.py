@@ -247,3 +247,15 @@ def test_an_experiment_name_with_slashes_stays_in_the_store(tmp_path: Path) -> N
     exp = ExperimentStore(tmp_path).experiment("../../evil/name")
     assert exp.path.parent == tmp_path.absolute()
     assert exp.name == "../../evil/name"
+
+
+def test_prune_removes_old_cells_that_never_got_a_task(tmp_path: Path) -> None:
+    store = ExperimentStore(tmp_path)
+    exp = store.experiment("fox")
+    exp.put(RunRecord(key="never", fingerprint="f", request=req().to_dict(), status="queued"))
+    manifest = exp.path / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["runs"][0]["updated_at"] = 0.0  # put() stamps the time; age it on disk
+    manifest.write_text(json.dumps(data))
+    report = store.prune(older_than=60)
+    assert report.removed == [("fox", "never")]

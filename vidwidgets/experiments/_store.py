@@ -499,8 +499,8 @@ class ExperimentStore:
     ) -> PruneReport:
         """Delete finished runs (records and files) that no notebook or experiment references.
 
-        A run is removed when it is terminal (succeeded, failed or cancelled — pending tasks are
-        paid for and are never pruned), its ``referenced_by`` is empty, it finished more than
+        A run is removed when it has no unfinished task on the server (pending tasks are paid for
+        and are never pruned; a cell that never got a task id may go), its ``referenced_by`` is empty, it finished more than
         ``older_than`` seconds ago (when given), and it is not among the ``keep`` most recent runs
         of its experiment (when given). The manifest is saved before files are deleted, so a crash
         leaves orphaned files at worst, never a record pointing at a missing or partial file.
@@ -523,8 +523,8 @@ class ExperimentStore:
             protected = {r.key for r in newest_first[: keep or 0]} if keep is not None else set()
             doomed: list[RunRecord] = []
             for rec in newest_first:
-                if rec.status not in TERMINAL or rec.key in protected:
-                    continue
+                if rec.is_pending or rec.key in protected:
+                    continue  # a task on the server is paid for: never forget its id
                 if older_than is not None and now - _finished_time(rec) < older_than:
                     continue
                 if rec.referenced_by:

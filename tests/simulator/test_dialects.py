@@ -357,3 +357,17 @@ async def test_row_gateway_build_returns_the_task_row_from_videos(
     }
     assert seen[-1]["progress"] == "100%"
     assert seen[-1]["finished_at"] > 0
+
+
+async def test_vendor_gateway_build_passes_provider_status_strings_through(
+    http: aiohttp.ClientSession,
+) -> None:
+    async with Simulator(dialect="newapi", gateway_build="vendor", expire_after=0.5, **FAST) as sim:
+        _, created = await post_json(
+            http, sim, "/v1/video/generations", {"model": "jimeng_vgfm_t2v_l20", "prompt": "v"}
+        )
+        path = f"/v1/video/generations/{created['task_id']}"
+        seen = await poll(http, sim, path, lambda b: b["data"]["status"] == "done")
+        expired = await poll(http, sim, path, lambda b: b["data"]["status"] == "EXPIRED")
+    assert {b["data"]["status"] for b in seen} <= {"NOT_START", "in_queue", "done"}
+    assert expired[-1]["data"]["progress"] == "100%"

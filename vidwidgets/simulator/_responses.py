@@ -12,6 +12,7 @@ from vidwidgets.simulator._tables import (
     OPENAI_ERROR_TYPES,
     OPENAI_STATUS,
     PROVIDER_STATES,
+    VENDOR_EXPIRED,
     Phase,
 )
 from vidwidgets.simulator._tasks import GatewayView, TaskRecord
@@ -169,12 +170,18 @@ def provider_raw(task: TaskRecord, phase: Phase, at: float, url: str, cover: str
 
 
 def newapi_status(
-    task: TaskRecord, view: GatewayView, url: str, cover: str, *, build: str = "current"
+    task: TaskRecord,
+    view: GatewayView,
+    url: str,
+    cover: str,
+    *,
+    build: str = "current",
+    expired: bool = False,
 ) -> JSON:
     """``GET /v1/video/generations/{id}`` as new-api really answers it.
 
     ``build="legacy"``: older builds had no ``result_url`` and put the success URL in
-    ``fail_reason``.
+    ``fail_reason``. ``build="vendor"``: the provider's status string instead of the gateway's.
     """
     phase = view.phase or "submitted"
     at = view.refreshed_at or task.created_at
@@ -204,6 +211,9 @@ def newapi_status(
         del data["result_url"]
         if success:
             data["fail_reason"] = url
+    if build == "vendor" and view.phase is not None:
+        raw = PROVIDER_STATES[task.spec.platform][view.phase].raw
+        data["status"] = VENDOR_EXPIRED if success and expired else raw
     return {"code": "success", "message": "", "data": data}
 
 

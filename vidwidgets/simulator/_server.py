@@ -493,6 +493,7 @@ class Server:
                 self.cdn_url(task),
                 self.cdn_url(task, "webp"),
                 build=self.config.gateway_build,
+                expired=task.is_expired(now),
             )
         )
 

@@ -55,8 +55,9 @@ class Simulator:
             ``127.0.0.1``), so the "CDN" is a different host from the API.
         max_body_bytes: request bodies larger than this get 413 (gateways cap around 4 MB).
         gateway_build: which new-api build the gateway dialects imitate: ``"current"``,
-            ``"legacy"`` (no ``result_url``; the success URL in ``fail_reason``) or ``"row"``
-            (``/v1/videos/{id}`` returns the task row, new-api #7194).
+            ``"legacy"`` (no ``result_url``; the success URL in ``fail_reason``), ``"row"``
+            (``/v1/videos/{id}`` returns the task row, new-api #7194) or ``"vendor"`` (the
+            provider's status strings pass through: ``succeed``, ``in_queue``, ``EXPIRED``...).
         prerender: render each successful task's video in the background as soon as it is
             created, so it is ready when due; False renders on first download only (saves CPU
             when many full-size jobs are never downloaded).

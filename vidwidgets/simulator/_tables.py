@@ -23,8 +23,11 @@ DIALECTS: Final[tuple[Dialect, ...]] = ("docs", "newapi", "openai")
 #: "current": ``result_url``; OpenAI-format ``/v1/videos/{id}`` with ``metadata.url``
 #: "legacy": no ``result_url``, the success URL in ``fail_reason``
 #: "row": ``/v1/videos/{id}`` returns the task row (new-api #7194)
-GatewayBuild = Literal["current", "legacy", "row"]
-GATEWAY_BUILDS: Final[tuple[GatewayBuild, ...]] = ("current", "legacy", "row")
+#: "vendor": the provider's own status strings pass through (``succeed``, ``in_queue``,
+#: ``done``, ``EXPIRED`` once the video expired), as some deployments do
+GatewayBuild = Literal["current", "legacy", "row", "vendor"]
+GATEWAY_BUILDS: Final[tuple[GatewayBuild, ...]] = ("current", "legacy", "row", "vendor")
+VENDOR_EXPIRED: Final = "EXPIRED"
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ class Simulator:
         dialect: response dialect (see above).
         host, port: where to listen; port 0 picks a free port.
         api_key: the bearer key to accept (default: a generated ``sk-sim-...``).
-        seed: seeds ids, timings, failures and providers' unseeded videos.
+        seed: seeds timings, failures and providers' unseeded videos (ids stay unique).
         speed: how many times faster than real life jobs run (tests: 50-200).
         failure_rate: share of jobs that end failed with a provider-like reason.
         refresh_period: newapi: the gateway's refresh loop period, in model seconds.

@@ -166,7 +166,10 @@ async def test_openai_dialect_rejects_in_the_openai_error_shape(
             http, sim, "/v1/videos", {"prompt": "x", "size": "1792x1024"}
         )
         model_status, model = await post_json(
-            http, sim, "/v1/videos", {"prompt": "x", "model": "kling-v1"}
+            http,
+            sim,
+            "/v1/videos",
+            {"prompt": "x", "model": "kling-v1", "metadata": {"duration": 5}},
         )
         form = aiohttp.FormData({"prompt": "x", "seconds": "5"})
         async with http.post(sim.base_url + "/v1/videos", data=form, headers=auth(sim)) as r:

@@ -31,6 +31,7 @@ from vidwidgets.simulator._render import VARIANTS, VideoKey, even_size, render_v
 from vidwidgets.simulator._tables import (
     INVALID_TOKEN_MESSAGE,
     MISSING_TOKEN_MESSAGE,
+    MODELS,
     OPENAI_POLL_AFTER_MS,
     OPENAI_STATUS,
     SATURATED_MESSAGE,
@@ -388,15 +389,15 @@ class Server:
         dialect = self.config.dialect
         try:
             body = await self._read_body(request)
-            spec = validate(body, default_model="sora-2" if dialect == "openai" else None)
-            if dialect == "openai" and spec.platform != "sora":
+            model = body.get("model") or "sora-2"
+            if dialect == "openai" and (model not in MODELS or MODELS[model].platform != "sora"):
                 raise Rejection(
                     400,
                     "invalid_value",
-                    f"Invalid value: '{spec.model}'. Supported values are: 'sora-2' and "
-                    "'sora-2-pro'.",
+                    f"Invalid value: '{model}'. Supported values are: 'sora-2' and 'sora-2-pro'.",
                     "model",
                 )
+            spec = validate(body, default_model="sora-2" if dialect == "openai" else None)
         except Rejection as exc:
             return self._reject(exc)
         task = self._new_task(request, spec, body, None)

@@ -110,3 +110,18 @@ def test_stage_progress_of_the_gateway_teaches_no_rate() -> None:
     schedule.observe(16.0, ("QUEUED", 20), progress=20)
     schedule.observe(31.0, ("IN_PROGRESS", 30), progress=30)
     assert schedule.eta() is None
+
+
+def test_a_server_that_changes_at_every_read_shows_no_cadence() -> None:
+    schedule = PollSchedule(jitter=0.0)
+    for t, p in [(1.0, 12), (2.0, 24), (3.0, 36), (4.0, 48)]:
+        schedule.observe(t, ("p", p), progress=p)
+    assert schedule.cadence is None
+
+
+def test_cadence_learned_on_another_job_paces_a_new_one() -> None:
+    schedule = PollSchedule(initial=1.0, min_interval=1.0, jitter=0.0, prior=(15.0, -2.0))
+    schedule.observe(3.0, "queued")
+    delay = schedule.next_delay(3.0)
+    # the next refresh after 3 s is at 13 s (-2 + 15): read just after it, not before
+    assert 13.0 <= 3.0 + delay <= 14.0

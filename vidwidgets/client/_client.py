@@ -182,6 +182,8 @@ class VideoClient:
         self._waiters: dict[str, list[_Waiter]] = {}
         self._jobs: dict[str, VideoJob] = {}
         self._adopted: set[str] = set()
+        #: (refresh cadence, wall time of a change) learned from earlier jobs
+        self._server_clock: tuple[float, float] | None = None
         self._closed = False
 
     # -- identity ----------------------------------------------------------------------------
@@ -432,6 +434,9 @@ class VideoClient:
         self._waiters.setdefault(job.id, []).append(waiter)
         expected = self._metrics.typical_generation_time(job.model)
         schedule = self._poll_config().schedule(expected=expected)
+        clock = self._server_clock
+        if clock is not None:
+            schedule.prior = (clock[0], clock[1] - job.created_at)
         errors = 0
         first_delay: float | None = None
         if job.updated_at is not None and time.time() - job.updated_at < schedule.initial:
@@ -461,6 +466,12 @@ class VideoClient:
                         now, (job.status, job.progress, job.url is not None), progress=job.progress
                     )
                     schedule.set_hint(_poll_hint(response.headers))
+                    if schedule.own_cadence is not None and schedule.last_change is not None:
+                        # share what this job learned about the server's refresh loop
+                        self._server_clock = (
+                            schedule.own_cadence,
+                            job.created_at + schedule.last_change,
+                        )
                     if changed and on_update is not None:
                         await _call(on_update, job)
                     if _ended(job):  # a property narrowed by the loop test would fool mypy

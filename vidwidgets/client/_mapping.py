@@ -169,7 +169,16 @@ def _load_image(image: str | os.PathLike[str]) -> _Image:
     if text.startswith(("http://", "https://", "data:")):
         return _Image(text=text)
     path = Path(text)
-    data = path.read_bytes()
+    try:  # never more than the limit in memory, whatever the file has become
+        with path.open("rb") as fh:
+            data = fh.read(MAX_IMAGE_BYTES + 1)
+    except OSError as exc:  # removed or unreadable since the request was validated
+        raise ValidationError(
+            "image",
+            text,
+            "an existing image file, an http(s) URL or a data URI",
+            hint=f"The file could not be read ({exc.strerror or type(exc).__name__}).",
+        ) from exc
     if len(data) > MAX_IMAGE_BYTES:  # the file may have grown since the request was validated
         raise ValidationError(
             "image", text, f"a file of at most {MAX_IMAGE_BYTES // 2**20} MiB", hint=_BIG_HINT

@@ -8,7 +8,9 @@ every 15 s. ``PollSchedule`` decides each wait from what it has seen, in this or
 2. **The observed change cadence**: the shortest gap seen between two changes of the server's
    state (status, progress, URL). Once two changes have been seen, polls are never much more
    frequent than that; a server that refreshes every 15 s is read about every 15 s, just after
-   its refresh.
+   its refresh. A cadence learned on one job is the ``prior`` of the next ones on the same
+   server (the gateway refreshes all tasks in one loop), so a job that sees only one change
+   still polls at the server's pace.
 3. **The expected finish**: from the progress rate when progress is real (not new-api's stage
    values 10/20/30 %) or from how long this model took before (``expected`` seconds), the next
    read goes half-way to the expected finish, so reads get closer together as the end nears.
@@ -86,14 +88,19 @@ class PollSchedule:
     expected: float | None = None
     hint: float | None = None
     polls: int = 0
+    _still: int = 0  # reads after the first change that saw no change
     _last_key: Any = None
     _last_poll: float | None = None
     _changes: list[tuple[float, float]] = field(default_factory=list)  # (after, at)
+    #: (cadence, time of a change) learned from other jobs on the same server
+    prior: tuple[float, float] | None = None
     _progress: list[tuple[float, int]] = field(default_factory=list)
 
     def observe(self, at: float, state_key: Any, *, progress: int | None = None) -> None:
         """Record one status read made at time ``at``."""
         self.polls += 1
+        if self._changes and state_key == self._last_key:
+            self._still += 1
         if self._last_key is not None and state_key != self._last_key:
             # the change happened somewhere in (previous read, this read]
             self._changes.append((self._last_poll if self._last_poll is not None else 0.0, at))
@@ -107,6 +114,16 @@ class PollSchedule:
         self._last_key = state_key
         self._last_poll = at
 
+    @property
+    def last_change(self) -> float | None:
+        """When the last observed change became visible (seconds since creation)."""
+        return self._changes[-1][1] if self._changes else None
+
+    @property
+    def own_cadence(self) -> float | None:
+        """The cadence learned from this job alone (None until it saw two changes)."""
+        return self.cadence if len(self._changes) >= 2 and self._still else None
+
     def set_hint(self, seconds: float | None) -> None:
         """The server's latest "poll again after" hint (None clears it)."""
         self.hint = seconds if seconds is None else max(0.0, seconds)
@@ -118,22 +135,27 @@ class PollSchedule:
         Each change is only known to lie between two reads; the gap is measured between the
         middles of those windows, so one late and one early read do not fake a short cadence.
         """
-        if len(self._changes) < 2:
-            return None
+        if len(self._changes) < 2 or not self._still:
+            # a server whose state changed at every read has shown no cadence of its own
+            return self.prior[0] if self.prior is not None else None
         middles = [(after + at) / 2.0 for after, at in self._changes]
         gaps = [b - a for a, b in itertools.pairwise(middles) if b - a > 0]
         return min(gaps) if gaps else None
 
     def eta(self) -> float | None:
         """When the job is expected to finish (seconds since creation), or None."""
+        return self._eta()[0]
+
+    def _eta(self) -> tuple[float | None, bool]:
+        """(expected finish, whether it comes from the job's own progress rate)."""
         if len(self._progress) >= 2:
             (t0, p0), (t1, p1) = self._progress[0], self._progress[-1]
             if t1 > t0 and p1 > p0:
                 rate = (p1 - p0) / (t1 - t0)
-                return t1 + (100 - p1) / rate
+                return t1 + (100 - p1) / rate, True
         if self.expected is not None and self.expected > 0:
-            return self.expected
-        return None
+            return self.expected, False
+        return None, False
 
     def next_delay(self, now: float) -> float:
         """Seconds to wait before the next read, at ``now`` seconds since creation."""
@@ -142,21 +164,33 @@ class PollSchedule:
             delay = self.initial
         else:
             delay = self.elapsed_fraction * elapsed
-        eta = self.eta()
+        delay = min(max(delay, self.min_interval), self.max_interval)
+        eta, measured = self._eta()
         if eta is not None:
             remaining = eta - elapsed
             tail = self.tail_fraction * max(elapsed, eta)
-            # far from the end: go half-way; near or past it: read every tail_fraction of the job
-            delay = max(remaining / 2.0, tail) if remaining > tail else tail
-        delay = min(max(delay, self.min_interval), self.max_interval)
+            if remaining <= tail / 2:
+                delay = tail  # at or past the expected end: read every tail_fraction of the job
+            elif measured and remaining <= elapsed:
+                # the job's own rate is known and the end is near: land just after it
+                delay = remaining + 0.02 * eta
+            else:
+                delay = max(remaining * 0.6, tail)  # far, or only a guess: close in
+            delay = max(delay, self.min_interval)
         cadence = self.cadence
         if cadence is not None:
             delay = max(delay, cadence * self.cadence_margin)
             # Align with the server's refresh: the last change was visible by ``last`` so later
             # ones become visible at last + n * cadence; read just after one of those instants.
-            last = self._changes[-1][1]
+            if self._changes:
+                last = self._changes[-1][1]
+            else:
+                assert self.prior is not None
+                last = self.prior[1]
             target = elapsed + delay
-            n = max(1, -(-(target - last) // cadence))  # ceil
+            # the refresh instant at or before the target (rounding down keeps the lag at most
+            # the backoff), but always one after now
+            n = max(-(-(elapsed - last) // cadence), (target - last) // cadence, 1)
             delay = last + n * cadence + self.slack * cadence - elapsed
         if self.hint is not None:
             delay = max(delay, self.hint)

@@ -133,7 +133,14 @@ class VideoRequest:
         if self.image is not None and not str(self.image).startswith(
             ("http://", "https://", "data:")
         ):
-            payload["image"] = "sha256:" + hashlib.sha256(Path(self.image).read_bytes()).hexdigest()
+            try:
+                payload["image"] = (
+                    "sha256:" + hashlib.sha256(Path(self.image).read_bytes()).hexdigest()
+                )
+            except OSError:
+                # gone or unreadable since validation: identify it by path; sending it is
+                # refused later with a ValidationError naming the image, before any request
+                payload["image"] = "missing:" + os.fspath(self.image)
         encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(encoded.encode()).hexdigest()[:32]
 

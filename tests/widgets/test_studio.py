@@ -49,6 +49,10 @@ async def test_generate_runs_a_job_and_the_player_gets_the_video(client: VideoCl
     assert run.path.stat().st_size > 1000
     assert studio.progress.state == "succeeded"
     assert studio.player.path == run.path
+    # no thumbnail from the 88API format: the poster is the video's first frame
+    assert run.poster is not None
+    assert run.poster.read_bytes()[:3] == b"\xff\xd8\xff"
+    assert studio.player.has_poster
     assert "vw-run-succeeded" in run.button._dom_classes
     # the browser asks for the bytes: they arrive over custom messages, never in state
     from_browser_custom(

@@ -51,6 +51,7 @@ _STUDIO_CSS = """<style>
 .vw-studio .vw-progress-slot > * { flex: 1 1 auto; }
 .vw-studio .vw-run { width: auto; min-width: 56px; }
 .vw-studio .vw-run-selected { outline: 2px solid var(--jp-brand-color1, #1976d2); }
+.vw-studio .vw-connection-error { color: var(--jp-error-color1, #c62828); }
 .vw-studio .vw-key-status { font-size: 12px; color: var(--jp-ui-font-color2, #666); }
 </style>"""
 
@@ -214,7 +215,7 @@ class Studio(w.VBox):  # type: ignore[misc]
             self.simulator_button.layout.display = "none"
         self.simulator_button.on_click(lambda _b: self.use_simulator())
         self.connection_error = w.Label()
-        self.connection_error.add_class("vw-field-error")
+        self.connection_error.add_class("vw-connection-error")
         self.connection_panel.children = (
             self.api_format,
             self.base_url,
@@ -417,6 +418,9 @@ class Studio(w.VBox):  # type: ignore[misc]
                     job, path=self._target(run, "jpg"), variant="thumbnail"
                 )
             run.path = Path(path)
+            if poster is None:
+                # The 88API gateway has no thumbnails: take the first frame instead (off the loop).
+                poster = await asyncio.to_thread(_first_frame, run.path)
             run.poster = Path(poster) if poster is not None else None
             progress.set_note("")
             if self._selected is run:
@@ -459,3 +463,17 @@ class Studio(w.VBox):  # type: ignore[misc]
         mode = "simulator" if self.is_simulator else "live"
         done = sum(1 for r in self.runs if r.progress.state == JobStatus.SUCCEEDED.value)
         return f"Studio({mode}, runs={len(self.runs)}, succeeded={done})"
+
+
+def _first_frame(video: Path) -> Path | None:
+    """Write the video's first frame next to it as a JPEG poster; None if that fails."""
+    target = video.with_suffix(".poster.jpg")
+    try:
+        import av
+
+        with av.open(str(video)) as container:
+            frame = next(container.decode(video=0))
+            frame.to_image().save(target, format="JPEG", quality=85)  # type: ignore[no-untyped-call]
+    except Exception:  # a poster is a nicety: never fail a finished run over it
+        return None
+    return target

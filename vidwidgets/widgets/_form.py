@@ -271,7 +271,8 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
             continuous_update=False,
         )
         self.seed.add_class("vw-seed")
-        self.dice = w.Button(description="🎲", tooltip="Pick a random seed", layout=plain)
+        # An icon, not the 🎲 emoji: headless and minimal Linux browsers lack emoji fonts.
+        self.dice = w.Button(icon="random", tooltip="Pick a random seed", layout=plain)
         self.dice.add_class("vw-dice")
         self.dice.on_click(lambda _b: self.roll_seed())
         self.seed_box = w.HBox([self.seed, self.dice])

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from vidwidgets.client import GenerationFailed, JobStatus, VideoClient, VideoJob
+from vidwidgets.client import GenerationFailed, JobStatus, NotFoundError, VideoClient, VideoJob
 from vidwidgets.client._journal import Journal
 from vidwidgets.simulator import Simulator
 
@@ -161,3 +161,16 @@ async def test_resume_by_id_alone(make_sim: Any, make_client: Any) -> None:
     other = make_client(sim)
     done = await other.wait(VideoJob(id=job.id))
     assert done.status is JobStatus.SUCCEEDED
+
+
+async def test_a_task_the_server_no_longer_knows_leaves_the_journal(
+    make_sim: Any, make_client: Any, tmp_path: Path
+) -> None:
+    sim: Simulator = await make_sim("newapi")
+    path = tmp_path / "journal.jsonl"
+    Journal(path).created("task_gone", base_url=sim.base_url, api_format="88api", request=None)
+    client = make_client(sim, journal=path)
+    [job] = client.resume()
+    with pytest.raises(NotFoundError):
+        await client.wait(job)
+    assert client.resume() == []

@@ -142,3 +142,13 @@ async def test_client_against_a_simulator_in_another_process(
     assert job.status is JobStatus.SUCCEEDED
     assert job.path is not None
     assert job.path.read_bytes()[4:8] == b"ftyp"
+
+
+async def test_close_from_a_running_loop_does_not_block(embedded: None, tmp_path: Path) -> None:
+    client = VideoClient(output_dir=tmp_path)
+    client.generate_sync(VideoRequest(model="kling-v1", prompt="a fox"))
+    await client.generate(VideoRequest(model="kling-v1", prompt="a second fox"))
+    started = time.monotonic()
+    client.close()
+    assert time.monotonic() - started < 0.5
+    await asyncio.sleep(0.05)  # let the scheduled close run

@@ -305,10 +305,21 @@ class VideoClient:
                     await asyncio.wait_for(asyncio.wrap_future(future), 5)
 
     def close(self) -> None:
-        """Synchronous ``aclose`` (for scripts using the ``*_sync`` methods)."""
-        from vidwidgets._runtime import run
+        """Close the pooled connections without blocking (for scripts and notebook cells).
 
-        run(self.aclose())
+        Each session is closed on its own event loop; nothing here waits on another loop, so
+        calling it from a cell cannot deadlock the kernel.
+        """
+        try:
+            current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        states, self._states = self._states, {}
+        for loop, state in states.items():
+            if loop is current:
+                loop.create_task(state.session.close())
+            elif loop.is_running() and not loop.is_closed():
+                asyncio.run_coroutine_threadsafe(state.session.close(), loop)
 
     # -- create / read -----------------------------------------------------------------------
 
@@ -452,7 +463,11 @@ class VideoClient:
                 except _Cancelled:
                     break
                 except VideoAPIError as exc:
-                    if isinstance(exc, NotFoundError) or not exc.retryable:
+                    if isinstance(exc, NotFoundError):
+                        # expired or never on this server: waiting again cannot help
+                        self._journal_finished(job, status="not_found")
+                        raise
+                    if not exc.retryable:
                         raise
                     errors += 1
                     if errors > MAX_POLL_ERRORS:
@@ -891,13 +906,13 @@ class VideoClient:
                 return job
         return None
 
-    def _journal_finished(self, job: VideoJob) -> None:
+    def _journal_finished(self, job: VideoJob, *, status: str | None = None) -> None:
         journal = self.journal
         if journal is not None:
             journal.finished(
                 job.id,
                 base_url=self._target().base_url,
-                status=job.status.value,
+                status=status or job.status.value,
                 path=os.fspath(job.path) if job.path else None,
             )
 

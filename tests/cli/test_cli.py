@@ -16,6 +16,9 @@ import av
 import pytest
 
 from tests.cli.conftest import API_KEY, Cli
+from tests.experiments._helpers import add_finished
+from vidwidgets.client import VideoRequest
+from vidwidgets.experiments import ExperimentStore
 from vidwidgets.simulator import Simulator
 
 COMPARE = [
@@ -146,12 +149,8 @@ def test_failed_cells_exit_1(tmp_path: Path) -> None:
 
 def test_runs_usage_list_and_prune(cli: Cli) -> None:
     assert cli.run(*COMPARE, "--experiment", "kept", "--reference", "nb.ipynb").returncode == 0
-    assert (
-        cli.run(
-            "generate", "--model", "viduq1", "--prompt", "a hare", "--experiment", "old"
-        ).returncode
-        == 0
-    )
+    old = ExperimentStore(cli.runs_dir).experiment("old")  # a finished run nobody uses
+    add_finished(old, VideoRequest(model="viduq1", prompt="a hare", seed=1), age=60)
     usage = cli.run("runs", "usage")
     assert usage.returncode == 0
     assert "kept" in usage.stdout
@@ -248,10 +247,6 @@ def test_no_key_uses_the_embedded_simulator(tmp_path: Path) -> None:
 def test_runs_export_writes_a_report_and_a_grid_of_a_stored_experiment(
     cli: Cli, sim: Simulator
 ) -> None:
-    from tests.experiments._helpers import add_finished
-    from vidwidgets.client import VideoRequest
-    from vidwidgets.experiments import ExperimentStore
-
     exp = ExperimentStore(cli.runs_dir).experiment("stored")
     for prompt in ("a fox", "a wolf"):
         add_finished(exp, VideoRequest(model="viduq1", prompt=prompt, seed=1))

@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from tests.experiments._helpers import add_finished
 from vidwidgets.client import VideoRequest
 from vidwidgets.experiments import ExperimentStore
 from vidwidgets.export import export_html
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
@@ -35,8 +36,9 @@ FPS = 12
 FRAME = 1 / FPS
 
 
-@pytest.fixture
-async def page(tmp_path: Path) -> AsyncIterator[Any]:
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Any]:
+    """One Chromium for the module: starting it costs seconds on a loaded machine."""
     if not HAVE_CHROMIUM:
         message = "Debian's chromium is not installed (`make chromium` installs it)"
         if IN_CI:
@@ -45,15 +47,21 @@ async def page(tmp_path: Path) -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = await browser.new_context(offline=True)  # no network: the report must not need it
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.errors = errors  # type: ignore[attr-defined]
-        yield page
-        await browser.close()
+        chromium = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        await chromium.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def page(browser: Any) -> AsyncIterator[Any]:
+    context = await browser.new_context(offline=True)  # no network: the report must not need it
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.errors = errors  # type: ignore[attr-defined]
+    yield page
+    await context.close()
 
 
 async def open_report(page: Any, tmp_path: Path, videos: str) -> None:

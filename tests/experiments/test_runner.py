@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.experiments.conftest import API_KEY, FAST, make_client
-from vidwidgets.client import VideoRequest
+from vidwidgets.client import VideoClient, VideoRequest
 from vidwidgets.experiments import (
     Cell,
     CellRun,
@@ -316,3 +316,81 @@ async def test_a_pending_task_of_a_stopped_embedded_simulator_is_generated_again
     assert rec.status == "succeeded"
     assert rec.previous_job_ids == ["task_died_with_its_process"]
     assert creates(sim) == 1
+
+
+async def test_cancelling_on_the_openai_format_sends_a_delete(tmp_path: Path) -> None:
+    slow = {**FAST, "speed": 40.0, "timing": Timing(queue=10, generate=60, jitter=0)}
+    async with Simulator(dialect="openai", api_key=API_KEY, **slow) as sim:  # type: ignore[arg-type]
+        exp = ExperimentStore(tmp_path).experiment("sora")
+        async with VideoClient(
+            base_url=sim.base_url, api_key=API_KEY, api_format="openai", journal=False, cache=False
+        ) as client:
+            runner = ExperimentRunner(client, exp)
+            [run] = runner.submit([VideoRequest(model="sora-2", prompt="a fox", seconds="4")])
+            for _ in range(1000):
+                if run.job is not None:
+                    break
+                await asyncio.sleep(0.01)
+            run.cancel()
+            [rec] = await runner.wait()
+        deletes = [r for r in sim.requests if r.method == "DELETE"]
+    assert rec.status == "cancelled"
+    assert [r.task_id for r in deletes] == [rec.job_id]
+
+
+async def test_cells_in_flight_never_exceed_the_clients_bound(
+    sim: Simulator, exp: Experiment
+) -> None:
+    busy = {"creating", "queued", "in_progress", "downloading"}
+    active: set[str] = set()
+    peak = 0
+
+    def on_update(run: CellRun) -> None:
+        nonlocal peak
+        (active.add if run.status in busy else active.discard)(run.key)
+        peak = max(peak, len(active))
+
+    async with VideoClient(
+        base_url=sim.base_url,
+        api_key=API_KEY,
+        max_concurrency=2,
+        journal=False,
+        cache=False,
+        time_scale=0.02,
+    ) as client:
+        records = await run_cells(
+            client, exp, [req(f"prompt {i}") for i in range(5)], on_update=on_update
+        )
+    assert [r.status for r in records] == ["succeeded"] * 5
+    assert peak == 2
+
+
+async def test_a_lost_download_is_fetched_again_by_id_without_a_create(
+    client, sim: Simulator, exp: Experiment
+) -> None:
+    [rec] = await run_cells(client, exp, [req("a red fox")])
+    video = exp.video_path(rec)
+    assert video is not None
+    video.unlink()
+    [again] = await run_cells(client, Experiment(exp.path), [req("a red fox")])
+    assert again.status == "succeeded"
+    assert again.job_id == rec.job_id
+    assert exp.video_path(again) is not None
+    assert creates(sim) == 1
+
+
+async def test_a_task_that_times_out_stays_pending_and_resumes_later(tmp_path: Path) -> None:
+    slow = {**FAST, "speed": 40.0, "timing": Timing(queue=10, generate=60, jitter=0)}
+    async with Simulator(dialect="newapi", api_key=API_KEY, **slow) as sim:  # type: ignore[arg-type]
+        exp = ExperimentStore(tmp_path).experiment("fox")
+        async with make_client(sim) as client:
+            runner = ExperimentRunner(client, exp, timeout=0.05)
+            [run] = runner.submit([req("a red fox")])
+            [rec] = await runner.wait()
+            assert run.status == "pending"
+            assert rec.job_id is not None
+            assert rec.status in ("queued", "in_progress")
+            [done] = await run_cells(client, Experiment(exp.path), [req("a red fox")])
+        assert done.status == "succeeded"
+        assert done.job_id == rec.job_id
+        assert creates(sim) == 1

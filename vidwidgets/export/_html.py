@@ -13,6 +13,7 @@ import hashlib
 import html
 import importlib.resources
 import json
+import logging
 import math
 import os
 import shutil
@@ -31,6 +32,9 @@ __all__ = ["export_html"]
 VideoMode = Literal["embed", "copy", "link"]
 _ORDER = ("model", "prompt", "seed", "duration", "seconds", "size", "aspect_ratio", "resolution")
 SPEEDS = ("0.25", "0.5", "1", "1.5", "2")
+#: base64 adds a third; beyond this a single HTML file loads slowly
+EMBED_WARN_BYTES = 150_000_000
+log = logging.getLogger("vidwidgets.export")
 
 
 def _player_js() -> str:
@@ -63,6 +67,15 @@ def export_html(
         raise ValueError(f"videos={videos!r} is not allowed: 'embed', 'copy' or 'link'")
     out = Path(path).expanduser().absolute()
     records = experiment.records if keys is None else [_get(experiment, k) for k in keys]
+    if videos == "embed":
+        total = sum(p.stat().st_size for r in records if (p := experiment.video_path(r)))
+        if total > EMBED_WARN_BYTES:
+            log.warning(
+                "embedding %.0f MB of video in %s: browsers get slow with pages this big; "
+                "videos='copy' puts them beside the report instead",
+                total / 1e6,
+                out.name,
+            )
     fields = differing_fields([r.request for r in records])
     files_dir = out.with_name(f"{out.stem}_files")
     cells = []

@@ -1,0 +1,176 @@
+"""The quickstart's Studio in a real browser: Generate, watch it progress, see the video play.
+
+Each test copies ``notebooks/quickstart.ipynb`` into the server's root, opens it, runs every
+cell (the last one generates run #1 from code and plays it) and then works the Studio as a
+person would. No API key is set, so the Studio runs on the embedded simulator; a prompt holding
+the simulator's failure marker makes a run fail the way a provider's refusal does.
+
+The passing Generate test also writes a screenshot of the Studio with its video playing to
+``test-artifacts/studio.png``, and to ``docs/img/studio.png`` (the README's picture) when that
+is missing or ``UPDATE_DOCS_SCREENSHOT=1`` is set (``make screenshot``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from vidwidgets.simulator._tables import FAIL_MARKER, FAIL_REASONS
+
+from ._jupyter import JupyterServer, open_notebook, run_all_cells
+
+pytestmark = pytest.mark.browser
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+QUICKSTART = REPO_ROOT / "notebooks" / "quickstart.ipynb"
+DOCS_SCREENSHOT = REPO_ROOT / "docs" / "img" / "studio.png"
+# The quickstart's model is kling-v1: a failed run must show one of the provider's reasons.
+KLING_FAILURE = re.compile("|".join(re.escape(message) for _, message in FAIL_REASONS["kling"]))
+JOB_TIMEOUT_MS = 120_000  # a simulator job takes 5-15 s; two shared cores, be generous
+
+# Record what the progress area shows at every DOM change, so a fast job's intermediate states
+# are seen even if they last only a frame.
+_TRACE_PROGRESS_JS = """(studio) => {
+  const slot = studio.querySelector('.vw-progress-slot');
+  window.__vwTrace = [];
+  const record = () => {
+    const job = slot.querySelector('.vw-job');
+    if (!job) return;
+    const bar = job.querySelector('.vw-progress');
+    const value = bar && bar.getAttribute('aria-valuenow');
+    window.__vwTrace.push({
+      title: job.querySelector('.vw-job-title')?.textContent || '',
+      state: job.dataset.state || '',
+      value: value === null ? null : Number(value),
+    });
+  };
+  new MutationObserver(record).observe(
+    slot, {subtree: true, childList: true, attributes: true, characterData: true});
+  record();
+}"""
+
+
+@pytest.fixture
+def quickstart_in_lab(page: Page, lab: JupyterServer) -> Locator:
+    """The quickstart open in JupyterLab with every cell run; returns the Studio."""
+    return _open_quickstart(page, lab)
+
+
+def _open_quickstart(page: Page, server: JupyterServer) -> Locator:
+    shutil.copy(QUICKSTART, server.root / QUICKSTART.name)
+    open_notebook(page, server, QUICKSTART.name)
+    run_all_cells(page)
+    studio = page.locator(".vw-studio")
+    expect(studio).to_have_count(1)
+    expect(studio.locator(".vw-sim-badge")).to_be_visible()
+    return studio
+
+
+def _start_run(studio: Locator, prompt: str | None = None) -> tuple[int, Locator]:
+    """Click Generate (after typing `prompt`); return the new run's number and its progress."""
+    number = studio.locator(".vw-runs .vw-run").count() + 1
+    if prompt is not None:
+        box = studio.locator(".vw-prompt textarea")
+        box.fill(prompt)
+        box.press("Tab")  # the prompt syncs on blur
+    generate = studio.locator("button.vw-generate")
+    expect(generate).to_be_enabled()
+    studio.evaluate(_TRACE_PROGRESS_JS)
+    generate.click()
+    selected = studio.locator(".vw-runs .vw-run-selected")
+    expect(selected).to_have_text(re.compile(rf"^#{number}\b"), timeout=30_000)
+    progress = studio.locator(".vw-progress-slot .vw-job")
+    expect(progress.locator(".vw-job-title")).to_contain_text(f"#{number} ")
+    return number, progress
+
+
+def _trace(page: Page, number: int) -> list[dict[str, Any]]:
+    trace: list[dict[str, Any]] = page.evaluate("() => window.__vwTrace")
+    return [t for t in trace if t["title"].startswith(f"#{number} ")]
+
+
+def _assert_video_plays(page: Page, video: Locator) -> None:
+    """readyState >= 2, currentTime advancing, shown at its own width (not scaled)."""
+    handle = video.element_handle(timeout=JOB_TIMEOUT_MS)
+    page.wait_for_function(
+        "(v) => v.readyState >= 2 && v.videoWidth > 0", arg=handle, timeout=JOB_TIMEOUT_MS
+    )
+    handle.evaluate("(v) => v.paused ? v.play() : undefined")
+    start = handle.evaluate("(v) => v.currentTime")
+    page.wait_for_function(
+        "([v, start]) => !v.paused && v.currentTime > start + 0.25", arg=[handle, start]
+    )
+    natural, rendered = handle.evaluate("(v) => [v.videoWidth, v.getBoundingClientRect().width]")
+    assert rendered == pytest.approx(natural, abs=1), "the video is scaled, not shown 1:1"
+
+
+def test_generate_shows_progress_moving_then_the_video_plays(
+    page: Page, quickstart_in_lab: Locator, artifacts_dir: Path
+) -> None:
+    studio = quickstart_in_lab
+
+    number, progress = _start_run(studio)
+
+    expect(progress).to_have_attribute("data-state", "succeeded", timeout=JOB_TIMEOUT_MS)
+    running = [t for t in _trace(page, number) if t["state"] in ("queued", "in_progress")]
+    assert running, "the run never showed a running state"
+    values = [t["value"] for t in running if t["value"] is not None]
+    assert len(set(values)) >= 2, f"the progress bar did not move: {values}"
+    assert values == sorted(values), f"the progress went backwards: {values}"
+    _assert_video_plays(page, studio.locator(".vw-studio-player video"))
+    _save_screenshot(page, studio, artifacts_dir)
+
+
+def test_cancel_stops_a_running_generation(page: Page, quickstart_in_lab: Locator) -> None:
+    studio = quickstart_in_lab
+    number, progress = _start_run(studio)
+    expect(progress).to_have_attribute("data-state", "in_progress", timeout=JOB_TIMEOUT_MS)
+
+    progress.locator(".vw-cancel").click()
+
+    expect(progress).to_have_attribute("data-state", "cancelled", timeout=30_000)
+    expect(progress.locator(".vw-status")).to_have_text("Cancelled")
+    expect(progress.locator(".vw-cancel")).to_be_hidden()
+    expect(studio.locator(f".vw-runs .vw-run-cancelled:has-text('#{number}')")).to_have_count(1)
+
+
+def test_a_failed_generation_shows_the_server_message(
+    page: Page, quickstart_in_lab: Locator
+) -> None:
+    studio = quickstart_in_lab
+
+    _, progress = _start_run(studio, prompt=f"a fox that the provider refuses {FAIL_MARKER}")
+
+    expect(progress).to_have_attribute("data-state", "failed", timeout=JOB_TIMEOUT_MS)
+    expect(progress.locator(".vw-status")).to_have_text("Failed")
+    message = progress.locator(".vw-error-message")
+    expect(message).to_be_visible()
+    expect(message).to_contain_text(KLING_FAILURE)
+    expect(progress.locator(".vw-hint")).not_to_be_empty()  # what to do about it
+
+
+def test_the_quickstart_plays_its_video_in_notebook7(page: Page, notebook7: JupyterServer) -> None:
+    studio = _open_quickstart(page, notebook7)
+
+    expect(studio.locator(".vw-progress-slot .vw-job")).to_have_attribute("data-state", "succeeded")
+    _assert_video_plays(page, studio.locator(".vw-studio-player video"))
+
+
+def _save_screenshot(page: Page, studio: Locator, artifacts_dir: Path) -> None:
+    # Tall enough for the whole Studio: an element taller than the notebook's scroll area is
+    # clipped and overlaid by the toolbars in an element screenshot.
+    page.set_viewport_size({"width": 1280, "height": 2400})
+    studio.scroll_into_view_if_needed()
+    video = studio.locator(".vw-studio-player video")
+    page.wait_for_function("(v) => !v.paused && v.readyState >= 2", arg=video.element_handle())
+    shot = artifacts_dir / "studio.png"
+    studio.screenshot(path=str(shot), animations="disabled")
+    if not DOCS_SCREENSHOT.exists() or os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
+        DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, DOCS_SCREENSHOT)

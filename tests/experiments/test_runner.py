@@ -394,3 +394,26 @@ async def test_a_task_that_times_out_stays_pending_and_resumes_later(tmp_path: P
         assert done.status == "succeeded"
         assert done.job_id == rec.job_id
         assert creates(sim) == 1
+
+
+async def test_retry_while_running_cancels_the_old_task_and_starts_a_new_one(
+    tmp_path: Path,
+) -> None:
+    slow = {**FAST, "speed": 40.0, "timing": Timing(queue=10, generate=60, jitter=0)}
+    async with Simulator(dialect="newapi", api_key=API_KEY, **slow) as sim:  # type: ignore[arg-type]
+        exp = ExperimentStore(tmp_path).experiment("fox")
+        async with make_client(sim) as client:
+            runner = ExperimentRunner(client, exp)
+            [run] = runner.submit([req("a red fox")])
+            for _ in range(1000):
+                if run.job is not None:
+                    break
+                await asyncio.sleep(0.01)
+            assert run.job is not None
+            first_id = run.job.id
+            run.retry()
+            [rec] = await runner.wait()
+    assert run.status == "succeeded"
+    assert sim.create_count == 2
+    assert rec.job_id != first_id
+    assert rec.previous_job_ids == [first_id]

@@ -325,7 +325,6 @@ class ExperimentRunner:
             run._stop_mode = "cancel"
             old.cancel()
         run._force_new = True
-        run._stop_mode = None
         run.error = None
         run.progress = None
         run.source = None
@@ -390,6 +389,7 @@ class ExperimentRunner:
         try:
             if after is not None:
                 await asyncio.wait([after])  # the cancelled attempt finishes its bookkeeping first
+                run._stop_mode = None  # that attempt's cancel was for it, not for this one
             if self._slots is None:
                 await self._run(run)
             else:
@@ -415,9 +415,14 @@ class ExperimentRunner:
     async def _finish_interrupted(self, run: CellRun) -> None:
         rec = self.experiment.get(run.key)
         if run._stop_mode == "cancel":
-            if rec is not None and rec.is_pending and run.job is not None:
+            if rec is not None and rec.is_pending:
+                job = run.job or VideoJob(
+                    id=rec.job_id or "",
+                    request=run.request,
+                    api_format=rec.api_format or self._api_format or "88api",
+                )
                 try:  # DELETE where the API has it; the client knows which do
-                    await asyncio.wait_for(self.client.cancel(run.job), 30)
+                    await asyncio.wait_for(self.client.cancel(job), 30)
                 except (asyncio.TimeoutError, VideoAPIError, OSError) as exc:
                     log.warning("could not cancel task %r on the server: %s", rec.job_id, exc)
             if rec is not None and not rec.is_finished:

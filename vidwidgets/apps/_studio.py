@@ -93,7 +93,7 @@ class Studio(w.VBox):  # type: ignore[misc]
         >>> import vidwidgets as vw
         >>> studio = vw.Studio(model="kling-v1", prompt="a red fox running through snow")
         >>> studio                                  # doctest: +SKIP
-        >>> job = await studio.generate()           # doctest: +SKIP  (or click Generate)
+        >>> job = await studio.generate()           # doctest: +SKIP
         >>> studio.player.play()                    # doctest: +SKIP
 
     ``generate()`` returns the run's asyncio task; ``studio.runs`` lists every run, and

@@ -12,6 +12,7 @@ run is saved as JSON in ``bench-results/`` (``latest.json`` and a time-stamped c
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
@@ -40,14 +41,20 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         print(f"[{time.perf_counter() - started:6.1f}s] {name} ...", flush=True)
         t0 = time.perf_counter()
+        load_before = os.getloadavg()[0]
         try:
             res = load(name).run(quick=args.quick)
         except Exception as exc:  # one broken benchmark must not hide the others' figures
             traceback.print_exc()
             res = BenchResult(name, [], error=f"{type(exc).__name__}: {exc}")
         res.seconds = time.perf_counter() - t0
+        # the machine is shared: the 1-minute load average says how quiet it was
+        res.settings["loadavg_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
         results.append(res)
-        print(f"         {name} took {res.seconds:.1f}s", flush=True)
+        la = res.settings["loadavg_1min"]
+        print(
+            f"         {name} took {res.seconds:.1f}s (load average {la[0]} -> {la[1]})", flush=True
+        )
 
     total = time.perf_counter() - started
     print()

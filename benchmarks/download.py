@@ -112,7 +112,7 @@ def run(quick: bool = False) -> BenchResult:
     import asyncio
 
     size = 8 * MB if quick else 256 * MB
-    rounds = 1 if quick else 3
+    rounds = 1 if quick else 5
     if baselines.curl_path() is None:
         raise RuntimeError("curl is missing: apt-get install -y curl")
     ours: list[dict[str, Any]] = []
@@ -149,7 +149,10 @@ def run(quick: bool = False) -> BenchResult:
     ours_mbps = [r["bytes"] / r["seconds"] / MB for r in ours]
     curl_mbps = [b / s / MB for s, b in curl]
     tp, tp_curl = median(ours_mbps), median(curl_mbps)
-    tp_ok = tp / tp_curl >= GOAL_THROUGHPUT and all(r["bytes"] == total for r in ours)
+    # rounds run back to back (curl, then vidwidgets): the median of the per-round ratios is
+    # steadier than the ratio of medians when other work on the machine comes and goes
+    ratio = median(a / b for a, b in zip(ours_mbps, curl_mbps, strict=True))
+    tp_ok = ratio >= GOAL_THROUGHPUT and all(r["bytes"] == total for r in ours)
     rss_mb = max(r["rss_growth"] for r in ours) / MB
     rss_ok = rss_mb <= GOAL_RSS_MB
     figs = [
@@ -162,7 +165,10 @@ def run(quick: bool = False) -> BenchResult:
             tp_curl,
             f"≥ {GOAL_THROUGHPUT}× curl",
             tp_ok,
-            note="" if tp_ok else f"{tp:.0f} MB/s against curl's {tp_curl:.0f} MB/s",
+            ratio=ratio,
+            note=""
+            if tp_ok
+            else f"{tp:.0f} MB/s against curl's {tp_curl:.0f} MB/s (median per-round ratio {ratio:.2f})",
             details={"vidwidgets_mbps": ours_mbps, "curl_mbps": curl_mbps, "bytes": total},
         ),
         Figure(

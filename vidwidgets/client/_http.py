@@ -44,6 +44,7 @@ __all__ = [
     "StallGuard",
     "Transport",
     "error_from_response",
+    "redact_bytes",
 ]
 
 logger = logging.getLogger("vidwidgets")
@@ -95,6 +96,8 @@ def error_from_response(
     code = redact(info.code, secret) if info.code else None
     message = redact(info.message or f"HTTP {status}", secret)
     request_id = request_id_of(headers)
+    if request_id is not None:
+        request_id = redact(request_id, secret)  # a server may echo the Authorization header
     cls: type[APIStatusError]
     if code and code.lower() in NOT_FOUND_CODES:
         cls = NotFoundError
@@ -113,6 +116,19 @@ def error_from_response(
         kwargs["retryable"] = False
         kwargs["hint"] = "This server does not support that operation."
     return cls(message, **kwargs)
+
+
+def redact_bytes(raw: bytes, secret: str | None) -> bytes:
+    """``raw`` with every occurrence of ``secret`` replaced by ``***``.
+
+    >>> redact_bytes(b'{"echo": "Bearer sk-1"}', "sk-1")
+    b'{"echo": "Bearer ***"}'
+    """
+    if secret:
+        token = secret.encode()
+        if token in raw:
+            return raw.replace(token, b"***")
+    return raw
 
 
 @dataclass
@@ -343,7 +359,13 @@ class Transport:
                     response, self.max_json_bytes, stall_window=self.timeout.sock_read
                 )
                 status = response.status
-                resp_headers = {k.lower(): v for k, v in response.headers.items()}
+                # A server that echoes the key (in a body, a failure reason, a request-id header)
+                # must not hand it to job.raw, errors, widgets or manifests: cut it out here,
+                # where every API answer passes, before anything is parsed.
+                raw = redact_bytes(raw, self._api_key)
+                resp_headers = {
+                    k.lower(): redact(v, self._api_key) for k, v in response.headers.items()
+                }
         except (ProtocolError, APITimeoutError) as exc:  # oversized or stalled body
             raise _Failure(exc, transport_error=True) from exc
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:

@@ -427,3 +427,11 @@ async def test_ab_mode_picks_two_cells(client: VideoClient, tmp_path: Path) -> N
     cmp.ab(0, (1, 2))
     assert cmp.ab_enabled
     assert cmp.ab_keys == [cmp.cells[0].key, cmp[1, 2].key]
+
+
+async def test_a_cell_can_be_rated_before_it_ever_ran(client: VideoClient, tmp_path: Path) -> None:
+    cmp = grid(client, tmp_path, seeds=[1], autorun=False)
+    cmp.annotate(1, "try this one first")
+    assert cmp.cells[1].note == "try this one first"
+    assert cmp.cells_state[1]["note"] == "try this one first"
+    assert cmp.cells[1].status == "new"

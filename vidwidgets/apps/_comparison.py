@@ -111,8 +111,8 @@ class ComparisonCell:
         if self.run is not None:
             return self.run.status
         rec = self.record
-        if rec is None:
-            return "new"
+        if rec is None or (rec.job_id is None and rec.status == "queued"):
+            return "new"  # no record, or one that only holds a rating or a note
         if rec.is_finished and self._owner.experiment.video_path(rec):
             return "succeeded"
         return "pending" if rec.is_pending else rec.status
@@ -152,6 +152,7 @@ class ComparisonCell:
 
     @rating.setter
     def rating(self, stars: int) -> None:
+        self._ensure_record()
         self._owner.experiment.rate(self.key, stars)
         self._owner._flush()  # a user's edit: shown at once, not coalesced
 
@@ -162,8 +163,22 @@ class ComparisonCell:
 
     @note.setter
     def note(self, text: str) -> None:
+        self._ensure_record()
         self._owner.experiment.annotate(self.key, text)
         self._owner._flush()
+
+    def _ensure_record(self) -> None:
+        # a cell can be rated before it ever ran (autorun=False): it needs a record to hold that
+        exp = self._owner.experiment
+        if self.key not in exp:
+            exp.put(
+                RunRecord(
+                    key=self.key,
+                    fingerprint=self.request.fingerprint(),
+                    request=self.request.to_dict(),
+                    label=self.cell.label,
+                )
+            )
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -771,7 +786,11 @@ class Comparison(anywidget.AnyWidget):
         if self._started_at is not None and running == 0 and self._finished_at is None:
             self._finished_at = time.time()
         elapsed = None
-        if self._started_at is not None:
+        # a grid that only loaded from disk (or the cache) took no time worth showing
+        worked = any(
+            c.run is not None and c.run.source not in ("disk", "cache") for c in self._cells
+        )
+        if self._started_at is not None and worked:
             end = self._finished_at if self._finished_at is not None else time.time()
             elapsed = round(max(0.0, end - self._started_at), 2)
         with self.hold_sync():

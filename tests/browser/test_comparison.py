@@ -1,0 +1,262 @@
+"""The Comparison grid in real JupyterLab and Chromium: it finishes, plays in sync, wipes A/B,
+and its exported report plays in sync from ``file://`` too.
+
+One notebook runs a 2 × 3 grid (two prompts × three seeds) against a fast simulator started in
+the kernel; the tests then drive the one control bar and read every ``<video>``'s
+``currentTime`` in a single JavaScript call, so the readings are a snapshot.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ._jupyter import JupyterServer, open_notebook, run_all_cells
+from .test_harness import write_notebook
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+NOTEBOOK = "comparison.ipynb"
+FPS = 12
+FRAME = 1 / FPS
+EVIL = "<img src=x onerror=window.__pwned=1>"
+REPO = Path(__file__).resolve().parents[2]
+#: set VIDWIDGETS_SCREENSHOTS=1 to refresh the README's picture of a finished grid
+SCREENSHOT = REPO / "docs" / "img" / "comparison.png"
+
+SETUP_CELL = f"""\
+import vidwidgets as vw
+
+# a fast simulator of our own: small videos, {FPS} fps, a job takes about a second
+sim = vw.Simulator(speed=150, video_scale=0.3, fps={FPS}).start()
+client = vw.VideoClient(base_url=sim.base_url, api_key=sim.api_key, journal=False)
+cmp = vw.Comparison(
+    prompts=["a red fox running through snow", "a grey wolf running through snow"],
+    seeds=[1, 2, 3],
+    model="viduq1",
+    client=client,
+    store="runs",
+    experiment="browser-grid",
+    export_dir=".",
+)
+cmp
+"""
+WAIT_CELL = """\
+await cmp
+print(cmp)
+"""
+# a second grid that never runs: its prompt carries HTML that must stay text
+HOSTILE_CELL = f"""\
+hostile = vw.Comparison(
+    requests=[{{"model": "viduq1", "prompt": "a fox {EVIL}", "seed": 1}}],
+    client=client, store="runs", autorun=False,
+)
+hostile.cells[0].note = "<script>window.__pwned = 2</script>"
+hostile
+"""
+
+#: the grid under test is the first .vw-cmp on the page; the second is the hostile one
+VIDEOS_JS = "document.querySelector('.vw-cmp').querySelectorAll('.vw-cell video.vw-cell-video')"
+TIMES_JS = "(root) => root.vwSync.times()"
+
+
+@pytest.fixture
+def grid_page(page: Page, lab: JupyterServer) -> Page:
+    """JupyterLab with the 2 × 3 grid finished and every cell's video loaded."""
+    write_notebook(lab.root / NOTEBOOK, SETUP_CELL, WAIT_CELL, HOSTILE_CELL)
+    open_notebook(page, lab, NOTEBOOK)
+    run_all_cells(page)
+    root = page.locator(".vw-cmp").first
+    expect(root).to_have_attribute("data-done", "6", timeout=60_000)
+    expect(page.locator(".vw-cmp")).to_have_count(2)
+    page.wait_for_function(
+        f"""() => {{
+          const vs = [...{VIDEOS_JS}];
+          return vs.length === 6 && vs.every((v) => !v.hidden && v.readyState >= 2);
+        }}""",
+        timeout=60_000,
+    )
+    return page
+
+
+def spread(times: list[float]) -> float:
+    return max(times) - min(times)
+
+
+def grid_root(page: Page) -> Any:
+    return page.locator(".vw-cmp").first.element_handle()
+
+
+def test_a_two_by_three_grid_finishes_with_captions_as_text(grid_page: Page) -> None:
+    page = grid_page
+    main = page.locator(".vw-cmp").first
+    cells = main.locator(".vw-cell")
+    expect(cells).to_have_count(6)
+    expect(main.locator(".vw-cmp-colhead")).to_have_text(["seed=1", "seed=2", "seed=3"])
+    expect(main.locator(".vw-cmp-counts")).to_contain_text("6 done · 0 failed · 0 running")
+    positions = cells.evaluate_all(
+        "(cs) => cs.map((c) => [c.dataset.row, c.dataset.column, c.dataset.status])"
+    )
+    assert sorted(positions) == [[str(r), str(c), "succeeded"] for r in range(2) for c in range(3)]
+    # HTML in a prompt or a note is shown as text, never parsed or run
+    hostile = page.locator(".vw-cmp").nth(1)
+    expect(hostile.locator(".vw-cell-caption")).to_have_text(f"a fox {EVIL}")
+    expect(hostile.locator(".vw-cell-note")).to_have_value("<script>window.__pwned = 2</script>")
+    assert hostile.locator("img, script").count() == 0
+    assert page.evaluate("() => window.__pwned") is None
+
+
+def test_play_all_then_seek_keeps_every_video_within_a_frame(grid_page: Page) -> None:
+    page = grid_page
+    root = grid_root(page)
+    page.locator(".vw-sync-play").first.click()
+    page.wait_for_function(
+        "(root) => root.vwSync.paused().every((p) => !p) && root.vwSync.times()[0] > 0.3",
+        arg=root,
+    )
+    # seek to 40 % with the slider, as a user drags it
+    page.locator(".vw-sync-seek").first.evaluate(
+        "(s) => { s.value = '400'; s.dispatchEvent(new Event('input', { bubbles: true })); }"
+    )
+    page.wait_for_function(
+        "(root) => root.vwSync.paused().every((p) => !p) && root.vwSync.times()[0] > 2.1",
+        arg=root,
+    )
+    samples = []
+    for _ in range(6):
+        samples.append(page.evaluate(TIMES_JS, root))
+        time.sleep(0.15)  # sample playback over about a second
+    assert all(len(s) == 6 for s in samples)
+    assert all(not page.evaluate("(root) => root.vwSync.paused()", root)[i] for i in range(6))
+    worst = max(spread(s) for s in samples)
+    print(
+        f"grid: worst spread while playing {worst * 1000:.1f} ms (a frame is {FRAME * 1000:.1f} ms)"
+    )
+    assert worst <= FRAME, f"videos drifted {worst:.3f}s apart (a frame is {FRAME:.3f}s): {samples}"
+
+
+def test_pause_pauses_every_video_on_the_same_frame(grid_page: Page) -> None:
+    page = grid_page
+    root = grid_root(page)
+    play = page.locator(".vw-sync-play").first
+    play.click()
+    page.wait_for_function("(root) => root.vwSync.times()[0] > 0.5", arg=root)
+    play.click()
+    expect(page.locator(".vw-cmp").first).to_have_attribute("data-playing", "false")
+    page.wait_for_function("(root) => root.vwSync.paused().every((p) => p)", arg=root)
+    time.sleep(0.3)  # let the alignment seek land
+    first = page.evaluate(TIMES_JS, root)
+    time.sleep(0.4)
+    later = page.evaluate(TIMES_JS, root)
+    assert first == later, "a video kept playing after pause"
+    assert spread(later) <= FRAME
+    # one frame forward moves every video by one frame
+    page.locator(".vw-sync-fwd").first.click()
+    page.wait_for_function(
+        "([root, t]) => root.vwSync.times().every((x) => x > t + 0.5 * (1 / 12))",
+        arg=[root, min(later)],
+    )
+    stepped = page.evaluate(TIMES_JS, root)
+    assert spread(stepped) <= FRAME
+    assert abs(min(stepped) - min(later) - FRAME) <= FRAME / 2
+
+
+def test_the_ab_wipe_shows_both_videos(grid_page: Page) -> None:
+    page = grid_page
+    page.locator(".vw-sync-ab").first.check()
+    ab = page.locator(".vw-cmp .vw-ab").first
+    expect(ab).to_be_visible()
+    a, b = ab.locator("video.vw-ab-a"), ab.locator("video.vw-ab-b")
+    for video in (a, b):
+        expect(video).to_be_visible()
+        page.wait_for_function(
+            "(v) => v.readyState >= 2 && v.videoWidth > 0", arg=video.element_handle()
+        )
+    assert ab.get_attribute("data-a") != ab.get_attribute("data-b")
+    # drag the wipe to 30 %: A shows left of it, B right of it
+    stage = ab.locator(".vw-ab-stage")
+    box = stage.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    position = int(ab.get_attribute("data-position") or -1)
+    assert 27 <= position <= 33
+    clip = b.evaluate("(v) => v.style.clipPath")
+    assert re.fullmatch(r"inset\(0(px)? 0(px)? 0(px)? 3\d(\.\d+)?%\)", clip), clip
+    wipe = ab.locator(".vw-ab-wipe")
+    wipe_box = wipe.bounding_box()
+    a_box, b_box = a.bounding_box(), b.bounding_box()
+    assert wipe_box is not None
+    assert a_box is not None
+    assert b_box is not None
+    assert a_box["x"] < wipe_box["x"] < a_box["x"] + a_box["width"]
+    # B lies exactly over A: the wipe reveals one or the other at each point
+    assert abs(a_box["x"] - b_box["x"]) < 2
+    assert abs(a_box["width"] - b_box["width"]) < 2
+    # the two A/B videos play in sync with the grid
+    page.locator(".vw-sync-play").first.click()
+    page.wait_for_function(
+        "(root) => root.vwSync.times().length === 8 && root.vwSync.times()[0] > 0.5",
+        arg=grid_root(page),
+    )
+    assert spread(page.evaluate(TIMES_JS, grid_root(page))) <= FRAME
+
+
+def test_the_exported_report_plays_in_sync_from_disk(
+    grid_page: Page, lab: JupyterServer, chromium: Any
+) -> None:
+    page = grid_page
+    page.locator(".vw-cmp-export-html").first.click()
+    message = page.locator(".vw-cmp .vw-cmp-message").first
+    expect(message).to_contain_text("saved ", timeout=60_000)
+    report = lab.root / "browser-grid.html"
+    assert report.is_file()
+
+    context = chromium.new_context(offline=True)  # the report must need no network
+    try:
+        offline = context.new_page()
+        offline.goto(report.as_uri())
+        offline.wait_for_function(
+            "() => [...document.querySelectorAll('video.vw-video')].length === 6 &&"
+            " [...document.querySelectorAll('video.vw-video')].every((v) => v.readyState >= 2)"
+        )
+        offline.locator("#vw-play").click()
+        offline.wait_for_function("() => window.vidwidgetsSync.times()[0] > 0.3")
+        offline.evaluate("() => window.vidwidgetsSync.seek(2.0)")
+        offline.wait_for_function(
+            "() => window.vidwidgetsSync.times()[0] > 2.2 &&"
+            " window.vidwidgetsSync.paused().every((p) => !p)"
+        )
+        samples = []
+        for _ in range(5):
+            samples.append(offline.evaluate("() => window.vidwidgetsSync.times()"))
+            time.sleep(0.15)
+        worst = max(spread(s) for s in samples)
+        print(f"report: worst spread while playing {worst * 1000:.1f} ms")
+        assert worst <= FRAME, f"report videos drifted {worst:.3f}s apart: {samples}"
+    finally:
+        context.close()
+
+
+def test_screenshot_of_a_finished_grid(grid_page: Page, artifacts_dir: Path) -> None:
+    page = grid_page
+    page.evaluate("(root) => root.vwSync.seek(2.5)", grid_root(page))
+    page.wait_for_function(
+        "(root) => root.vwSync.times().every((t) => t > 2.4)", arg=grid_root(page)
+    )
+    page.locator(".vw-cmp .vw-cell").nth(0).locator(".vw-star").nth(3).click()
+    expect(page.locator(".vw-cmp .vw-cell").nth(0)).to_have_attribute("data-rating", "4")
+    target = (
+        SCREENSHOT if os.environ.get("VIDWIDGETS_SCREENSHOTS") else artifacts_dir / "comparison.png"
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.locator(".jp-OutputArea-output .vw-cmp").first.screenshot(path=str(target))
+    assert target.stat().st_size > 10_000

@@ -130,6 +130,7 @@ def test_from_url_plays_http_urls_directly() -> None:
         "//example.com/a.mp4",
         "https:///no-host.mp4",
         "https://example.com/a.mp4\njavascript:x",
+        "blob:http://127.0.0.1/abc",
     ],
 )
 def test_unsafe_urls_are_rejected(url: str) -> None:
@@ -138,6 +139,11 @@ def test_unsafe_urls_are_rejected(url: str) -> None:
     player = VideoPlayer()
     with pytest.raises(ValueError, match="URL"):  # the trait validates too: no back door
         player.src_url = url
+    assert player.src_url == ""
+    # nor can the browser side set it: refused and rolled back (ipywidgets logs the error)
+    with pytest.raises(ValueError, match="URL"):
+        player.set_state({"src_url": url})
+    from_browser_update(player, src_url=url)
     assert player.src_url == ""
 
 

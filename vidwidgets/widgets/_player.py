@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import anywidget
 import traitlets
 
-__all__ = ["VideoPlayer"]
+__all__ = ["UnsafeURLError", "VideoPlayer"]
 
 _HERE = pathlib.Path(__file__).parent
 
@@ -46,24 +46,29 @@ def _mime(path: pathlib.Path, fallback: str) -> str:
     )
 
 
+class UnsafeURLError(traitlets.TraitError, ValueError):
+    """A URL the player refuses. A TraitError, so traitlets rolls back a refused ``set_state``
+    (it only undoes TraitErrors); a ValueError, because that is what it is."""
+
+
 def check_http_url(url: str) -> str:
-    """Return ``url`` if it is an absolute http(s) URL; raise ``ValueError`` otherwise.
+    """Return ``url`` if it is an absolute http(s) URL; raise ``UnsafeURLError`` otherwise.
 
     A ``javascript:`` or ``data:text/html`` source would run code in the notebook's origin, and
     ``file:`` URLs point at the browser's machine, not the kernel's.
     """
     if not isinstance(url, str):
-        raise ValueError(f"expected a URL string, got {type(url).__name__}")
+        raise UnsafeURLError(f"expected an http(s) URL string, got {type(url).__name__}")
     stripped = url.strip()
     parts = urlsplit(stripped)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         scheme = parts.scheme or "no scheme"
-        raise ValueError(
+        raise UnsafeURLError(
             f"only http(s) URLs can be played, not {scheme!r}; "
             "for a local file use VideoPlayer.from_file(path)"
         )
     if any(ch in stripped for ch in "\r\n\t\x00"):
-        raise ValueError("the URL contains control characters")
+        raise UnsafeURLError("an http(s) URL must not contain control characters")
     return stripped
 
 

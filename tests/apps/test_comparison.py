@@ -435,3 +435,33 @@ async def test_a_cell_can_be_rated_before_it_ever_ran(client: VideoClient, tmp_p
     assert cmp.cells[1].note == "try this one first"
     assert cmp.cells_state[1]["note"] == "try this one first"
     assert cmp.cells[1].status == "new"
+
+
+async def test_interrupting_the_wait_stops_every_task_and_resume_polls_the_same_ids(
+    tmp_path: Path,
+) -> None:
+    async with (
+        Simulator(dialect="newapi", api_key=API_KEY, **SLOW) as sim,
+        make_client(sim) as client,
+    ):
+        cmp = grid(client, tmp_path, seeds=[1])
+        await until(lambda: all(c.run is not None and c.run.job is not None for c in cmp.cells))
+        waiting = asyncio.ensure_future(cmp.wait())
+        await asyncio.sleep(0.05)
+        waiting.cancel()  # what a kernel interrupt does to `await cmp`
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await until(lambda: all(c.status == "pending" for c in cmp.cells))
+        cells_running = [
+            t for t in asyncio.all_tasks() if t.get_name().startswith("vidwidgets cell")
+        ]
+        assert not [t for t in cells_running if not t.done()]
+        assert cmp.summary["pending"] == 2
+        assert cmp.cells_state[0]["message"]
+
+        # the cell's Resume button, then run() for the rest: same ids, no new create
+        from_browser_custom(cmp, {"type": "retry", "key": cmp.cells[0].key})
+        cmp.run()
+        await cmp
+        assert [c.status for c in cmp.cells] == ["succeeded", "succeeded"]
+        assert sim.create_count == 2

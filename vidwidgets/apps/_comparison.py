@@ -187,12 +187,16 @@ class ComparisonCell:
         self._owner._on_loop(self._owner._runner.cancel, self.key)
 
     def retry(self) -> None:
-        """Run this cell again as a new generation (after a failure, a cancel, or to re-roll)."""
+        """Run this cell again as a new generation (after a failure, a cancel, or to re-roll).
+        A *pending* cell (stopped while its task was still on the server) resumes by id instead."""
 
         def again() -> None:
             owner = self._owner
             if self.run is None:
                 owner._submit([self])
+                return
+            if self.run.status == "pending":
+                owner._resume([self])  # the task is paid for: fetch it by id, do not re-create
                 return
             if owner._started_at is None or owner._finished_at is not None:
                 owner._started_at = time.time()
@@ -214,7 +218,7 @@ class ComparisonCell:
     async def wait(self) -> ComparisonCell:
         """Wait until this cell reaches a final status."""
         if self.run is not None:
-            await self.run.wait()
+            await asyncio.shield(self.run.wait())  # see Comparison.wait
         return self
 
     def __await__(self) -> Generator[Any, None, ComparisonCell]:
@@ -523,10 +527,37 @@ class Comparison(anywidget.AnyWidget):
     # -- running ------------------------------------------------------------------------------
 
     def run(self) -> Comparison:
-        """Start every cell that is not running or finished yet; returns the comparison, which
-        is awaitable (``await cmp.run()`` waits for all cells). Never blocks the kernel."""
-        self._on_loop(self._submit, list(self._cells))
+        """Start every cell that is not running or finished yet, and resume pending ones by id;
+        returns the comparison, which is awaitable (``await cmp.run()`` waits for all cells).
+        Never blocks the kernel."""
+
+        def start() -> None:
+            self._submit(list(self._cells))
+            self._resume([c for c in self._cells if c.run is not None and c.status == "pending"])
+
+        self._on_loop(start)
         return self
+
+    def _resume(self, cells: Sequence[ComparisonCell]) -> None:
+        """Poll pending cells again by their task ids (after :meth:`stop` or a timeout)."""
+        runner = self._runner
+        for cell in cells:
+            run = cell.run
+            if run is None or (run._task is not None and not run._task.done()):
+                continue
+            # The runner has no public "resume" yet: a fresh attempt without _force_new goes
+            # disk → pending id → cache → create, so a pending id is polled, never re-created.
+            run._stop_mode = None
+            run.error = None
+            run.progress = None
+            run.started = time.time()
+            run.finished = None
+            runner._start(run)
+        if cells:
+            if self._started_at is None or self._finished_at is not None:
+                self._started_at = time.time()
+            self._finished_at = None
+            self._changed(immediate=True)
 
     def _submit(self, cells: Sequence[ComparisonCell]) -> None:
         fresh = [c for c in cells if c.run is None]
@@ -541,15 +572,27 @@ class Comparison(anywidget.AnyWidget):
         self._changed(immediate=True)
 
     async def wait(self) -> list[ComparisonCell]:
-        """Wait until every cell reached a final status; returns the cells."""
-        while True:
-            runs = [c.run for c in self._cells if c.run is not None]
-            for run in runs:
-                await run.wait()
-            if all(c.run is None or c.run.done for c in self._cells):
-                self._flush()
-                return self.cells
-            await asyncio.sleep(0)  # a retry or an add started more work meanwhile
+        """Wait until every cell reached a final status; returns the cells.
+
+        Interrupting the wait (Ctrl-C, the kernel's stop button) stops the grid: no task is left
+        running here, and the tasks already created stay *pending* on the server — paid for, so
+        they are resumed by id (the cell's Resume button, :meth:`run`, or re-running the notebook)
+        rather than deleted. :meth:`cancel` is the way to give up on them.
+        """
+        try:
+            while True:
+                runs = [c.run for c in self._cells if c.run is not None]
+                for run in runs:
+                    # shielded: CellRun.wait() swallows a cancellation of its caller, and an
+                    # interrupted `await cmp` must end (the cell's task is stopped below)
+                    await asyncio.shield(run.wait())
+                if all(c.run is None or c.run.done for c in self._cells):
+                    self._flush()
+                    return self.cells
+                await asyncio.sleep(0)  # a retry or an add started more work meanwhile
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            self._loop.create_task(self.stop())
+            raise
 
     def __await__(self) -> Generator[Any, None, list[ComparisonCell]]:
         return self.wait().__await__()

@@ -316,6 +316,23 @@ class ExperimentRunner:
             if run._task is not None and not run._task.done():
                 run._stop_mode = "cancel"
                 run._task.cancel()
+            elif run.status == "pending":
+                # stopped earlier (an interrupt, stop(), a timeout) while its task still runs on
+                # the server: Cancel must reach that task too, not leave it generating
+                run._stop_mode = "cancel"
+                run._task = asyncio.get_running_loop().create_task(
+                    self._cancel_pending(run), name=f"vidwidgets cancel {run.label or run.key[:12]}"
+                )
+
+    async def _cancel_pending(self, run: CellRun) -> None:
+        rec = self.experiment.get(run.key)
+        if run.job is None and rec is not None and rec.job_id:
+            run.job = VideoJob(
+                id=rec.job_id,
+                request=run.request,
+                api_format=rec.api_format or self._api_format or "88api",
+            )
+        await self._finish_interrupted(run)
 
     def retry(self, key: str) -> CellRun:
         """Run a cell again as a fresh generation (cancelling it first if it is still running)."""

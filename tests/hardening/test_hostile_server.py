@@ -148,11 +148,6 @@ async def test_a_non_http_video_url_is_neither_kept_nor_fetched(
     assert server.requests_to("/v1/videos/")  # the fallback was used
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="VideoPlayer's src_url validator raises ValueError, not TraitError: a refused "
-    "set_state keeps the bad URL in Python state (fix pending: _player.py is being edited)",
-)
 @pytest.mark.parametrize("url", BAD_SCHEMES, ids=lambda s: s.strip()[:16])
 def test_a_non_http_url_never_reaches_a_player_src(url: str) -> None:
     from vidwidgets import VideoPlayer

@@ -136,14 +136,18 @@ async def test_all_cells_run_concurrently_within_the_clients_bound_and_the_kerne
     async with make_client(sim, max_concurrency=2) as bounded:
         cmp = grid(bounded, tmp_path)
         peak = ticks = 0
+        etas: list[float] = []
         while not all(c.status == "succeeded" for c in cmp.cells):
             active = sum(c.status in RUNNING - {"waiting"} for c in cmp.cells)
             peak = max(peak, active)
+            if cmp.summary.get("eta"):
+                etas.append(cmp.summary["eta"])
             ticks += 1  # this coroutine keeps running: the grid works in background tasks
             await asyncio.sleep(0.005)
         await cmp
     assert peak == 2
     assert ticks > 10
+    assert etas, "the overall bar never showed an ETA"
     assert sim.create_count == 6
     assert cmp.summary["done"] == 6
     assert cmp.summary["running"] == 0
@@ -465,3 +469,19 @@ async def test_interrupting_the_wait_stops_every_task_and_resume_polls_the_same_
         await cmp
         assert [c.status for c in cmp.cells] == ["succeeded", "succeeded"]
         assert sim.create_count == 2
+
+
+async def test_the_export_buttons_write_the_report_and_the_grid_video(
+    client: VideoClient, tmp_path: Path
+) -> None:
+    cmp = grid(client, tmp_path, seeds=[1], experiment="export me", export_dir=tmp_path)
+    await cmp
+    from_browser_custom(cmp, {"type": "export", "what": "html"})
+    await until(lambda: cmp.message.startswith(("saved", "export failed")))
+    stem = cmp.experiment.path.name  # "export me", made safe for a file name
+    assert cmp.message == f"saved {tmp_path / stem}.html"
+    from_browser_custom(cmp, {"type": "export", "what": "video"})
+    await until(lambda: cmp.message.startswith(("saved", "export failed")) and "mp4" in cmp.message)
+    video = tmp_path / f"{stem}-grid.mp4"
+    assert cmp.message == f"saved {video}"
+    assert video.stat().st_size > 1000

@@ -66,15 +66,13 @@ VIDEOS_JS = "document.querySelector('.vw-cmp').querySelectorAll('.vw-cell video.
 TIMES_JS = "(root) => root.vwSync.times()"
 
 
-@pytest.fixture
-def grid_page(page: Page, lab: JupyterServer) -> Page:
-    """JupyterLab with the 2 × 3 grid finished and every cell's video loaded."""
-    write_notebook(lab.root / NOTEBOOK, SETUP_CELL, WAIT_CELL, HOSTILE_CELL)
-    open_notebook(page, lab, NOTEBOOK)
+def finish_grid(page: Page, server: JupyterServer, *cells: str) -> Page:
+    """Open a notebook of ``cells``, run it, and wait for the grid and all six videos."""
+    write_notebook(server.root / NOTEBOOK, *cells)
+    open_notebook(page, server, NOTEBOOK)
     run_all_cells(page)
     root = page.locator(".vw-cmp").first
     expect(root).to_have_attribute("data-done", "6", timeout=60_000)
-    expect(page.locator(".vw-cmp")).to_have_count(2)
     page.wait_for_function(
         f"""() => {{
           const vs = [...{VIDEOS_JS}];
@@ -82,6 +80,14 @@ def grid_page(page: Page, lab: JupyterServer) -> Page:
         }}""",
         timeout=60_000,
     )
+    return page
+
+
+@pytest.fixture
+def grid_page(page: Page, lab: JupyterServer) -> Page:
+    """JupyterLab with the 2 × 3 grid finished and every cell's video loaded."""
+    finish_grid(page, lab, SETUP_CELL, WAIT_CELL, HOSTILE_CELL)
+    expect(page.locator(".vw-cmp")).to_have_count(2)
     return page
 
 
@@ -260,3 +266,24 @@ def test_screenshot_of_a_finished_grid(grid_page: Page, artifacts_dir: Path) -> 
     target.parent.mkdir(parents=True, exist_ok=True)
     page.locator(".jp-OutputArea-output .vw-cmp").first.screenshot(path=str(target))
     assert target.stat().st_size > 10_000
+    # and the A/B wipe, for whoever looks at the artifacts
+    page.locator(".vw-sync-ab").first.check()
+    ab = page.locator(".vw-cmp .vw-ab").first
+    page.wait_for_function(
+        "(ab) => [...ab.querySelectorAll('video')].every((v) => v.readyState >= 2)",
+        arg=ab.element_handle(),
+    )
+    ab.screenshot(path=str(artifacts_dir / "comparison-ab.png"))
+
+
+def test_the_grid_plays_in_sync_in_notebook7_too(page: Page, notebook7: JupyterServer) -> None:
+    finish_grid(page, notebook7, SETUP_CELL, WAIT_CELL)
+    root = grid_root(page)
+    page.locator(".vw-sync-play").first.click()
+    page.wait_for_function(
+        "(root) => root.vwSync.paused().every((p) => !p) && root.vwSync.times()[0] > 0.5",
+        arg=root,
+    )
+    assert spread(page.evaluate(TIMES_JS, root)) <= FRAME
+    page.locator(".vw-sync-play").first.click()
+    page.wait_for_function("(root) => root.vwSync.paused().every((p) => p)", arg=root)

@@ -696,7 +696,7 @@ class Comparison(anywidget.AnyWidget):
 
     def _default_export(self, suffix: str) -> pathlib.Path:
         folder = self._export_dir or pathlib.Path.cwd()
-        return folder / f"{safe_name(self.experiment.name)}{suffix}"
+        return folder / f"{self.experiment.path.name}{suffix}"  # already a safe name
 
     def export_html(
         self, path: str | os.PathLike[str] | None = None, **options: Any

@@ -213,3 +213,37 @@ async def test_a_click_on_another_thread_hands_the_run_to_the_loop(client: Video
     assert (await asyncio.wait_for(run.task, 60)).succeeded
     future = await asyncio.to_thread(studio.generate)
     assert (await asyncio.wait_for(asyncio.wrap_future(future), 60)).succeeded
+
+
+async def test_runs_beyond_max_concurrency_wait_their_turn(sim: Simulator, tmp_path: Path) -> None:
+    async with VideoClient(
+        base_url=sim.base_url,
+        api_key=sim.api_key,
+        output_dir=tmp_path,
+        time_scale=1 / SPEED,
+        journal=False,
+        max_concurrency=1,
+    ) as client:
+        studio = Studio(client, **FOX.to_dict())
+        first = studio.generate()
+        second = studio.generate(FOX.replace(prompt="a grey wolf at dusk"))
+        for _ in range(500):  # until run 1 has its server-side id
+            if studio.runs[0].job is not None:
+                break
+            await asyncio.sleep(0.01)
+        assert sim.create_count == 1
+        assert studio.runs[1].progress.state == "submitting"  # queued here, not on the server
+        await asyncio.wait_for(asyncio.gather(first, second), 60)
+        assert sim.create_count == 2
+        assert all(run.path is not None for run in studio.runs)
+
+
+async def test_download_dir_receives_the_video_and_its_poster(
+    client: VideoClient, tmp_path: Path
+) -> None:
+    studio = Studio(client, download_dir=tmp_path / "mine", **FOX.to_dict())
+    job = await asyncio.wait_for(studio.generate(), 60)
+    assert job.path is not None
+    assert job.path.parent == tmp_path / "mine"
+    assert studio.runs[0].poster is not None
+    assert studio.runs[0].poster.parent == tmp_path / "mine"

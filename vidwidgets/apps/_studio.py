@@ -77,7 +77,8 @@ class StudioRun:
     job: VideoJob | None = None
     path: Path | None = None
     poster: Path | None = None
-    button: w.Button = field(default_factory=w.Button, repr=False)
+    # set right after construction (its click handler needs the run); None never escapes
+    button: w.Button = field(default=None, repr=False)
 
     @property
     def state(self) -> str:
@@ -399,39 +400,46 @@ class Studio(w.VBox):  # type: ignore[misc]
         client = self.client
         secret = self._api_key
         progress = run.progress
-        job: VideoJob | None = None
 
         def on_update(snapshot: VideoJob) -> None:
             run.job = snapshot
             progress.update(snapshot)
+            if snapshot.succeeded and snapshot.path is None:
+                progress.set_note("downloading the video…")
 
         try:
-            job = await client.create(run.request)
-            on_update(job)
-            job = await client.wait(job, on_update=on_update)
-            on_update(job)
-            progress.set_note("downloading the video…")
-            path = await client.download(job, path=self._target(run, "mp4"))
-            poster = None
+            # generate() = create + wait + download, at most client.max_concurrency at once:
+            # further runs wait their turn here ("Submitting…"), which is what queues them.
+            job: VideoJob = await client.generate(
+                run.request, path=self._target(), on_update=on_update
+            )
+            run.job = job
+            if job.path is None:  # pragma: no cover - generate() always downloads
+                raise RuntimeError(f"job {job.id} finished without a downloaded file")
+            run.path = Path(job.path)
+            poster: Path | None = None
             with contextlib.suppress(VideoAPIError, OSError, ValueError):
                 poster = await client.download(
-                    job, path=self._target(run, "jpg"), variant="thumbnail"
+                    job,
+                    path=run.path.with_name(run.path.stem + ".thumbnail.jpg"),
+                    variant="thumbnail",
                 )
-            run.path = Path(path)
             if poster is None:
                 # The 88API gateway has no thumbnails: take the first frame instead (off the loop).
                 poster = await asyncio.to_thread(_first_frame, run.path)
-            run.poster = Path(poster) if poster is not None else None
+            run.poster = poster
+            progress.update(job)
             progress.set_note("")
             if self._selected is run:
                 self._show_video(run)
             return job
         except asyncio.CancelledError:
             progress.mark_cancelled()
-            if job is not None and not job.is_terminal:
+            last = run.job
+            if last is not None and not last.is_terminal:
                 # Best effort: stop the server too, where the API supports it.
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(client.cancel(job), timeout=10)
+                    await asyncio.wait_for(client.cancel(last), timeout=10)
             raise
         except Exception as exc:
             progress.set_note("")
@@ -440,12 +448,12 @@ class Studio(w.VBox):  # type: ignore[misc]
         finally:
             self._refresh_button(run)
 
-    def _target(self, run: StudioRun, ext: str) -> Path | None:
+    def _target(self) -> Path | None:
+        """Where videos go: ``download_dir`` (named by task id), else the client's output_dir."""
         if self._download_dir is None:
             return None
         self._download_dir.mkdir(parents=True, exist_ok=True)
-        name = run.job.id if run.job is not None else f"run-{run.number}"
-        return self._download_dir / f"{name}.{ext}"
+        return self._download_dir
 
     # -- threads ------------------------------------------------------------------------------
 

@@ -125,3 +125,18 @@ def test_cadence_learned_on_another_job_paces_a_new_one() -> None:
     delay = schedule.next_delay(3.0)
     # the next refresh after 3 s is at 13 s (-2 + 15): read just after it, not before
     assert 13.0 <= 3.0 + delay <= 14.0
+
+
+def test_new_api_envelope_tells_the_refresh_period() -> None:
+    from vidwidgets.client._dialects import known_refresh_period
+
+    wrapped = {"code": "success", "data": {"task_id": "t", "status": "QUEUED"}}
+    assert known_refresh_period(wrapped) == 15.0
+    assert known_refresh_period({"task_id": "t", "status": "queued"}) is None
+    assert known_refresh_period({"id": "v", "object": "video"}) is None
+
+
+def test_known_period_without_a_phase_is_a_floor() -> None:
+    schedule = PollSchedule(initial=1.0, min_interval=1.0, jitter=0.0, prior=(15.0, None))
+    schedule.observe(3.0, "queued")
+    assert schedule.next_delay(3.0) >= 0.9 * 15

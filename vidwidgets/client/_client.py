@@ -28,7 +28,12 @@ from typing import Any, TypeVar
 import aiohttp
 
 from vidwidgets.client._cache import ResultCache
-from vidwidgets.client._dialects import TaskView, find_task_id, parse_task
+from vidwidgets.client._dialects import (
+    TaskView,
+    find_task_id,
+    known_refresh_period,
+    parse_task,
+)
 from vidwidgets.client._download import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
     EXTENSIONS,
@@ -481,6 +486,10 @@ class VideoClient:
                         now, (job.status, job.progress, job.url is not None), progress=job.progress
                     )
                     schedule.set_hint(_poll_hint(response.headers))
+                    if schedule.prior is None:
+                        period = known_refresh_period(response.body)
+                        if period is not None:
+                            schedule.prior = (period * self.time_scale, None)
                     if schedule.own_cadence is not None and schedule.last_change is not None:
                         # share what this job learned about the server's refresh loop
                         self._server_clock = (

@@ -36,6 +36,7 @@ __all__ = [
     "TaskView",
     "find_task_id",
     "is_http_url",
+    "known_refresh_period",
     "normalise_status",
     "parse_error_body",
     "parse_progress",
@@ -121,6 +122,10 @@ FINISHED_PATHS: Final[tuple[tuple[str, ...], ...]] = (
 #: new-api reports stage progress ("10%", "20%", "30%") for every provider but Sora: these values
 #: say which stage a task is in, not how far along it is, so no rate can be learned from them.
 COARSE_PROGRESS: Final[frozenset[int]] = frozenset({0, 10, 20, 30})
+
+#: new-api copies task state from the providers in a background loop every 15 s; a server that
+#: answers in its envelope changes state no more often than that.
+NEWAPI_REFRESH_SECONDS: Final[float] = 15.0
 
 _PROGRESS_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*$")
 _MAX_TEXT = 2000  # server-provided reasons are truncated: a hostile server may send megabytes
@@ -322,6 +327,19 @@ def parse_task(body: Any) -> TaskView:
         error=error,
         finished_at=finished,
     )
+
+
+def known_refresh_period(body: Any) -> float | None:
+    """How often the server refreshes task state, when its answer's shape tells (new-api's
+    ``{"code": "success", "data": {task_id, platform, ...}}`` envelope); else None."""
+    if (
+        isinstance(body, Mapping)
+        and body.get("code") == "success"
+        and isinstance(body.get("data"), Mapping)
+        and "task_id" in body["data"]
+    ):
+        return NEWAPI_REFRESH_SECONDS
+    return None
 
 
 @dataclass(frozen=True)

@@ -92,8 +92,8 @@ class PollSchedule:
     _last_key: Any = None
     _last_poll: float | None = None
     _changes: list[tuple[float, float]] = field(default_factory=list)  # (after, at)
-    #: (cadence, time of a change) learned from other jobs on the same server
-    prior: tuple[float, float] | None = None
+    #: (cadence, time of a change or None) learned from other jobs or known for the server
+    prior: tuple[float, float | None] | None = None
     _progress: list[tuple[float, int]] = field(default_factory=list)
 
     def observe(self, at: float, state_key: Any, *, progress: int | None = None) -> None:
@@ -182,16 +182,15 @@ class PollSchedule:
             delay = max(delay, cadence * self.cadence_margin)
             # Align with the server's refresh: the last change was visible by ``last`` so later
             # ones become visible at last + n * cadence; read just after one of those instants.
-            if self._changes:
-                last = self._changes[-1][1]
-            else:
-                assert self.prior is not None
+            last = self._changes[-1][1] if self._changes else None
+            if last is None and self.prior is not None:
                 last = self.prior[1]
-            target = elapsed + delay
-            # the refresh instant at or before the target (rounding down keeps the lag at most
-            # the backoff), but always one after now
-            n = max(-(-(elapsed - last) // cadence), (target - last) // cadence, 1)
-            delay = last + n * cadence + self.slack * cadence - elapsed
+            if last is not None:
+                target = elapsed + delay
+                # the refresh instant at or before the target (rounding down keeps the lag at
+                # most the backoff), but always one after now
+                n = max(-(-(elapsed - last) // cadence), (target - last) // cadence, 1)
+                delay = last + n * cadence + self.slack * cadence - elapsed
         if self.hint is not None:
             delay = max(delay, self.hint)
         if self.jitter and cadence is None:  # jitter would make aligned reads land early

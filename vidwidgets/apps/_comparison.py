@@ -902,9 +902,11 @@ class Comparison(anywidget.AnyWidget):
         elif kind == "retry":
             cell.retry()
         elif kind == "rate":
-            self._user_edit(lambda: setattr(cell, "rating", int(content.get("stars", 0))))
+            stars = content.get("stars", 0)
+            self._on_loop(self._user_edit, lambda: setattr(cell, "rating", stars))
         elif kind == "note":
-            self._user_edit(lambda: setattr(cell, "note", str(content.get("text", ""))))
+            text = str(content.get("text", ""))
+            self._on_loop(self._user_edit, lambda: setattr(cell, "note", text))
 
     def _user_edit(self, apply: Callable[[], None]) -> None:
         try:

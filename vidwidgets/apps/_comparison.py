@@ -389,6 +389,7 @@ class Comparison(anywidget.AnyWidget):
             from vidwidgets._runtime import background_loop
 
             self._loop = background_loop()
+        self._owns_client = client is None
         self._client: Any = client if client is not None else _default_client()
         self.simulator = bool(getattr(self._client, "is_simulator", False))
 
@@ -658,6 +659,13 @@ class Comparison(anywidget.AnyWidget):
         the experiment, and the next run of the same comparison resumes them by id."""
         await self._runner.stop()
         self._flush()
+
+    async def aclose(self) -> None:
+        """Stop (as :meth:`stop`) and close the client's connections if this grid made the
+        client. The grid still shows what it has; :meth:`run` would need a new client."""
+        await self.stop()
+        if self._owns_client:
+            await self._client.aclose()
 
     # -- results ------------------------------------------------------------------------------
 

@@ -86,6 +86,7 @@ async def test_429_is_a_rate_limit_error_with_retry_after(make_sim: Any, make_cl
     job = await client.create(request_for("newapi"))
     with pytest.raises(RateLimitError) as info:
         await client.retrieve(job)
+    assert len([r for r in sim.requests if r.method == "GET"]) == 1  # max_retries=0: no retry
     assert info.value.status == 429
     assert info.value.retry_after == pytest.approx(0.01)
     assert info.value.retryable
@@ -147,3 +148,34 @@ async def test_oversized_json_body_stops_at_the_limit(make_sim: Any, make_client
     client = make_client(sim, max_json_bytes=64, max_retries=0)
     with pytest.raises(ProtocolError, match="limit"):
         await client.create(request_for("newapi"))
+
+
+@pytest.mark.parametrize(
+    ("status", "error_class"),
+    [
+        (401, "AuthenticationError"),
+        (403, "PermissionDeniedError"),
+        (404, "NotFoundError"),
+        (408, "APITimeoutError"),
+        (409, "ConflictError"),
+        (422, "BadRequestError"),
+        (429, "RateLimitError"),
+        (500, "ServerError"),
+        (502, "ServerError"),
+        (503, "ServerError"),
+        (504, "ServerError"),
+    ],
+)
+@pytest.mark.parametrize("dialect", ["newapi", "openai"])
+async def test_each_status_maps_to_its_error_class(
+    status: int, error_class: str, dialect: str, make_sim: Any, make_client: Any
+) -> None:
+    sim: Simulator = await make_sim(dialect)
+    client = make_client(sim, max_retries=0)
+    job = await client.create(request_for(dialect))
+    sim.faults = Faults(Fault.http(status, "GET *", rate=1.0))
+    with pytest.raises(VideoAPIError) as info:
+        await client.retrieve(job)
+    assert type(info.value).__name__ == error_class
+    assert info.value.status == status
+    assert info.value.hint

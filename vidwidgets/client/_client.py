@@ -251,7 +251,12 @@ class VideoClient:
             self._transport = Transport(
                 url,
                 key,
-                retry=RetryPolicy(max_retries=self.max_retries, time_scale=self.time_scale),
+                retry=RetryPolicy(
+                    max_retries=self.max_retries,
+                    # waiting out a 429 is the point, but max_retries=0 means none at all
+                    rate_limit_retries=max(self.max_retries, 8) if self.max_retries else 0,
+                    time_scale=self.time_scale,
+                ),
                 metrics=self._metrics,
                 timeout=self.timeout,
                 max_json_bytes=self.max_json_bytes,

@@ -179,3 +179,34 @@ async def test_each_status_maps_to_its_error_class(
     assert type(info.value).__name__ == error_class
     assert info.value.status == status
     assert info.value.hint
+
+
+async def test_a_key_echoed_by_the_server_is_redacted(tmp_path: Any) -> None:
+    from aiohttp import web
+
+    secret = "sk-ECHOED-0123456789abcdef"
+
+    async def echo(request: web.Request) -> web.Response:
+        sent = request.headers.get("Authorization", "")
+        return web.json_response(
+            {"error": {"message": f"bad token {sent}", "code": f"invalid {sent}"}}, status=401
+        )
+
+    app = web.Application()
+    app.router.add_get("/v1/video/generations/{id}", echo)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with VideoClient(
+            f"http://127.0.0.1:{port}", secret, journal=False, output_dir=tmp_path
+        ) as client:
+            with pytest.raises(AuthenticationError) as info:
+                await client.retrieve("task_1")
+    finally:
+        await runner.cleanup()
+    assert secret not in str(info.value)
+    assert secret not in repr(info.value)
+    assert "***" in info.value.message

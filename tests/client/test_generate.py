@@ -184,3 +184,15 @@ async def test_body_over_the_gateway_limit_is_refused_before_sending(
     assert info.value.field == "image"
     assert "KiB" in str(info.value)
     assert sim.requests == []
+
+
+async def test_image_url_is_passed_as_is(make_sim: Any, make_client: Any) -> None:
+    body = await _received(
+        make_sim,
+        make_client,
+        VideoRequest(
+            model="jimeng_vgfm_i2v_l20", prompt="fox", image="https://images.example/fox.png"
+        ),
+    )
+    assert body["image"] == "https://images.example/fox.png"
+    assert body["metadata"]["req_key"] == "jimeng_vgfm_i2v_l20"

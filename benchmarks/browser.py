@@ -79,8 +79,9 @@ FRAME_PROBE = """
   window.__vwCollect = () => {
     const all = Array.from(document.querySelectorAll("video"));
     return recs.filter((r) => r.el.isConnected && r.loadstart !== null)
-      .map((r) => ({ index: all.indexOf(r.el), loadstart: r.loadstart,
-                     loadeddata: r.loadeddata, frame: r.frame }));
+      .map((r) => { const b = r.el.getBoundingClientRect();
+        return { index: all.indexOf(r.el), loadstart: r.loadstart, loadeddata: r.loadeddata,
+                 frame: r.frame, inView: b.bottom > 0 && b.top < window.innerHeight }; });
   };
 })();
 """
@@ -356,6 +357,10 @@ def run(quick: bool = False) -> BenchResult:
                     raise TimeoutError("the notebook's 16 jobs did not finish in 120 s")
                 kernel_times = json.loads(times_file.read_text())
                 widget_recs = _collect(page, 60)
+                with contextlib.suppress(Exception):  # a picture of what was measured
+                    shot = Path("bench-results") / "browser-grid.png"
+                    shot.parent.mkdir(exist_ok=True)
+                    page.screenshot(path=str(shot))
 
                 videos = sorted((root / "videos").glob("*.mp4"))
                 static_root = base / "static"
@@ -410,6 +415,8 @@ def run(quick: bool = False) -> BenchResult:
             "p50_ms": percentile(widget, 50) * 1000,
             "p50_static_ms": percentile(static, 50) * 1000,
             "frame_sources": sorted(set(sources)),
+            "widget_videos_in_viewport": sum(1 for r in widget_recs if r.get("inView")),
+            "static_videos_in_viewport": sum(1 for r in static_recs if r.get("inView")),
             # where the time goes: the download in the kernel, then the widget's own path
             "download_in_kernel_ms": [
                 (b - a) * 1000

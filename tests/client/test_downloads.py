@@ -228,12 +228,15 @@ async def test_download_over_the_size_limit_stops(file_client: VideoClient) -> N
 
 
 async def test_download_appears_only_when_complete(file_client: VideoClient) -> None:
-    async with FileServer(6 << 20, delay=0.05) as server:
+    async with FileServer(8 << 20, delay=0.1) as server:
         file_client._base_url = server.base_url
         file_client._transport = None
         downloading = asyncio.ensure_future(file_client.download(_done()))
-        await asyncio.sleep(0.15)
-        during = sorted(p.name for p in file_client.output_dir.iterdir())
+        during: list[str] = []
+        while not downloading.done() and not during:  # catch it mid-flight
+            await asyncio.sleep(0.01)
+            if file_client.output_dir.is_dir():
+                during = sorted(p.name for p in file_client.output_dir.iterdir())
         path = await downloading
     assert len(during) == 1
     assert during[0].endswith(".part")

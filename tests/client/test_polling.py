@@ -179,3 +179,16 @@ async def test_at_most_max_concurrency_jobs_in_flight(make_sim: Any, make_client
     assert all(job.status is JobStatus.SUCCEEDED for job in results)
     assert sim.create_count == 5
     assert not [r for r in sim.requests if r.status == 429]  # never over the server's limit
+
+
+async def test_a_hanging_status_read_ends_at_the_deadline(make_sim: Any, make_client: Any) -> None:
+    from vidwidgets.simulator import Fault, Faults
+
+    sim: Simulator = await make_sim("newapi", faults=Faults(Fault.hang("GET *", rate=1.0)))
+    client = make_client(sim)
+    job = await client.create(request_for("newapi"))
+    started = time.monotonic()
+    with pytest.raises(PollTimeout) as info:
+        await client.wait(job, timeout=0.5)
+    assert time.monotonic() - started < 1.5
+    assert info.value.job is job

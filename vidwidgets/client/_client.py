@@ -468,10 +468,20 @@ class VideoClient:
                 with contextlib.suppress(_Cancelled):
                     await self._until_cancelled(asyncio.sleep(first_delay), waiter)
             while not job.is_terminal:
+                # a hanging read must not outlive the overall deadline
+                budget = max(deadline_s - (time.monotonic() - started), 0.001)
                 try:
-                    changed, response = await self._until_cancelled(self._read(job), waiter)
+                    changed, response = await self._until_cancelled(
+                        asyncio.wait_for(self._read(job), budget), waiter
+                    )
                 except _Cancelled:
                     break
+                except asyncio.TimeoutError:
+                    raise PollTimeout(
+                        f"job {job.id} did not finish within {deadline_s:.3g} s "
+                        f"(a status read was still pending)",
+                        job=job,
+                    ) from None
                 except VideoAPIError as exc:
                     if isinstance(exc, NotFoundError):
                         # expired or never on this server: waiting again cannot help
@@ -528,7 +538,8 @@ class VideoClient:
     def _finish_wait(self, job: VideoJob, polls: int) -> VideoJob:
         logger.info("%s ended %s after %d status reads", job.id, job.status.value, polls)
         if job.status is JobStatus.SUCCEEDED:
-            self._metrics.record_job(job.model, succeeded=True, seconds=job.elapsed)
+            if polls:  # seen to finish here, not an already finished job waited on again
+                self._metrics.record_job(job.model, succeeded=True, seconds=job.elapsed)
             return job
         if job.status is JobStatus.CANCELLED:
             self._metrics.record_failure(JobCancelled("cancelled"))

@@ -753,7 +753,10 @@ class VideoClient:
         retry = transport.retry
         last: VideoAPIError | None = None
         async with state.downloads:
-            for attempt in range(retry.max_retries + 1):
+            # The video is paid for by now: wait out a 429 as patiently as any request does
+            # (its own budget, the server's Retry-After), not just max_retries quick tries.
+            attempt = 0
+            while True:
                 retryable = False
                 for url in sources:
                     started = time.monotonic()
@@ -785,9 +788,10 @@ class VideoClient:
                         job.path = result.path
                         self._journal_finished(job)
                     return result.path
-                if not retryable:
+                if not retryable or last is None or attempt >= retry.budget(last.status):
                     break
-                await asyncio.sleep(retry.backoff(attempt))
+                await asyncio.sleep(retry.delay(attempt, getattr(last, "retry_after", None)))
+                attempt += 1
         assert last is not None
         last.job = job
         self._metrics.record_failure(last)

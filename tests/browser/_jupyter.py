@@ -43,6 +43,9 @@ RUN_ALL_TIMEOUT_MS = 180_000
 # can cover widgets; "Never" (and no update check) keeps it away in JupyterLab and Notebook 7.
 _NOTIFICATION_SETTINGS = {"fetchNews": "false", "checkForUpdates": False}
 
+# Loopback only: an HTTP_PROXY in the environment must not swallow requests to our servers.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
@@ -182,7 +185,7 @@ class JupyterServer:
                 )
             with (
                 contextlib.suppress(OSError),
-                urllib.request.urlopen(f"{self.url}/api/status", timeout=2) as resp,
+                _OPENER.open(f"{self.url}/api/status", timeout=2) as resp,
             ):
                 if resp.status == 200:
                     return
@@ -197,7 +200,7 @@ class JupyterServer:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(f"{self.url}{path}", data=data, method=method)
         req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        with _OPENER.open(req, timeout=30) as resp:
             raw = resp.read()
         return json.loads(raw) if raw else None
 

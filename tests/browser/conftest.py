@@ -41,6 +41,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-quic",
     "--no-first-run",
+    "--no-proxy-server",  # every server these tests open is on 127.0.0.1
     # Let a test start a <video> from script without a user gesture.
     "--autoplay-policy=no-user-gesture-required",
 ]

@@ -53,6 +53,10 @@ def _in_ci() -> bool:
 
 
 def _chromium_executable() -> str | None:
+    """``$CHROMIUM`` if set (another build, or a missing path to see the skip), else Debian's."""
+    wanted = os.environ.get("CHROMIUM")
+    if wanted:
+        return wanted if Path(wanted).exists() else None
     return shutil.which("chromium") or (
         "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
     )

@@ -77,6 +77,11 @@ def executed(
     return nb, saved.read_text()
 
 
+def test_the_glob_finds_the_quickstart() -> None:
+    # An empty glob would skip every test below silently: make that a failure.
+    assert "quickstart.ipynb" in [p.name for p in NOTEBOOKS], NOTEBOOK_DIR
+
+
 def test_notebook_runs_without_errors(executed: tuple[Any, str]) -> None:
     nb, _ = executed
     errors = [out for out in _outputs(nb) if out.output_type == "error"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -33,13 +34,13 @@ MODEL = {"newapi": "kling-v1", "docs": "viduq1", "openai": "sora-2"}
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIGURES_FILE = REPO_ROOT / "test-artifacts" / "reliability.json"
-_SUMMARY_LINES: list[str] = []
 
 
 def report(group: str, line: str, **figures: Any) -> None:
     """Record a group's one-line summary (printed at the end) and its figures (JSON file)."""
-    _SUMMARY_LINES.append(f"[{group}] {line}")
-    _merge(group, {**figures, "summary": line})
+    # the file, not a module global: pytest may load this conftest twice (as a plugin and as
+    # the module the tests import), and the terminal summary is printed by the plugin's copy
+    _merge(group, {**figures, "summary": line, "recorded_at": time.time()})
 
 
 _OUTCOMES: dict[str, dict[str, int]] = {}
@@ -80,10 +81,23 @@ def _merge(group: str, figures: dict[str, Any]) -> None:
     os.replace(temp, FIGURES_FILE)
 
 
+_SESSION_START = time.time()
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _SUMMARY_LINES:
+    """Print the one-line summaries recorded during this run (with or without ``-s``)."""
+    try:
+        data = json.loads(FIGURES_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    lines = [
+        f"[{group}] {entry['summary']}"
+        for group, entry in sorted(data.items())
+        if isinstance(entry, dict) and entry.get("recorded_at", 0) >= _SESSION_START
+    ]
+    if lines:
         terminalreporter.section("hardening figures")
-        for line in _SUMMARY_LINES:
+        for line in lines:
             terminalreporter.write_line(line)
 
 

@@ -30,14 +30,15 @@ from vidwidgets.widgets._progress import JobProgress
 __all__ = ["Studio", "StudioRun"]
 
 DEFAULT_BASE_URL = "https://88api.ai"
+# Font Awesome icons (bundled with ipywidgets): emoji would need fonts many browsers lack.
 _ICONS = {
-    "idle": "·",
-    "submitting": "…",
-    "queued": "⏳",
-    "in_progress": "⏳",
-    "succeeded": "✓",
-    "failed": "✗",
-    "cancelled": "⊘",
+    "idle": "",
+    "submitting": "hourglass-start",
+    "queued": "hourglass-start",
+    "in_progress": "hourglass-half",
+    "succeeded": "check",
+    "failed": "times",
+    "cancelled": "ban",
 }
 
 _STUDIO_CSS = """<style>
@@ -390,7 +391,8 @@ class Studio(w.VBox):  # type: ignore[misc]
     def _refresh_button(self, run: StudioRun, button: w.Button | None = None) -> None:
         button = button or run.button
         state = run.state
-        button.description = f"#{run.number} {_ICONS.get(state, '')}"
+        button.description = f"#{run.number}"
+        button.icon = _ICONS.get(state, "")
         for name in _ICONS:
             button.remove_class(f"vw-run-{name}")
         button.add_class(f"vw-run-{state}")

@@ -78,6 +78,8 @@ function render({ model, el }) {
     const source = model.get("source_id");
     download.hidden = true;
     download.removeAttribute("href");
+    // No source: no black box, just the placeholder text.
+    video.hidden = !url && !source;
     if (url) {
       if (!SAFE_URL.test(url)) {
         setStatus("refused: only http(s) URLs play", true);
@@ -199,6 +201,11 @@ function render({ model, el }) {
     if (Number.isFinite(t) && Math.abs(video.currentTime - t) > 0.75) video.currentTime = t;
   };
   const onSource = () => load();
+  const onPlaceholder = () => {
+    if (!model.get("src_url") && !model.get("source_id")) {
+      setStatus(model.get("placeholder") || "", false);
+    }
+  };
 
   model.on("msg:custom", onCustom);
   model.on("change:playing", onPlaying);
@@ -206,6 +213,7 @@ function render({ model, el }) {
   model.on("change:source_id", onSource);
   model.on("change:src_url", onSource);
   model.on("change:has_poster", onSource);
+  model.on("change:placeholder", onPlaceholder);
   for (const name of ["muted", "loop", "controls", "playback_rate", "width"]) {
     model.on(`change:${name}`, applyProps);
   }
@@ -221,6 +229,7 @@ function render({ model, el }) {
     model.off("change:source_id", onSource);
     model.off("change:src_url", onSource);
     model.off("change:has_poster", onSource);
+    model.off("change:placeholder", onPlaceholder);
     for (const name of ["muted", "loop", "controls", "playback_rate", "width"]) {
       model.off(`change:${name}`, applyProps);
     }

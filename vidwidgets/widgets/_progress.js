@@ -62,7 +62,9 @@ function render({ model, el: host }) {
     const eta = model.get("eta");
     if (running && eta !== null && eta !== undefined) {
       const left = eta - since;
-      text += left > 1 ? ` · about ${fmt(left)} left` : " · almost done";
+      // The estimate extrapolates the last reported percentage; gateways refresh it coarsely,
+      // so once it runs out say so rather than promising "almost done".
+      text += left > 1 ? ` · about ${fmt(left)} left` : " · taking longer than estimated";
     }
     times.textContent = text;
   }

@@ -19,7 +19,14 @@ import traceback
 from pathlib import Path
 
 from benchmarks import BENCHMARKS, load
-from benchmarks._report import BenchResult, markdown_table, notes, save, text_table
+from benchmarks._report import (
+    BenchResult,
+    git_revision,
+    markdown_table,
+    notes,
+    save,
+    text_table,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     names = args.names or list(BENCHMARKS)
 
     results: list[BenchResult] = []
+    revision = git_revision()  # the code measured is the code at the start
     started = time.perf_counter()
     for name in names:
         print(f"[{time.perf_counter() - started:6.1f}s] {name} ...", flush=True)
@@ -67,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         print()
         print(markdown_table(results))
-    path = save(results, args.out, args.quick)
+    path = save(results, args.out, args.quick, git=revision)
     print(f"\n{len(names)} benchmark(s) in {total:.0f}s; JSON written to {path}")
     return 1 if any(r.error for r in results) else 0
 

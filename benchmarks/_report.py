@@ -163,14 +163,33 @@ def _git_revision() -> str:
         return ""
 
 
-def save(results: Sequence[BenchResult], out_dir: Path, quick: bool) -> Path:
-    """Write the run as JSON to ``out_dir/bench-<time>.json`` and ``out_dir/latest.json``."""
+def git_revision() -> str:
+    """The checkout's HEAD (short), with ``+dirty`` when tracked files differ from it."""
+    rev = _git_revision()
+    try:
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        dirty = ""
+    return f"{rev}+dirty" if rev and dirty else rev
+
+
+def save(results: Sequence[BenchResult], out_dir: Path, quick: bool, git: str = "") -> Path:
+    """Write the run as JSON to ``out_dir/bench-<time>.json`` and ``out_dir/latest.json``.
+
+    ``git`` is the revision the run started from (others may commit while it runs).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     doc = {
         "when": stamp,
         "quick": quick,
-        "git": _git_revision(),
+        "git": git or git_revision(),
         "machine": {
             "python": platform.python_version(),
             "platform": platform.platform(),

@@ -12,8 +12,9 @@ simulator with the same seed, so each sees the same set of durations.
   provider finished, so the gateway's own delay is not counted against the client), as a share
   of the job's duration (``finished_at - created_at``); p50 and p95 over the jobs.
 - **status requests per job**: ``GET`` status reads in the simulator's request log.
-- **refresh discipline** (newapi): the shortest gap between two reads of one job, in gateway
-  refresh periods; below 1 a read can only return what the previous one did.
+- **refresh discipline** (newapi): the share of repeat reads of a job that came before the
+  gateway refreshed again (so they could only repeat the previous answer); the goal is none.
+  The shortest gap between two reads, in refresh periods, is in the details.
 """
 
 from __future__ import annotations
@@ -32,8 +33,6 @@ NAME = "polling"
 SEED = 7
 GOAL_P95_SHARE = 0.10
 GOAL_REQUEST_RATIO = 1 / 3
-#: timer slack allowed on the refresh-period rule (event-loop wake-ups are not exact)
-REFRESH_SLACK = 0.95
 
 
 def timing() -> Any:
@@ -217,22 +216,24 @@ def figures_for(
             )
         )
     if dialect == "newapi":
-        gap = ours_refresh["min_gap_periods"]
-        ok = gap >= REFRESH_SLACK
+        # A read is warranted when the gateway has refreshed since the previous read of that
+        # job; one that comes before the next refresh can only repeat the last answer.
+        redundant = ours_refresh["redundant_share"]
+        ok = redundant == 0
         figs.append(
             Figure(
                 NAME,
-                "newapi: shortest gap between reads of a job, in refresh periods",
-                gap,
-                "",
+                "newapi: repeat reads with no gateway refresh since the last read",
+                redundant,
+                "%",
                 b,
-                guide_refresh["min_gap_periods"],
-                "≥ 1 refresh period",
+                guide_refresh["redundant_share"],
+                "0 % (never faster than the refresh)",
                 ok,
                 note=""
                 if ok
-                else f"two reads of one job came {gap:.2f} refresh periods apart "
-                f"({ours_refresh['redundant_share']:.0%} of repeat reads saw no new refresh)",
+                else f"{redundant:.0%} of repeat reads came before the gateway's next refresh "
+                f"(shortest gap {ours_refresh['min_gap_periods']:.2f} refresh periods)",
                 details={"ours": ours_refresh, "baseline": guide_refresh},
             )
         )

@@ -42,7 +42,7 @@ EXPECTED = {
         "newapi: detection lag p50",
         "newapi: detection lag p95",
         "newapi: status requests per job",
-        "newapi: shortest gap between reads",
+        "newapi: repeat reads with no gateway refresh",
     ],
     "batch": [
         "at 8 in flight: ideal / wall",

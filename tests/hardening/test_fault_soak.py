@@ -111,6 +111,7 @@ async def test_300_jobs_under_faults_end_cleanly_with_no_duplicate_create(
     reasons: Counter[str] = Counter()
     unclear: list[str] = []
     lost: list[str] = []  # the provider made the video, yet the client gave it up
+    create_failures = 0
     for dialect, results in zip(dialects, outcomes, strict=True):
         for request, result in results:
             job = getattr(result, "job", None)
@@ -134,6 +135,8 @@ async def test_300_jobs_under_faults_end_cleanly_with_no_duplicate_create(
                     unclear.append(f"{request.prompt}: {type(result).__name__}: {text!r}")
                     continue
                 reasons[result.code or type(result).__name__] += 1
+                if result.job is None:
+                    create_failures += 1  # no task id: the create itself failed
 
     duplicates = 0
     faults_injected: Counter[str] = Counter()
@@ -161,6 +164,8 @@ async def test_300_jobs_under_faults_end_cleanly_with_no_duplicate_create(
         succeeded=succeeded,
         failed=failed,
         failure_reasons=dict(reasons.most_common()),
+        failed_at_create=create_failures,
+        failed_after_create=failed - create_failures,
         paid_videos_lost=len(lost),
         duplicates=duplicates,
         leftovers=len(leftovers),

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from vidwidgets.client import ValidationError, VideoRequest
+from vidwidgets.client import MODELS, ModelSpec, ValidationError, VideoRequest
 from vidwidgets.client._models import MAX_IMAGE_BYTES
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -122,3 +122,20 @@ def test_from_dict_refuses_unknown_keys() -> None:
     with pytest.raises(ValidationError) as info:
         VideoRequest.from_dict({"model": "kling-v1", "prompt": "x", "fps": 30})
     assert info.value.field == "fps"
+
+
+@pytest.mark.parametrize("spec", list(MODELS.values()), ids=lambda s: s.name)
+def test_every_model_default_is_one_of_its_allowed_values(spec: ModelSpec) -> None:
+    # The form offers "default (x)": x must be a value the model accepts.
+    pairs = [
+        (spec.default_duration, spec.durations),
+        (spec.default_size, spec.sizes),
+        (spec.default_aspect_ratio, spec.aspect_ratios),
+        (spec.default_resolution, spec.resolutions),
+        (spec.default_mode, spec.modes),
+    ]
+    for default, allowed in pairs:
+        assert default is None or not allowed or default in allowed
+    if spec.default_duration is not None:
+        image = "https://example.com/frame.png" if spec.image == "required" else None
+        VideoRequest(spec.name, "a fox", duration=spec.default_duration, image=image)

@@ -147,7 +147,6 @@ _JIMENG = dict(
 _VIDU = dict(
     family="vidu",
     image="optional",
-    default_duration=5,
     resolutions=("720p", "1080p"),
     default_resolution="1080p",
     options=frozenset({"movement_amplitude", "bgm"}),
@@ -177,10 +176,10 @@ MODELS: dict[str, ModelSpec] = {
         _spec("kling-v2-master", "Kling v2 Master", **_KLING),
         _spec("jimeng_vgfm_t2v_l20", "Jimeng text-to-video", image="none", **_JIMENG),
         _spec("jimeng_vgfm_i2v_l20", "Jimeng image-to-video", image="required", **_JIMENG),
-        _spec("viduq1", "Vidu Q1", durations=(5,), **_VIDU),
-        _spec("viduq2", "Vidu Q2", durations=(5,), **_VIDU),
-        _spec("vidu2.0", "Vidu 2.0", durations=(4, 8), **_VIDU),
-        _spec("vidu1.5", "Vidu 1.5", durations=(4, 8), **_VIDU),
+        _spec("viduq1", "Vidu Q1", durations=(5,), default_duration=5, **_VIDU),
+        _spec("viduq2", "Vidu Q2", durations=(5,), default_duration=5, **_VIDU),
+        _spec("vidu2.0", "Vidu 2.0", durations=(4, 8), default_duration=4, **_VIDU),
+        _spec("vidu1.5", "Vidu 1.5", durations=(4, 8), default_duration=4, **_VIDU),
         _spec("sora-2", "Sora 2", sizes=("720x1280", "1280x720"), **_SORA),
         _spec(
             "sora-2-pro",

@@ -45,8 +45,18 @@ _EXPORTS: dict[str, str] = {
     "PollTimeout": "vidwidgets.client",
     "JobCancelled": "vidwidgets.client",
     "run": "vidwidgets._runtime",
+    # experiments and export
+    "ExperimentStore": "vidwidgets.experiments",
+    "Experiment": "vidwidgets.experiments",
+    "ExperimentRunner": "vidwidgets.experiments",
+    "run_cells": "vidwidgets.experiments",
+    "export_html": "vidwidgets.export",
+    "export_grid_video": "vidwidgets.export",
     # simulator
     "Simulator": "vidwidgets.simulator",
+    "Fault": "vidwidgets.simulator",
+    "Faults": "vidwidgets.simulator",
+    "Timing": "vidwidgets.simulator",
     # widgets
     "ParameterForm": "vidwidgets.widgets",
     "JobProgress": "vidwidgets.widgets",
@@ -100,5 +110,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         VideoRequest,
         get_model_spec,
     )
-    from vidwidgets.simulator import Simulator
+    from vidwidgets.experiments import Experiment, ExperimentRunner, ExperimentStore, run_cells
+    from vidwidgets.export import export_grid_video, export_html
+    from vidwidgets.simulator import Fault, Faults, Simulator, Timing
     from vidwidgets.widgets import JobProgress, ParameterForm, VideoPlayer

@@ -19,6 +19,7 @@ most 50 ms above the idle kernel's.
 from __future__ import annotations
 
 import queue
+import subprocess
 import time
 from typing import Any
 
@@ -80,7 +81,10 @@ class Kernel:
     def __init__(self) -> None:
         from jupyter_client.manager import start_new_kernel
 
-        self.km, self.kc = start_new_kernel(kernel_name="python3", startup_timeout=120)
+        # the kernel's start-up warnings (TCP without encryption on loopback) are not ours to print
+        self.km, self.kc = start_new_kernel(
+            kernel_name="python3", startup_timeout=120, stderr=subprocess.DEVNULL
+        )
 
     def run(self, code: str, timeout: float = 120.0) -> tuple[float, dict[str, Any]]:
         """Execute ``code``; (seconds from request to reply, the reply's content)."""

@@ -73,6 +73,11 @@ T = TypeVar("T")
 UpdateCallback = Callable[[VideoJob], Any]
 JobLike = VideoJob | str
 
+#: what a failed download says: the video is finished on the server, nothing is lost
+DOWNLOAD_AGAIN_HINT = (
+    "The video is finished on the server and nothing is lost: call client.download(job) again "
+    "to fetch it (after a restart, client.resume() or re-running the comparison finds it)."
+)
 #: consecutive failed status reads tolerated while waiting (each already retried inside)
 MAX_POLL_ERRORS = 12
 
@@ -794,6 +799,9 @@ class VideoClient:
                 attempt += 1
         assert last is not None
         last.job = job
+        if last.retryable:
+            # a transient failure: "check base_url" is the wrong advice, the video is made
+            last.hint = DOWNLOAD_AGAIN_HINT
         self._metrics.record_failure(last)
         raise last
 

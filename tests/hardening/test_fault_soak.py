@@ -10,6 +10,7 @@ run is bounded in time; no partial or temporary file remains; no prompt was crea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -94,7 +95,7 @@ async def test_300_jobs_under_faults_end_cleanly_with_no_duplicate_create(
     shares = [JOBS // 3 + (1 if i < JOBS % 3 else 0) for i in range(3)]
 
     started = time.monotonic()
-    outcomes = await asyncio.wait_for(
+    outcomes: list[list[tuple[VideoRequest, VideoJob | BaseException]]] = await asyncio.wait_for(
         asyncio.gather(
             *(
                 soak_one(sims[d], clients[d], d, share)
@@ -104,6 +105,23 @@ async def test_300_jobs_under_faults_end_cleanly_with_no_duplicate_create(
         SOAK_BOUND_S,
     )
     elapsed = time.monotonic() - started
+
+    # A download beaten by faults after every retry must leave the video recoverable: the
+    # error carries the job and says to download it again, and doing so gets the file.
+    recovered = 0
+    for dialect, results in zip(dialects, outcomes, strict=True):
+        for n, (request, result) in enumerate(results):
+            job = getattr(result, "job", None)
+            if job is None or job.status.value != "succeeded" or isinstance(result, VideoJob):
+                continue
+            assert "download(job) again" in str(result), result
+            for _attempt in range(5):  # bounded; each attempt already retries inside
+                with contextlib.suppress(VideoAPIError):
+                    await clients[dialect].download(job)
+                    break
+            if job.path is not None:
+                results[n] = (request, job)
+                recovered += 1
     for client in clients.values():
         await client.aclose()
 
@@ -151,7 +169,8 @@ async def test_300_jobs_under_faults_end_cleanly_with_no_duplicate_create(
 
     line = (
         f"jobs={JOBS} faults_injected={sum(faults_injected.values())} "
-        f"succeeded={succeeded} failed={failed} paid_videos_lost={len(lost)} "
+        f"succeeded={succeeded} (recovered by download again: {recovered}) failed={failed} "
+        f"paid_videos_lost={len(lost)} "
         f"duplicates={duplicates} "
         f"leftovers={len(leftovers)} seconds={elapsed:.1f}"
     )
@@ -166,7 +185,9 @@ async def test_300_jobs_under_faults_end_cleanly_with_no_duplicate_create(
         failure_reasons=dict(reasons.most_common()),
         failed_at_create=create_failures,
         failed_after_create=failed - create_failures,
+        downloads_recovered_by_a_second_call=recovered,
         paid_videos_lost=len(lost),
+        paid_videos_lost_reasons=lost[:5],
         duplicates=duplicates,
         leftovers=len(leftovers),
         creates_seen_by_server=creates,
@@ -242,3 +263,24 @@ async def test_a_paid_video_behind_a_run_of_429s_is_still_downloaded(
     assert decodes(job.path) > 0
     statuses = [r.status for r in sim.requests if r.path.endswith("/content")]
     assert statuses == [429] * 5 + [200]
+
+
+async def test_a_download_beaten_by_faults_says_the_video_is_safe_and_a_second_call_gets_it(
+    make_sim: SimFactory, make_client: Callable[..., VideoClient]
+) -> None:
+    sim = await make_sim(
+        "openai", faults=Faults(Fault.truncated("*/content", nth=(1, 2, 3, 4), keep=0.5))
+    )
+    async with make_client(sim) as client:
+        with pytest.raises(VideoAPIError) as info:
+            await asyncio.wait_for(
+                client.generate(VideoRequest(model="sora-2", prompt="a fox")), 30
+            )
+        job = info.value.job
+        assert job is not None
+        assert job.status.value == "succeeded"
+        assert "nothing is lost" in str(info.value)
+        assert "download(job) again" in str(info.value)
+        path = await client.download(job)
+    assert decodes(path) > 0
+    assert sim.create_count == 1

@@ -563,7 +563,7 @@ class Progress:
         text = self.captions.get(key) or key[:12]
         status = run.status if run else "waiting"
         icon = _ICONS.get(status, "?")
-        parts = [f"{icon} {text[:48]:<48}", f"{status:<11}"]
+        parts = [f"{icon} {_elide(text, 48):<48}", f"{status:<11}"]
         if run is not None:
             if status in ("queued", "in_progress") and run.progress is not None:
                 filled = max(0, min(10, int(run.progress) // 10))
@@ -579,6 +579,15 @@ class Progress:
         elif not plain:
             parts.append(f"{time.monotonic() - self._started:6.1f}s")
         return "  ".join(parts)
+
+
+def _elide(text: str, width: int) -> str:
+    """Shorten ``text`` to ``width`` characters by cutting its middle: captions end with what
+    differs between cells (``... · seed=7``), so the tail must survive."""
+    if len(text) <= width:
+        return text
+    tail = (width - 1) // 2
+    return text[: width - 1 - tail] + "…" + text[len(text) - tail :]
 
 
 def _fit(text: str, columns: int) -> str:

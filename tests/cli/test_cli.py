@@ -269,3 +269,14 @@ def test_fit_counts_wide_characters_twice() -> None:
 
     assert _fit("狐狸在雪中", 5) == "狐狸"
     assert _printable("a\x1b[2Jb") == "a\N{REPLACEMENT CHARACTER}[2Jb"
+
+
+def test_long_captions_keep_their_differing_tail() -> None:
+    from vidwidgets.cli import _elide
+
+    caption = "model=kling-v1 · a red fox running through fresh snow at dusk · seed=7"
+    short = _elide(caption, 48)
+    assert len(short) == 48
+    assert short.startswith("model=kling-v1 · a red")
+    assert short.endswith("seed=7")
+    assert _elide("short", 48) == "short"

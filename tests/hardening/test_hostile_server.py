@@ -148,6 +148,41 @@ async def test_a_non_http_video_url_is_neither_kept_nor_fetched(
     assert server.requests_to("/v1/videos/")  # the fallback was used
 
 
+def _url_shapes(task_id: str, url: str) -> dict[str, Any]:
+    """The places a gateway dialect may put the video URL (see the API reference)."""
+    done = {"task_id": task_id, "status": "SUCCESS", "progress": "100%"}
+    return {
+        "result_url": {"code": "success", "data": {**done, "result_url": url}},
+        "fail_reason": {"code": "success", "data": {**done, "fail_reason": url}},
+        "metadata.url": {"id": task_id, "status": "completed", "metadata": {"url": url}},
+        "kling raw": {
+            "code": "success",
+            "data": {**done, "data": {"data": {"task_result": {"videos": [{"url": url}]}}}},
+        },
+        "vidu raw": {"code": "success", "data": {**done, "data": {"creations": [{"url": url}]}}},
+    }
+
+
+@pytest.mark.parametrize("shape", list(_url_shapes("t", "u")))
+async def test_a_javascript_url_in_any_dialect_position_is_never_kept(
+    serve: Callable[..., Any], tmp_path: Path, shape: str
+) -> None:
+    server = await serve()
+    body = _url_shapes("task_hostile", "javascript:alert(document.domain)")[shape]
+    gateway(server, status_body=lambda: body)
+    async with client_for(server, tmp_path) as client:
+        job = await asyncio.wait_for(client.generate(REQUEST), 20)
+    assert job.url is None
+    assert job.path is not None
+    assert job.path.read_bytes() == tiny_mp4()  # fetched from /content instead
+    # control: an http URL in the same position is found, so the position really is read
+    good = server.base_url + "/files/video.mp4"
+    body = _url_shapes("task_hostile", good)[shape]
+    async with client_for(server, tmp_path) as client:
+        job = await asyncio.wait_for(client.generate(REQUEST), 20)
+    assert job.url == good
+
+
 @pytest.mark.parametrize("url", BAD_SCHEMES, ids=lambda s: s.strip()[:16])
 def test_a_non_http_url_never_reaches_a_player_src(url: str) -> None:
     from vidwidgets import VideoPlayer

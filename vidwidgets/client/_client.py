@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import aiohttp
 
@@ -47,6 +47,7 @@ from vidwidgets.client._exceptions import (
     NotFoundError,
     PollTimeout,
     ProtocolError,
+    RateLimitError,
     ValidationError,
     VideoAPIError,
 )
@@ -60,7 +61,7 @@ from vidwidgets.client._mapping import (
     route,
 )
 from vidwidgets.client._metrics import Metrics, MetricsSnapshot
-from vidwidgets.client._polling import PollConfig
+from vidwidgets.client._polling import PollConfig, PollSchedule, RefreshClock
 from vidwidgets.client._retry import RetryPolicy, parse_retry_after
 from vidwidgets.client._types import JobError, JobStatus, VideoJob, VideoRequest
 
@@ -80,6 +81,77 @@ DOWNLOAD_AGAIN_HINT = (
 )
 #: consecutive failed status reads tolerated while waiting (each already retried inside)
 MAX_POLL_ERRORS = 12
+#: the low quantile (percent) of a model's learned durations before which reads are skipped
+EARLIEST_QUANTILE = 5.0
+#: a create held back by the adaptive limit probes the server anyway when none of this
+#: client's jobs has ended for this long (seconds, times ``time_scale``): they may be unwatched
+IDLE_PROBE_SECONDS = 60.0
+
+
+class _Admission:
+    """How many jobs this client may have in flight on a server that answers 429 when full.
+
+    AIMD, as TCP: no limit until the server says "saturated"; then the limit drops to the jobs
+    this client has in flight (they hold the server's slots) and a create waits for one of them
+    to end instead of hammering the server. Each ``2 × limit`` creates accepted in a row raise it
+    by one, to find capacity that others freed; the 429 that probe may meet lowers it again.
+    """
+
+    def __init__(self) -> None:
+        self.in_flight: set[str] = set()
+        self.pending = 0  # creates sent, not answered yet
+        self.limit: int | None = None
+        self._accepted = 0
+        self._released = 0
+        self._cond = asyncio.Condition()
+
+    def _full(self) -> bool:
+        return self.limit is not None and len(self.in_flight) + self.pending >= self.limit
+
+    async def acquire(self, deadline: float, idle_probe: float) -> None:
+        """Wait for room under the limit (or until ``deadline``, monotonic), then reserve it."""
+        async with self._cond:
+            while self._full():
+                released = self._released
+                timeout = min(idle_probe, deadline - time.monotonic())
+                if timeout <= 0:
+                    break
+                try:
+                    await asyncio.wait_for(self._cond.wait(), timeout)
+                except asyncio.TimeoutError:
+                    if self._released == released:
+                        break  # none of ours ended for a while: probe the server anyway
+            self.pending += 1
+
+    def accepted(self, task_id: str) -> None:
+        self.pending = max(0, self.pending - 1)
+        self.in_flight.add(task_id)
+        if self.limit is not None:
+            self._accepted += 1
+            if self._accepted >= 2 * self.limit:
+                self.limit += 1
+                self._accepted = 0
+
+    def rejected(self, saturated: bool) -> None:
+        self.pending = max(0, self.pending - 1)
+        if saturated:
+            self.limit = max(1, len(self.in_flight) + self.pending)
+            self._accepted = 0
+        self._wake()
+
+    def release(self, task_id: str) -> None:
+        if task_id in self.in_flight:
+            self.in_flight.discard(task_id)
+            self._released += 1
+            self._wake()
+
+    def _wake(self) -> None:
+        async def notify() -> None:
+            async with self._cond:
+                self._cond.notify_all()
+
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop().create_task(notify())
 
 
 @dataclass
@@ -90,6 +162,7 @@ class _LoopState:
     session: aiohttp.ClientSession
     jobs: asyncio.Semaphore
     downloads: asyncio.Semaphore
+    admission: _Admission
     sync_users: int = 0
 
 
@@ -192,8 +265,10 @@ class VideoClient:
         self._waiters: dict[str, list[_Waiter]] = {}
         self._jobs: dict[str, VideoJob] = {}
         self._adopted: set[str] = set()
-        #: (refresh cadence, wall time of a change) learned from earlier jobs
-        self._server_clock: tuple[float, float] | None = None
+        #: the server's refresh loop (when its period is known), learned from every job's reads
+        self._refresh: RefreshClock | None = None
+        #: task id -> monotonic time its create was sent (the client's clock for durations)
+        self._born: dict[str, float] = {}
         self._closed = False
 
     # -- identity ----------------------------------------------------------------------------
@@ -291,6 +366,7 @@ class VideoClient:
                 session=session,
                 jobs=asyncio.Semaphore(self.max_concurrency),
                 downloads=asyncio.Semaphore(self.max_concurrency),
+                admission=_Admission(),
             )
             self._states[loop] = state
         return state
@@ -338,21 +414,64 @@ class VideoClient:
 
     # -- create / read -----------------------------------------------------------------------
 
-    async def create(self, request: VideoRequest | Mapping[str, Any]) -> VideoJob:
+    async def create(
+        self, request: VideoRequest | Mapping[str, Any], *, timeout: float | None = None
+    ) -> VideoJob:
         """Submit a generation; returns the job (``queued``) once its id is journaled.
 
         A create is retried only when the server cannot have acted on it (connection refused,
-        429, 503), so a flaky network never bills twice.
+        429, 503), so a flaky network never bills twice. A 429 ("upstream saturated") is waited
+        out for up to ``timeout`` seconds (default ``default_deadline``): the client lowers its
+        own limit of jobs in flight to what the server holds and sends the create again when
+        one of its jobs ends (see ``_Admission``), rather than counting retries.
         """
         request = _as_request(request)
         prepared = prepare_create(request, self.api_format, max_body_bytes=self.max_body_bytes)
         transport = self._target()
         state = self._state()
+        admission = state.admission
+        budget = self._deadline_for(request) if timeout is None else timeout
+        deadline = time.monotonic() + budget
+        idle_probe = IDLE_PROBE_SECONDS * self.time_scale
         logger.debug("create %s", prepared.describe())
-        response = await transport.request(
-            state.session, "create", prepared.method, prepared.path, prepared=prepared
-        )
-        return self._register_created(response, request, self.api_format)
+        attempt = 0
+        while True:
+            await admission.acquire(deadline, idle_probe)
+            sent = time.monotonic()
+            try:
+                response = await transport.request(
+                    state.session,
+                    "create",
+                    prepared.method,
+                    prepared.path,
+                    prepared=prepared,
+                    retry_rate_limits=False,
+                )
+            except RateLimitError as exc:
+                admission.rejected(saturated=True)
+                wait = exc.retry_after
+                if wait is None and not admission.in_flight:
+                    # nothing of ours holds the server: its slots free on others' schedule
+                    wait = transport.retry.backoff(min(attempt, 8))
+                wait = min(wait or 0.0, transport.retry.max_retry_after)
+                if time.monotonic() + wait >= deadline:
+                    raise
+                logger.info("create: server saturated (429); waiting for a slot")
+                attempt += 1
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                continue
+            except BaseException:
+                admission.rejected(saturated=False)
+                raise
+            try:
+                job = self._register_created(response, request, self.api_format)
+            except BaseException:
+                admission.rejected(saturated=False)
+                raise
+            admission.accepted(job.id)
+            self._born[job.id] = sent
+            return job
 
     def _register_created(
         self, response: Response, request: VideoRequest | None, api_format: ApiFormat
@@ -406,8 +525,12 @@ class VideoClient:
             job.error = view.error
         job.raw = body
         job.updated_at = time.time()
-        if job.status.is_terminal and job.completed_at is None:
-            job.completed_at = view.finished_at or time.time()
+        if job.status.is_terminal:
+            if job.completed_at is None:
+                # for display only (it may be the server's clock): durations are not learned
+                # from it
+                job.completed_at = view.finished_at or time.time()
+            self._release(job.id)
         return before != (job.status, job.progress, job.url, job.error)
 
     async def _read(self, job: VideoJob) -> tuple[bool, Response]:
@@ -434,8 +557,23 @@ class VideoClient:
 
     def default_deadline(self, job: VideoJob) -> float:
         """max(600 s, 30 × the requested duration), times ``time_scale``."""
-        duration = job.request.effective_duration if job.request else None
+        return self._deadline_for(job.request)
+
+    def _deadline_for(self, request: VideoRequest | None) -> float:
+        duration = request.effective_duration if request else None
         return max(600.0, 30.0 * (duration or 0)) * self.time_scale
+
+    def _release(self, task_id: str) -> None:
+        """A job of ours ended (or was cancelled): its server slot is free again."""
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        for state in builtins.list(self._states.values()):
+            if state.loop is running:
+                state.admission.release(task_id)
+            else:  # another loop's condition cannot be woken from here; its probe will see it
+                state.admission.in_flight.discard(task_id)
 
     async def wait(
         self,
@@ -458,23 +596,36 @@ class VideoClient:
         loop = asyncio.get_running_loop()
         waiter = _Waiter(loop, asyncio.Event())
         self._waiters.setdefault(job.id, []).append(waiter)
+        # All timing here is the client's own monotonic clock, from when the create was sent
+        # (never the server's timestamps): ``born`` is that instant.
+        born = self._born.get(job.id)
+        if born is None:  # created elsewhere (resumed, adopted, an id): from its wall stamp
+            born = time.monotonic() - max(0.0, time.time() - job.created_at)
         expected = self._metrics.typical_generation_time(job.model)
-        schedule = self._poll_config().schedule(expected=expected)
-        clock = self._server_clock
-        if clock is not None:
-            schedule.prior = (clock[0], clock[1] - job.created_at)
+        earliest = self._metrics.generation_quantile(job.model, EARLIEST_QUANTILE)
+        schedule = self._poll_config().schedule(expected=expected, earliest=earliest)
+        self._pace(schedule, born)
         errors = 0
+        job_seconds: builtins.list[float | None] = [None]  # create sent -> end first seen
         first_delay: float | None = None
+        seen_running = False
         if job.updated_at is not None and time.time() - job.updated_at < schedule.initial:
             # fresh from create: the state is known, the first read can wait
             first_delay = schedule.initial - (time.time() - job.updated_at)
+            if earliest is not None:
+                first_delay = schedule.next_delay(time.monotonic() - born)
+        # the create's answer is no refresh of the gateway's copy: windows start at a first read
+        sent_before: float | None = None
+        last_key = (job.status, job.progress, job.url is not None)
         try:
             if first_delay is not None and not job.is_terminal:
                 with contextlib.suppress(_Cancelled):
                     await self._until_cancelled(asyncio.sleep(first_delay), waiter)
             while not job.is_terminal:
+                seen_running = True
                 # a hanging read must not outlive the overall deadline
                 budget = max(deadline_s - (time.monotonic() - started), 0.001)
+                sent = time.monotonic()
                 try:
                     changed, response = await self._until_cancelled(
                         asyncio.wait_for(self._read(job), budget), waiter
@@ -501,24 +652,27 @@ class VideoClient:
                     delay = self._target().retry.delay(min(errors, 6), None)
                 else:
                     errors = 0
-                    now = time.time() - job.created_at
-                    schedule.observe(
-                        now, (job.status, job.progress, job.url is not None), progress=job.progress
-                    )
+                    answered = time.monotonic()
+                    now = answered - born
+                    key = (job.status, job.progress, job.url is not None)
+                    moved, last_key = key != last_key, key
+                    schedule.observe(now, key, progress=job.progress)
                     schedule.set_hint(_poll_hint(response.headers))
-                    if schedule.prior is None:
+                    if self._refresh is None:
                         period = known_refresh_period(response.body)
                         if period is not None:
-                            schedule.prior = (period * self.time_scale, None)
-                    if schedule.own_cadence is not None and schedule.last_change is not None:
-                        # share what this job learned about the server's refresh loop
-                        self._server_clock = (
-                            schedule.own_cadence,
-                            job.created_at + schedule.last_change,
-                        )
+                            self._refresh = RefreshClock(period * self.time_scale)
+                    if moved and sent_before is not None and self._refresh is not None:
+                        # the server refreshed between the previous read's send and this answer
+                        self._refresh.observe(sent_before, answered)
+                    sent_before = sent
+                    self._pace(schedule, born)
                     if changed and on_update is not None:
                         await _call(on_update, job)
                     if _ended(job):  # a property narrowed by the loop test would fool mypy
+                        if seen_running and job.id in self._born:
+                            # created and seen running here: learn how long this model takes
+                            job_seconds[0] = now
                         break
                     delay = schedule.next_delay(now)
                 remaining = deadline_s - (time.monotonic() - started)
@@ -538,13 +692,23 @@ class VideoClient:
                 waiters.remove(waiter)
             if not waiters:
                 self._waiters.pop(job.id, None)
-        return self._finish_wait(job, schedule.polls)
+        return self._finish_wait(job, schedule.polls, job_seconds[0])
 
-    def _finish_wait(self, job: VideoJob, polls: int) -> VideoJob:
+    def _pace(self, schedule: PollSchedule, born: float) -> None:
+        """Give a job's schedule the server's refresh loop as this client knows it."""
+        clock = self._refresh
+        if clock is None:
+            return
+        tick = clock.tick
+        schedule.prior = (clock.period, None if tick is None else tick - born)
+        schedule.exact_period = True
+        schedule.phase_spread = clock.uncertainty or 0.0
+
+    def _finish_wait(self, job: VideoJob, polls: int, seconds: float | None) -> VideoJob:
         logger.info("%s ended %s after %d status reads", job.id, job.status.value, polls)
         if job.status is JobStatus.SUCCEEDED:
             if polls:  # seen to finish here, not an already finished job waited on again
-                self._metrics.record_job(job.model, succeeded=True, seconds=job.elapsed)
+                self._metrics.record_job(job.model, succeeded=True, seconds=seconds)
             return job
         if job.status is JobStatus.CANCELLED:
             self._metrics.record_failure(JobCancelled("cancelled"))
@@ -580,28 +744,61 @@ class VideoClient:
             raise _Cancelled
         return task.result()
 
+    @overload
+    def as_completed(
+        self,
+        items: Iterable[VideoJob | str | VideoRequest],
+        *,
+        timeout: float | None = None,
+        return_exceptions: Literal[False] = False,
+    ) -> AsyncIterator[VideoJob]: ...
+
+    @overload
+    def as_completed(
+        self,
+        items: Iterable[VideoJob | str | VideoRequest],
+        *,
+        timeout: float | None = None,
+        return_exceptions: Literal[True],
+    ) -> AsyncIterator[VideoJob | VideoAPIError]: ...
+
     async def as_completed(
-        self, items: Iterable[VideoJob | str | VideoRequest], *, timeout: float | None = None
-    ) -> AsyncIterator[VideoJob]:
+        self,
+        items: Iterable[VideoJob | str | VideoRequest],
+        *,
+        timeout: float | None = None,
+        return_exceptions: bool = False,
+    ) -> AsyncIterator[VideoJob | VideoAPIError]:
         """Yield jobs as they end (failed and cancelled ones too; ``job.status`` says which).
 
         Jobs and ids are waited on; ``VideoRequest``s are generated (created, waited on and
-        downloaded, at most ``max_concurrency`` at once). Other errors (connection, timeout)
-        propagate after the remaining waits are cancelled.
+        downloaded, at most ``max_concurrency`` at once).
 
-            >>> async for job in client.as_completed(jobs):            # doctest: +SKIP
-            ...     print(job.id, job.status)
+        Other errors (a ``PollTimeout``, a create given up on, a connection lost) stop the
+        whole batch by default: the error propagates and the remaining waits are cancelled.
+        With ``return_exceptions=True`` such an error is yielded in the job's place instead
+        (``error.job`` is the job when it was created) and the other jobs go on:
+
+            >>> async for item in client.as_completed(requests, return_exceptions=True):  # doctest: +SKIP
+            ...     if isinstance(item, vw.VideoAPIError):
+            ...         print("failed:", item, item.job)
+            ...     else:
+            ...         print(item.id, item.status)
         """
 
-        async def one(item: VideoJob | str | VideoRequest) -> VideoJob:
+        async def one(item: VideoJob | str | VideoRequest) -> VideoJob | VideoAPIError:
             try:
                 if isinstance(item, VideoRequest):
-                    return await self.generate(item)
+                    return await self.generate(item, timeout=timeout)
                 return await self.wait(item, timeout=timeout)
             except (GenerationFailed, JobCancelled) as exc:
                 if exc.job is None:
                     raise
                 return exc.job
+            except VideoAPIError as exc:
+                if return_exceptions:
+                    return exc
+                raise
 
         tasks = [asyncio.ensure_future(one(item)) for item in items]
         try:
@@ -840,7 +1037,7 @@ class VideoClient:
         async with state.jobs:
             job = self._adopt(request)
             if job is None:
-                job = await self.create(request)
+                job = await self.create(request, timeout=timeout)
             if on_update is not None:
                 await _call(on_update, job)
             await self.wait(job, timeout=timeout, on_update=on_update)

@@ -270,8 +270,12 @@ class Transport:
         json_body: Any = None,
         prepared: PreparedRequest | None = None,
         params: Mapping[str, str] | None = None,
+        retry_rate_limits: bool = True,
     ) -> Response:
-        """Send with retries; return the parsed 2xx answer or raise the mapped error."""
+        """Send with retries; return the parsed 2xx answer or raise the mapped error.
+
+        ``retry_rate_limits=False`` hands a 429 straight back (the client's create waits out a
+        saturated server itself, on its own jobs' completions and the job's deadline)."""
         retry_kind: Kind = "create" if kind in ("create", "remix") else "read"
         attempt = 0
         while True:
@@ -293,6 +297,8 @@ class Transport:
                 )
                 error = failure.error
                 budget = self.retry.budget(status)
+                if status == 429 and not retry_rate_limits:
+                    budget = 0
                 if attempt >= budget or not self.retry.should_retry(
                     retry_kind,
                     status=status,

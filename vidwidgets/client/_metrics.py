@@ -144,6 +144,17 @@ class Metrics:
             return None
         return _percentile(times, 50)
 
+    def generation_quantile(
+        self, model: str | None, q: float, *, min_count: int = 3
+    ) -> float | None:
+        """The ``q`` quantile (0..100) of the seconds this model took here, once it finished at
+        least ``min_count`` times (the client's own clock: create sent → end first seen)."""
+        with self._lock:
+            times = list(self._generation.get(model or "?", ()))
+        if len(times) < min_count:
+            return None
+        return _percentile(times, q)
+
     def snapshot(self) -> MetricsSnapshot:
         with self._lock:
             latencies = list(self._latencies)

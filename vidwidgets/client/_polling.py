@@ -37,7 +37,7 @@ from typing import Any
 
 from vidwidgets.client._dialects import COARSE_PROGRESS
 
-__all__ = ["PollConfig", "PollSchedule"]
+__all__ = ["PollConfig", "PollSchedule", "RefreshClock"]
 
 
 @dataclass(frozen=True)
@@ -56,11 +56,15 @@ class PollConfig:
     cadence_margin: float = 0.9
     jitter: float = 0.1
     time_scale: float = 1.0
+    #: once a finish is plausible, reads are at most this share of the elapsed time apart
+    lag_fraction: float = 0.1
 
     def scaled(self, seconds: float) -> float:
         return seconds * self.time_scale
 
-    def schedule(self, *, expected: float | None = None) -> PollSchedule:
+    def schedule(
+        self, *, expected: float | None = None, earliest: float | None = None
+    ) -> PollSchedule:
         return PollSchedule(
             initial=self.scaled(self.initial),
             min_interval=self.scaled(self.min_interval),
@@ -70,6 +74,8 @@ class PollConfig:
             cadence_margin=self.cadence_margin,
             jitter=self.jitter,
             expected=expected,
+            earliest=earliest,
+            lag_fraction=self.lag_fraction,
         )
 
 
@@ -86,6 +92,10 @@ class PollSchedule:
     jitter: float = 0.1
     slack: float = 0.03
     expected: float | None = None
+    #: before this many seconds a finish is unlikely (a low quantile of the model's learned
+    #: durations): reads wait for it, then come at most ``lag_fraction`` of the elapsed time apart
+    earliest: float | None = None
+    lag_fraction: float = 0.1
     hint: float | None = None
     polls: int = 0
     _still: int = 0  # reads after the first change that saw no change
@@ -94,6 +104,10 @@ class PollSchedule:
     _changes: list[tuple[float, float]] = field(default_factory=list)  # (after, at)
     #: (cadence, time of a change or None) learned from other jobs or known for the server
     prior: tuple[float, float | None] | None = None
+    #: the prior's cadence is the server's known refresh period (not a guess from sparse reads)
+    exact_period: bool = False
+    #: how uncertain the prior's refresh instant is (seconds before it that it may have been)
+    phase_spread: float = 0.0
     _progress: list[tuple[float, int]] = field(default_factory=list)
 
     def observe(self, at: float, state_key: Any, *, progress: int | None = None) -> None:
@@ -135,6 +149,8 @@ class PollSchedule:
         Each change is only known to lie between two reads; the gap is measured between the
         middles of those windows, so one late and one early read do not fake a short cadence.
         """
+        if self.exact_period and self.prior is not None:
+            return self.prior[0]
         if len(self._changes) < 2 or not self._still:
             # a server whose state changed at every read has shown no cadence of its own
             return self.prior[0] if self.prior is not None else None
@@ -177,24 +193,107 @@ class PollSchedule:
             else:
                 delay = max(remaining * 0.6, tail)  # far, or only a guess: close in
             delay = max(delay, self.min_interval)
+        early = self.earliest is not None and elapsed < self.earliest
+        if early and not measured and self.earliest is not None:
+            # this model's jobs have not finished this soon: nothing to learn before then
+            delay = max(delay, self.earliest - elapsed)
         cadence = self.cadence
         if cadence is not None:
             delay = max(delay, cadence * self.cadence_margin)
             # Align with the server's refresh: the last change was visible by ``last`` so later
             # ones become visible at last + n * cadence; read just after one of those instants.
             last = self._changes[-1][1] if self._changes else None
-            if last is None and self.prior is not None:
-                last = self.prior[1]
+            if self.prior is not None and self.prior[1] is not None:
+                last = self.prior[1]  # the client's estimate from every job: tighter than ours
             if last is not None:
-                # in step with the server, a read costs one refresh and misses nothing between:
-                # read more often than the plain backoff would (half its spacing)
-                target = elapsed + max(delay / 2.0, cadence)
+                if self.earliest is not None and not measured:
+                    if early:
+                        # skip the refreshes before the earliest plausible finish (less one:
+                        # learned durations are whole refreshes from another job's phase)
+                        target = self.earliest - cadence
+                    else:
+                        # a finish is plausible at every refresh now: read each one until the
+                        # lag budget (a share of the elapsed time) allows skipping some
+                        target = elapsed + max(self.lag_fraction * elapsed, cadence)
+                else:
+                    # in step with the server, a read costs one refresh and misses nothing
+                    # between: read more often than the plain backoff would (half its spacing)
+                    target = elapsed + max(delay / 2.0, cadence)
                 # the refresh instant at or before the target (rounding down keeps the lag at
                 # most the backoff), but always one after now
-                n = max(-(-(elapsed - last) // cadence), (target - last) // cadence, 1)
+                if early and self.earliest is not None and not measured:
+                    # the first refresh at or after it: one before could only show "running"
+                    n = max(-(-(target - last) // cadence), -(-(elapsed - last) // cadence), 1)
+                else:
+                    n = max(-(-(elapsed - last) // cadence), (target - last) // cadence, 1)
                 delay = last + n * cadence + self.slack * cadence - elapsed
+                while delay <= 0:  # never a read in the refresh this one already saw
+                    delay += cadence
+                probe = (
+                    self.polls < 3
+                    if self.earliest is None
+                    else elapsed + delay < (self.earliest - cadence)
+                )
+                if probe and self.phase_spread > self.slack * cadence:
+                    # a read no finish is expected at: send it mid-way through the window the
+                    # refresh instant is known to lie in, so the change it sees (or the next
+                    # read sees) halves that window for every later read
+                    delay -= self.phase_spread / 2.0
+                    if delay <= 0:
+                        delay += cadence
         if self.hint is not None:
             delay = max(delay, self.hint)
         if self.jitter and cadence is None:  # jitter would make aligned reads land early
             delay *= 1.0 + self.jitter * (random.random() - 0.5)
         return max(delay, 0.0)
+
+
+@dataclass
+class RefreshClock:
+    """When a server that refreshes task state on a fixed ``period`` (new-api's loop) refreshes,
+    learned from every job's reads, in the client's own monotonic seconds.
+
+    Each change a job sees says a refresh happened in (the send time of the read before, the
+    answer time of this read]. Windows from different jobs and reads are folded onto one period
+    and intersected, so the phase sharpens as reads accumulate; ``tick`` is the latest instant a
+    refresh can have been at, so a read sent just after ``tick + n * period`` sees refresh n.
+
+        >>> clock = RefreshClock(15.0)
+        >>> clock.observe(20.0, 23.0)    # a refresh in (20, 23]
+        >>> clock.observe(34.0, 36.5)    # one in (34, 36.5]; 15 s after (20, 23] is (35, 38]
+        >>> clock.lo, clock.tick
+        (35.0, 36.5)
+    """
+
+    period: float
+    lo: float | None = None
+    hi: float | None = None
+    _misfits: int = 0
+
+    def observe(self, after: float, at: float) -> None:
+        """A change became visible between ``after`` (request sent) and ``at`` (answer read)."""
+        period = self.period
+        if period <= 0 or not at > after or at - after >= period:
+            return  # a window a whole period wide holds a refresh anyway: nothing learned
+        if self.lo is None or self.hi is None:
+            self.lo, self.hi = after, at
+            return
+        k = round((at - self.hi) / period)
+        lo = max(self.lo + k * period, after)
+        hi = min(self.hi + k * period, at)
+        if lo < hi:
+            self.lo, self.hi, self._misfits = lo, hi, 0
+            return
+        # inconsistent: one odd window is ignored, several mean the server's loop moved
+        self._misfits += 1
+        if self._misfits >= 3:
+            self.lo, self.hi, self._misfits = after, at, 0
+
+    @property
+    def tick(self) -> float | None:
+        """A refresh instant (its latest possible time), or None before any change was seen."""
+        return self.hi
+
+    @property
+    def uncertainty(self) -> float | None:
+        return None if self.lo is None or self.hi is None else self.hi - self.lo

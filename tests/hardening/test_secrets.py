@@ -41,7 +41,10 @@ PLACES: dict[str, int] = {}
 def assert_clean(where: str, text: str) -> None:
     PLACES[where] = PLACES.get(where, 0) + 1
     found = contains_secret(text)
-    assert found is None, f"the key ({found[:12]}...) leaked into {where}"
+    if found is not None:
+        at = text.index(found)
+        context = text[max(0, at - 300) : at + len(found) + 100].replace(found, "<KEY>")
+        raise AssertionError(f"the key leaked into {where}: ...{context}...")
 
 
 def assert_tree_clean(where: str, root: Path) -> None:
@@ -324,7 +327,11 @@ def test_a_notebook_executed_and_saved_by_nbclient_never_holds_the_key(
     nb.cells = [nbformat.v4.new_code_cell(source) for source in NOTEBOOK_CELLS]
     nb.cells[-1].metadata["tags"] = ["raises-exception"]
     client = NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        nb,
+        timeout=180,
+        startup_timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
     )
     assert client.store_widget_state
     client.execute()

@@ -15,7 +15,6 @@ Two different user intents, two documented outcomes:
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -333,7 +332,6 @@ def test_interrupting_the_kernel_while_awaiting_a_comparison_stops_it_cleanly(
     assert run(kc, "print(mine())").strip() == "[]"
     run(kc, "await cmp.client.aclose()")
     assert established_to(port_of(sim)) == 0
-    assert os.environ.get("VIDWIDGETS_API_FORMAT") == "openai"
 
 
 async def test_cancelling_cells_stopped_earlier_still_cancels_their_server_tasks(

@@ -178,3 +178,11 @@ def test_a_known_refresh_period_is_not_replaced_by_a_guess_from_sparse_reads() -
     for t, key in [(1.0, "a"), (16.0, "b"), (40.0, "b"), (76.0, "c")]:
         schedule.observe(t, key)
     assert schedule.cadence == 15.0
+
+
+def test_a_job_that_has_not_started_is_read_less_often_than_a_running_one() -> None:
+    queued, running = PollSchedule(jitter=0.0), PollSchedule(jitter=0.0)
+    for t in (1.0, 10.0):
+        queued.observe(t, "q", progress=0, queued=True)
+        running.observe(t, "r", progress=0)
+    assert queued.next_delay(10.0) > running.next_delay(10.0)

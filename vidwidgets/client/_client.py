@@ -656,7 +656,9 @@ class VideoClient:
                     now = answered - born
                     key = (job.status, job.progress, job.url is not None)
                     moved, last_key = key != last_key, key
-                    schedule.observe(now, key, progress=job.progress)
+                    schedule.observe(
+                        now, key, progress=job.progress, queued=job.status is JobStatus.QUEUED
+                    )
                     schedule.set_hint(_poll_hint(response.headers))
                     if self._refresh is None:
                         period = known_refresh_period(response.body)
@@ -702,7 +704,6 @@ class VideoClient:
         tick = clock.tick
         schedule.prior = (clock.period, None if tick is None else tick - born)
         schedule.exact_period = True
-        schedule.phase_spread = clock.uncertainty or 0.0
 
     def _finish_wait(self, job: VideoJob, polls: int, seconds: float | None) -> VideoJob:
         logger.info("%s ended %s after %d status reads", job.id, job.status.value, polls)

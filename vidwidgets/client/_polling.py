@@ -106,13 +106,15 @@ class PollSchedule:
     prior: tuple[float, float | None] | None = None
     #: the prior's cadence is the server's known refresh period (not a guess from sparse reads)
     exact_period: bool = False
-    #: how uncertain the prior's refresh instant is (seconds before it that it may have been)
-    phase_spread: float = 0.0
     _progress: list[tuple[float, int]] = field(default_factory=list)
+    _queued: bool = False
 
-    def observe(self, at: float, state_key: Any, *, progress: int | None = None) -> None:
-        """Record one status read made at time ``at``."""
+    def observe(
+        self, at: float, state_key: Any, *, progress: int | None = None, queued: bool = False
+    ) -> None:
+        """Record one status read made at time ``at`` (``queued``: the job has not started)."""
         self.polls += 1
+        self._queued = queued
         if self._changes and state_key == self._last_key:
             self._still += 1
         if self._last_key is not None and state_key != self._last_key:
@@ -178,6 +180,9 @@ class PollSchedule:
         elapsed = max(now, 0.0)
         if self.polls <= 1 and not self._changes:
             delay = self.initial
+        elif self._queued and not self.exact_period:
+            # not started: the end is at least a whole generation away, back off twice as fast
+            delay = 2.0 * self.elapsed_fraction * elapsed
         else:
             delay = self.elapsed_fraction * elapsed
         delay = min(max(delay, self.min_interval), self.max_interval)
@@ -229,18 +234,6 @@ class PollSchedule:
                 delay = last + n * cadence + self.slack * cadence - elapsed
                 while delay <= 0:  # never a read in the refresh this one already saw
                     delay += cadence
-                probe = (
-                    self.polls < 3
-                    if self.earliest is None
-                    else elapsed + delay < (self.earliest - cadence)
-                )
-                if probe and self.phase_spread > self.slack * cadence:
-                    # a read no finish is expected at: send it mid-way through the window the
-                    # refresh instant is known to lie in, so the change it sees (or the next
-                    # read sees) halves that window for every later read
-                    delay -= self.phase_spread / 2.0
-                    if delay <= 0:
-                        delay += cadence
         if self.hint is not None:
             delay = max(delay, self.hint)
         if self.jitter and cadence is None:  # jitter would make aligned reads land early

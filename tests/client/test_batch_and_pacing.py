@@ -186,3 +186,12 @@ def test_a_job_that_has_not_started_is_read_less_often_than_a_running_one() -> N
         queued.observe(t, "q", progress=0, queued=True)
         running.observe(t, "r", progress=0)
     assert queued.next_delay(10.0) > running.next_delay(10.0)
+
+
+def test_past_the_earliest_learned_end_reads_keep_the_lag_within_budget() -> None:
+    # no refresh loop (openai): first read straight at the earliest learned end, then at most
+    # lag_fraction of the elapsed time apart until the job's own progress rate is known
+    schedule = PollSchedule(jitter=0.0, min_interval=0.5, expected=108.0, earliest=78.0)
+    assert schedule.next_delay(0.0) == pytest.approx(78.0)
+    schedule.observe(78.0, ("in_progress", 55), progress=55)
+    assert schedule.next_delay(78.0) <= 0.1 * 78.0 + 1e-9

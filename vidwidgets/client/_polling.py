@@ -199,9 +199,17 @@ class PollSchedule:
                 delay = max(remaining * 0.6, tail)  # far, or only a guess: close in
             delay = max(delay, self.min_interval)
         early = self.earliest is not None and elapsed < self.earliest
-        if early and not measured and self.earliest is not None:
+        if (
+            self.earliest is not None
+            and not measured
+            and elapsed < (self.earliest - self.min_interval)
+        ):
             # this model's jobs have not finished this soon: nothing to learn before then
-            delay = max(delay, self.earliest - elapsed)
+            delay = self.earliest - elapsed
+        elif self.earliest is not None and not measured:
+            # past it, a finish is plausible at any moment: keep the lag within its budget
+            # until the job's own progress rate tells when it ends
+            delay = min(delay, max(self.lag_fraction * elapsed, self.min_interval))
         cadence = self.cadence
         if cadence is not None:
             delay = max(delay, cadence * self.cadence_margin)

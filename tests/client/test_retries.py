@@ -28,9 +28,9 @@ def _posts(sim: Simulator) -> int:
         Fault.http(500, CREATE, nth=(1,)),
         Fault.http(502, CREATE, nth=(1,)),
         Fault.reset(CREATE, nth=(1,)),
-        Fault.malformed_json(CREATE, nth=(1,)),
+        Fault.truncated(CREATE, nth=(1,), keep=8),
     ],
-    ids=["500", "502", "reset", "malformed"],
+    ids=["500", "502", "reset", "truncated"],
 )
 async def test_create_is_not_resent_when_the_server_may_have_acted(
     fault: Fault, make_sim: Any, make_client: Any
@@ -41,6 +41,27 @@ async def test_create_is_not_resent_when_the_server_may_have_acted(
         await client.create(request_for("newapi"))
     assert _posts(sim) == 1
     assert sim.create_count <= 1
+
+
+async def test_a_create_answer_cut_short_after_the_id_keeps_the_paid_task(
+    make_sim: Any, make_client: Any
+) -> None:
+    # The simulator's malformed answer is the first half of the real one: the id is in it.
+    sim: Simulator = await make_sim("newapi", faults=Faults(Fault.malformed_json(CREATE, nth=(1,))))
+    client = make_client(sim)
+    job = await client.create(request_for("newapi"))
+    assert job.id in sim.tasks
+    assert _posts(sim) == 1
+    assert (await client.wait(job)).status is JobStatus.SUCCEEDED
+
+
+def test_salvage_takes_only_a_whole_id() -> None:
+    from vidwidgets.client._http import salvage_task_id
+
+    assert salvage_task_id(b'{"code":"success","data":{"task_id":"task_9","status":"NO') == "task_9"
+    assert salvage_task_id(b'{"id":"task_ab') is None
+    assert salvage_task_id(b'{"id":"../../etc/passwd","object"') is None
+    assert salvage_task_id(b"<html>502 Bad Gateway</html>") is None
 
 
 @pytest.mark.parametrize(

@@ -211,7 +211,8 @@ LOST_ANSWERS = {
     "http_500": Fault.http(500, "POST /v1/video/generations", nth=(1,)),
     "http_502": Fault.http(502, "POST /v1/video/generations", nth=(1,)),
     "reset": Fault.reset("POST /v1/video/generations", nth=(1,)),
-    "malformed_json": Fault.malformed_json("POST /v1/video/generations", nth=(1,)),
+    # cut before the task id arrived whole (an answer cut after it keeps the task: test_retries)
+    "cut_before_id": Fault.truncated("POST /v1/video/generations", nth=(1,), keep=8),
 }
 
 

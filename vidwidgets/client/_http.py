@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -217,6 +218,25 @@ def _decode_json(raw: bytes, status: int) -> Any:
         ) from None
 
 
+#: Operations that start a paid task (they follow the create retry rule too).
+_PAID_KINDS = frozenset({"create", "remix"})
+#: A complete ``"task_id": "..."`` or ``"id": "..."`` pair in a body that is not valid JSON.
+_SALVAGE_ID = re.compile(rb'"(task_id|id)"\s*:\s*"([A-Za-z0-9_.:-]{1,200})"')
+
+
+def salvage_task_id(raw: bytes) -> str | None:
+    """The task id from a create answer that was cut short, when the id itself arrived whole.
+
+    >>> salvage_task_id(b'{"id":"task_abc","task_id":"task_abc","object":"vi')
+    'task_abc'
+    >>> salvage_task_id(b'{"id":"task_a') is None
+    True
+    """
+    found = {m[1]: m[2] for m in _SALVAGE_ID.finditer(raw)}
+    value = found.get(b"task_id") or found.get(b"id")
+    return value.decode() if value else None
+
+
 class Transport:
     """Sends JSON requests to one API base URL with one key, retrying per ``RetryPolicy``.
 
@@ -276,14 +296,20 @@ class Transport:
 
         ``retry_rate_limits=False`` hands a 429 straight back (the client's create waits out a
         saturated server itself, on its own jobs' completions and the job's deadline)."""
-        retry_kind: Kind = "create" if kind in ("create", "remix") else "read"
+        retry_kind: Kind = "create" if kind in _PAID_KINDS else "read"
         attempt = 0
         while True:
             start = time.monotonic()
             status: int | None = None
             try:
                 response = await self._send_once(
-                    session, method, path, json_body=json_body, prepared=prepared, params=params
+                    session,
+                    method,
+                    path,
+                    json_body=json_body,
+                    prepared=prepared,
+                    params=params,
+                    paid=kind in _PAID_KINDS,
                 )
                 status = response.status
                 self.metrics.record_request(
@@ -333,6 +359,7 @@ class Transport:
         json_body: Any,
         prepared: PreparedRequest | None,
         params: Mapping[str, str] | None,
+        paid: bool = False,
     ) -> Response:
         headers = self.auth_headers()
         headers["Accept"] = "application/json"
@@ -406,7 +433,13 @@ class Transport:
         try:
             body = _decode_json(raw, status)
         except ProtocolError as exc:
-            raise _Failure(exc, transport_error=True) from exc
+            task_id = salvage_task_id(raw) if paid and status < 300 else None
+            if task_id is None:
+                raise _Failure(exc, transport_error=True) from exc
+            # The server accepted a paid task and its answer was cut short after the id: keep
+            # the id (the task is real) rather than fail a generation we are billed for.
+            logger.warning("%s %s: answer cut short; recovered task id %s", method, path, task_id)
+            body = {"task_id": task_id}
         if status >= 400:
             error = error_from_response(status, body, resp_headers, secret=self._api_key)
             raise _Failure(

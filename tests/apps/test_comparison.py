@@ -238,6 +238,9 @@ async def test_cancel_and_retry_one_cell_from_its_buttons(tmp_path: Path) -> Non
         cmp = grid(client, tmp_path, seeds=[1])
         first, second = cmp.cells
         await until(lambda: first.run is not None and first.run.job is not None)
+        assert first.run is not None
+        assert first.run.job is not None
+        task_id = first.run.job.id
         from_browser_custom(cmp, {"type": "cancel", "key": first.key})
         await cmp
         assert first.status == "cancelled"
@@ -245,12 +248,22 @@ async def test_cancel_and_retry_one_cell_from_its_buttons(tmp_path: Path) -> Non
         assert cmp.cells_state[0]["status"] == "cancelled"
         assert cmp.summary["cancelled"] == 1
 
+        # the 88API format cannot cancel on the server: Retry fetches that paid task by id
         from_browser_custom(cmp, {"type": "retry", "key": first.key})
         await until(lambda: first.status != "cancelled")
         await cmp
         assert first.status == "succeeded"
-        assert sim.create_count == 3  # the retry is one new generation
+        assert first.record is not None
+        assert first.record.job_id == task_id
+        assert sim.create_count == 2  # nothing paid twice
         assert cmp.cells_state[0]["source"]
+
+        # Retry on a finished cell is one new generation
+        from_browser_custom(cmp, {"type": "retry", "key": first.key})
+        await until(lambda: first.status != "succeeded")
+        await cmp
+        assert first.status == "succeeded"
+        assert sim.create_count == 3
 
 
 async def test_cancelling_the_whole_grid_leaves_no_running_task_and_sends_delete(
@@ -441,7 +454,7 @@ async def test_a_cell_can_be_rated_before_it_ever_ran(client: VideoClient, tmp_p
     assert cmp.cells[1].status == "new"
 
 
-async def test_interrupting_the_wait_stops_every_task_and_resume_polls_the_same_ids(
+async def test_interrupting_the_wait_cancels_every_cell_and_retry_fetches_the_paid_task(
     tmp_path: Path,
 ) -> None:
     async with (
@@ -455,19 +468,19 @@ async def test_interrupting_the_wait_stops_every_task_and_resume_polls_the_same_
         waiting.cancel()  # what a kernel interrupt does to `await cmp`
         with pytest.raises(asyncio.CancelledError):
             await waiting
-        await until(lambda: all(c.status == "pending" for c in cmp.cells))
+        await until(lambda: all(c.status == "cancelled" for c in cmp.cells))
         cells_running = [
             t for t in asyncio.all_tasks() if t.get_name().startswith("vidwidgets cell")
         ]
         assert not [t for t in cells_running if not t.done()]
-        assert cmp.summary["pending"] == 2
-        assert cmp.cells_state[0]["message"]
+        assert cmp.summary["cancelled"] == 2
+        # the 88API format has no cancel: the cell says the paid task may still arrive
+        assert "Retry fetches it by id" in cmp.cells_state[0]["message"]
 
-        # the cell's Resume button, then run() for the rest: same ids, no new create
+        # Retry (the button, then from Python) polls the same ids: nothing is paid twice
         from_browser_custom(cmp, {"type": "retry", "key": cmp.cells[0].key})
-        cmp.run()
-        await cmp
-        assert [c.status for c in cmp.cells] == ["succeeded", "succeeded"]
+        cmp.cells[1].retry()
+        await until(lambda: all(c.status == "succeeded" for c in cmp.cells), timeout=30)
         assert sim.create_count == 2
 
 

@@ -575,10 +575,12 @@ class Comparison(anywidget.AnyWidget):
     async def wait(self) -> list[ComparisonCell]:
         """Wait until every cell reached a final status; returns the cells.
 
-        Interrupting the wait (Ctrl-C, the kernel's stop button) stops the grid: no task is left
-        running here, and the tasks already created stay *pending* on the server — paid for, so
-        they are resumed by id (the cell's Resume button, :meth:`run`, or re-running the notebook)
-        rather than deleted. :meth:`cancel` is the way to give up on them.
+        Interrupting the wait (Ctrl-C, the kernel's stop button) cancels the grid as
+        :meth:`cancel` does: no task is left running here, every unfinished cell is
+        ``cancelled``, and a DELETE goes to the server where the API has one (the OpenAI format).
+        On the 88API format, which has no cancel, a task already created goes on generating (and
+        is billed): its cell says so, and Retry fetches that task by id instead of paying again.
+        :meth:`stop` is the way to stop waiting but leave the cells pending.
         """
         try:
             while True:
@@ -592,8 +594,14 @@ class Comparison(anywidget.AnyWidget):
                     return self.cells
                 await asyncio.sleep(0)  # a retry or an add started more work meanwhile
         except (asyncio.CancelledError, KeyboardInterrupt):
-            self._loop.create_task(self.stop())
+            self._runner.cancel()
+            self._loop.create_task(self._settle())
             raise
+
+    async def _settle(self) -> None:
+        # after an interrupt: let the cancelled cells finish their bookkeeping (DELETEs, manifest)
+        await self._runner.wait()
+        self._flush()
 
     def __await__(self) -> Generator[Any, None, list[ComparisonCell]]:
         return self.wait().__await__()

@@ -62,6 +62,26 @@ FINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled", "pending"})
 
 #: the ``server`` of runs made on the embedded simulator, whose tasks die with their process
 EMBEDDED = "embedded-simulator"
+
+#: the error code of a cell cancelled here while its task goes on generating on the server
+CANCELLED_LOCALLY = "cancelled_locally"
+
+
+def _cancel_error(rec: RunRecord) -> dict[str, str]:
+    """Why a cancelled cell is cancelled, and whether its paid task may still arrive."""
+    if rec.job_id and (rec.api_format or "88api") != "openai":
+        return {
+            "code": CANCELLED_LOCALLY,
+            "message": "cancelled here; the 88API format has no cancel, so the task may still "
+            "finish on the server (and be billed): Retry fetches it by id instead of paying again",
+        }
+    return {"code": "cancelled", "message": "cancelled by the user"}
+
+
+def _cancelled_locally(rec: RunRecord) -> bool:
+    return rec.status == "cancelled" and (rec.error or {}).get("code") == CANCELLED_LOCALLY
+
+
 #: how long a stop or cancel waits for a create already sent, so its task id is not lost
 CREATE_GRACE_SECONDS = 60.0
 
@@ -335,13 +355,21 @@ class ExperimentRunner:
         await self._finish_interrupted(run)
 
     def retry(self, key: str) -> CellRun:
-        """Run a cell again as a fresh generation (cancelling it first if it is still running)."""
+        """Run a cell again as a fresh generation (cancelling it first if it is still running).
+
+        A cell cancelled only here (the 88API format has no cancel route, so its task went on
+        generating on the server, paid for) resumes that task by id instead of paying again."""
         run = self.runs[key]
         old = run._task
         if old is not None and not old.done():
             run._stop_mode = "cancel"
             old.cancel()
-        run._force_new = True
+        rec = self.experiment.get(key)
+        if rec is not None and rec.job_id and _cancelled_locally(rec):
+            self.experiment.update(key, status="queued", error=None, completed_at=None)
+            run._force_new = False
+        else:
+            run._force_new = True
         run.error = None
         run.progress = None
         run.source = None
@@ -447,7 +475,7 @@ class ExperimentRunner:
                     run.key,
                     status="cancelled",
                     completed_at=time.time(),
-                    error={"code": "cancelled", "message": "cancelled by the user"},
+                    error=_cancel_error(rec),
                 )
             self._set(run, "succeeded" if rec is not None and rec.is_finished else "cancelled")
         else:

@@ -269,6 +269,8 @@ class VideoClient:
         self._refresh: RefreshClock | None = None
         #: task id -> monotonic time its create was sent (the client's clock for durations)
         self._born: dict[str, float] = {}
+        #: task id -> monotonic time its create was answered (the task existed by then)
+        self._answered: dict[str, float] = {}
         self._closed = False
 
     # -- identity ----------------------------------------------------------------------------
@@ -471,6 +473,7 @@ class VideoClient:
                 raise
             admission.accepted(job.id)
             self._born[job.id] = sent
+            self._answered[job.id] = time.monotonic()
             return job
 
     def _register_created(
@@ -614,8 +617,16 @@ class VideoClient:
             first_delay = schedule.initial - (time.time() - job.updated_at)
             if earliest is not None:
                 first_delay = schedule.next_delay(time.monotonic() - born)
-        # the create's answer is no refresh of the gateway's copy: windows start at a first read
-        sent_before: float | None = None
+            probe = self._probe_time(job.id)
+            if probe is not None:
+                # the refresh phase is still vague: the first read (it can never repeat an
+                # earlier one) goes mid-way through its window; if it sees the first refresh
+                # since the create, that window is halved for every later read
+                first_delay = min(first_delay, probe - time.monotonic())
+        # a task is created as the gateway's initial state: a change at the first read means a
+        # refresh after the create was sent (no change proves nothing: a refresh may copy the
+        # same state)
+        sent_before: float | None = born if job.id in self._born else None
         last_key = (job.status, job.progress, job.url is not None)
         try:
             if first_delay is not None and not job.is_terminal:
@@ -695,6 +706,13 @@ class VideoClient:
             if not waiters:
                 self._waiters.pop(job.id, None)
         return self._finish_wait(job, schedule.polls, job_seconds[0])
+
+    def _probe_time(self, task_id: str) -> float | None:
+        """When a fresh job's first read would sharpen the refresh phase, or None."""
+        clock, created = self._refresh, self._answered.get(task_id)
+        if clock is None or created is None or (clock.uncertainty or 0.0) <= 0.1 * clock.period:
+            return None
+        return clock.next_middle(created)
 
     def _pace(self, schedule: PollSchedule, born: float) -> None:
         """Give a job's schedule the server's refresh loop as this client knows it."""

@@ -31,6 +31,7 @@ which is what makes it testable without a server.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -289,6 +290,13 @@ class RefreshClock:
         self._misfits += 1
         if self._misfits >= 3:
             self.lo, self.hi, self._misfits = after, at, 0
+
+    def next_middle(self, after: float) -> float | None:
+        """The first instant after ``after`` half-way through the window a refresh lies in."""
+        if self.lo is None or self.hi is None:
+            return None
+        middle = (self.lo + self.hi) / 2.0
+        return middle + math.ceil((after - middle) / self.period) * self.period
 
     @property
     def tick(self) -> float | None:

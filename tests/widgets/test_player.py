@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from vidwidgets.widgets import VideoPlayer
-from vidwidgets.widgets._player import CHUNK_BYTES
+from vidwidgets.widgets._transfer import CHUNK_BYTES
 
 from ._comm import customs, from_browser_custom, from_browser_update, sent
 

@@ -45,6 +45,7 @@ from vidwidgets.experiments import (
     differing_fields,
     safe_name,
 )
+from vidwidgets.widgets._transfer import send_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,8 +56,6 @@ __all__ = ["Comparison", "ComparisonCell"]
 
 _HERE = pathlib.Path(__file__).parent
 
-#: Bytes per custom message (as VideoPlayer: well inside Jupyter Server's 10 MiB frame limit).
-CHUNK_BYTES = 1024 * 1024
 #: The grid's axes, in the order they become rows, then columns.
 AXES = ("prompt", "model", "seed")
 #: A single varying axis wraps after this many columns.
@@ -959,22 +958,7 @@ class Comparison(anywidget.AnyWidget):
             self.send({"type": "error", "rid": rid, "message": "no video yet"})
             return
         try:
-            total = path.stat().st_size
-            count = max(1, -(-total // CHUNK_BYTES))
-            with path.open("rb") as fh:
-                for index in range(count):
-                    chunk = fh.read(CHUNK_BYTES)
-                    self.send(
-                        {
-                            "type": "chunk",
-                            "rid": rid,
-                            "key": cell.key,
-                            "index": index,
-                            "count": count,
-                            "mime": "video/mp4",
-                        },
-                        [chunk],
-                    )
+            send_file(self, path, rid, "video/mp4", key=cell.key)
         except OSError as exc:
             self.send({"type": "error", "rid": rid, "message": f"could not read the video: {exc}"})
 

@@ -18,13 +18,11 @@ from urllib.parse import urlsplit
 import anywidget
 import traitlets
 
+from vidwidgets.widgets._transfer import send_file
+
 __all__ = ["UnsafeURLError", "VideoPlayer"]
 
 _HERE = pathlib.Path(__file__).parent
-
-#: Bytes per custom message. Jupyter Server relays websocket frames of up to 10 MiB by default;
-#: 1 MiB keeps each message well inside that and lets the browser show progress sooner.
-CHUNK_BYTES = 1024 * 1024
 
 _MIME_BY_SUFFIX = {
     ".mp4": "video/mp4",
@@ -260,29 +258,11 @@ class VideoPlayer(anywidget.AnyWidget):
             self.send({"type": "error", "rid": rid, "message": f"no {what} to send"})
             return
         try:
-            self._send_file(file, rid, _mime(file, fallback))
+            send_file(self, file, rid, _mime(file, fallback))
         except OSError as exc:
             self.send(
                 {"type": "error", "rid": rid, "message": f"could not read {file.name}: {exc}"}
             )
-
-    def _send_file(self, file: pathlib.Path, rid: str, mime: str) -> None:
-        total = file.stat().st_size
-        count = max(1, -(-total // CHUNK_BYTES))
-        with file.open("rb") as fh:
-            for index in range(count):
-                chunk = fh.read(CHUNK_BYTES)
-                self.send(
-                    {
-                        "type": "chunk",
-                        "rid": rid,
-                        "index": index,
-                        "count": count,
-                        "total": total,
-                        "mime": mime,
-                    },
-                    [chunk],
-                )
 
     def __repr__(self) -> str:
         if self._path is not None:

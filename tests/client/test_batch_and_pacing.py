@@ -119,9 +119,12 @@ async def test_as_completed_yields_a_poll_timeout_with_its_job(
 async def test_reads_land_just_after_refreshes_and_skip_early_ones_once_durations_are_known(
     make_sim: Any, make_client: Any
 ) -> None:
-    sim: Simulator = await make_sim("newapi", speed=SPEED, failure_rate=0.0, timing=TIMING)
+    # slower than the rest of this file: a refresh period of 0.3 s, so a few ms of scheduling
+    # delay on a loaded machine cannot push a read across a refresh boundary
+    speed = 50.0
+    sim: Simulator = await make_sim("newapi", speed=speed, failure_rate=0.0, timing=TIMING)
     client = make_client(sim)
-    period = 15 / SPEED
+    period = 15 / speed
     warm = await asyncio.gather(*(client.create(request_for("newapi")) for _ in range(4)))
     await asyncio.gather(*(client.wait(job) for job in warm))
     cold_reads = sum(len(_status_reads(sim, j.id)) for j in warm) / len(warm)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from vidwidgets.client import VideoClient
+from tests.client.conftest import make_client  # noqa: F401  (a fixture: one definition for both suites)
 from vidwidgets.simulator import Simulator
 
 #: A key no real account has, easy to find anywhere it leaks to.
@@ -29,7 +29,6 @@ CANARY_PARTS = (CANARY_KEY, CANARY_KEY[10:30], "7f3e9b1c4d2a")
 
 #: fast lifecycles, tiny videos: a job takes a fraction of a second
 FAST: dict[str, Any] = {"speed": 400.0, "video_scale": 0.1, "fps": 8, "refresh_period": 2.0}
-FORMAT = {"newapi": "88api", "docs": "88api", "openai": "openai"}
 MODEL = {"newapi": "kling-v1", "docs": "viduq1", "openai": "sora-2"}
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -141,24 +140,6 @@ async def make_sim() -> AsyncIterator[SimFactory]:
     yield factory
     for sim in sims:
         await sim.astop()
-
-
-@pytest.fixture
-async def make_client(tmp_path: Path) -> AsyncIterator[Callable[..., VideoClient]]:
-    """``make_client(sim, **options)`` -> a VideoClient for that simulator (closed after)."""
-    clients: list[VideoClient] = []
-
-    def factory(sim: Simulator, api_format: str | None = None, **kwargs: Any) -> VideoClient:
-        kwargs.setdefault("journal", False)
-        kwargs.setdefault("output_dir", tmp_path / "videos")
-        kwargs.setdefault("time_scale", 1.0 / sim.speed)
-        client = VideoClient(sim.base_url, sim.api_key, api_format or FORMAT[sim.dialect], **kwargs)
-        clients.append(client)
-        return client
-
-    yield factory
-    for client in clients:
-        await client.aclose()
 
 
 async def other_tasks(settle: float = 2.0) -> set[asyncio.Task[Any]]:

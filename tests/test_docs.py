@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import subprocess
@@ -91,3 +92,17 @@ def test_the_docs_site_builds_strictly(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert (tmp_path / "index.html").exists()
     assert (tmp_path / "reference" / "client" / "index.html").exists()
+
+
+REFERENCED = re.compile(r"^::: (vidwidgets(?:\.\w+)*)\.(\w+)\s*$", re.M)
+
+
+@pytest.mark.parametrize(
+    "package", ["client", "widgets", "apps", "experiments", "export", "simulator"]
+)
+def test_the_api_reference_shows_every_public_name_by_its_public_path(package: str) -> None:
+    page = ROOT / "docs" / "reference" / f"{package}.md"
+    referenced = REFERENCED.findall(page.read_text(encoding="utf-8"))
+    assert {module for module, _ in referenced} == {f"vidwidgets.{package}"}
+    public = importlib.import_module(f"vidwidgets.{package}").__all__
+    assert sorted(name for _, name in referenced) == sorted(public)

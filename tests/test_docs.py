@@ -33,7 +33,10 @@ def _relative_links(path: Path) -> list[str]:
 
 
 def _anchors(path: Path) -> set[str]:
-    return {slugify(re.sub(r"[`*]", "", h), "-") for h in HEADING.findall(_prose(path))}
+    """Heading slugs, plus the ids mkdocstrings gives the objects a page renders (``::: name``)."""
+    prose = _prose(path)
+    headings = {slugify(re.sub(r"[`*]", "", h), "-") for h in HEADING.findall(prose)}
+    return headings | set(re.findall(r"^::: ([\w.]+)", prose, re.M))
 
 
 def test_the_readme_is_at_most_300_lines() -> None:

@@ -93,8 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{len(names)} benchmark(s) in {total:.0f}s; JSON written to {path}")
     doc = json.loads(path.read_text(encoding="utf-8"))
     if is_full_run(doc, list(BENCHMARKS)):
-        write_page(doc, args.page)
-        print(f"{args.page} rewritten from this run")
+        try:
+            write_page(doc, args.page)
+            print(f"{args.page} rewritten from this run")
+        except (OSError, ValueError) as exc:  # the figures are saved; the page can follow later
+            print(f"{args.page} not rewritten ({exc}); python -m benchmarks --report-only retries")
     return 1 if any(r.error for r in results) else 0
 
 

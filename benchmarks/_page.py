@@ -17,7 +17,7 @@ from benchmarks._report import BenchResult, Figure, markdown_table, notes
 
 BEGIN = "<!-- bench-report:begin (written by python -m benchmarks; edit outside the markers) -->"
 END = "<!-- bench-report:end -->"
-PAGE = Path("docs/performance.md")
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "performance.md"  # wherever the run starts
 
 
 class MissingMarkers(ValueError):

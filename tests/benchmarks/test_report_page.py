@@ -168,3 +168,12 @@ def test_the_docs_page_has_one_marked_region() -> None:
     page = Path(__file__).resolve().parents[2] / "docs" / "performance.md"
     text = page.read_text(encoding="utf-8")
     assert replace_region(text, "x").count(BEGIN) == 1
+
+
+def test_report_only_takes_any_run_given_with_json(tmp_path: Path) -> None:
+    run = tmp_path / "partial.json"
+    run.write_text(json.dumps(small_run(names=("polling",))))
+    page = tmp_path / "performance.md"
+    page.write_text(_page())
+    assert main(["--report-only", "--json", str(run), "--page", str(page)]) == 0
+    assert page.read_text() == _page(EXPECTED)

@@ -4,12 +4,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup chromium test test-fast screenshot lint format demo bench clean
+.PHONY: setup chromium test test-fast screenshot lint format demo bench docs clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,dev]'
+	$(PY) -m pip install -q -e '.[test,dev,docs]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -29,10 +29,12 @@ test-fast: setup
 screenshot: setup chromium
 	UPDATE_DOCS_SCREENSHOT=1 $(PY) -m pytest tests/browser/test_studio.py -k progress_moving $(PYTEST_ARGS)
 
+## make lint: ruff, mypy (strict), then the docs site with --strict (a broken link or reference fails)
 lint: setup
 	$(VENV)/bin/ruff check vidwidgets tests benchmarks
 	$(VENV)/bin/ruff format --check vidwidgets tests benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mkdocs build --strict --quiet --site-dir site
 
 format: setup
 	$(VENV)/bin/ruff check --fix vidwidgets tests benchmarks
@@ -42,8 +44,13 @@ format: setup
 demo: setup
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --allow-root notebooks/quickstart.ipynb
 
+## make bench: all seven benchmarks; a full run rewrites the table of docs/performance.md
 bench: setup
 	$(PY) -m benchmarks
 
+## make docs: the documentation site on http://127.0.0.1:8000, rebuilt on every change
+docs: setup
+	$(VENV)/bin/mkdocs serve -a 127.0.0.1:8000
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts bench-results
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts bench-results site

@@ -128,7 +128,7 @@ def text_table(results: Sequence[BenchResult]) -> str:
 
 
 def markdown_table(results: Sequence[BenchResult]) -> str:
-    """The same table as Markdown (for the README's Performance section)."""
+    """The same table as Markdown (``benchmarks._page`` puts it into docs/performance.md)."""
     out = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows(results)]
     return "\n".join(out)

@@ -202,8 +202,9 @@ class VideoClient:
         time_scale: multiplies every client-side interval (polling, backoff, default deadline);
             default 1, or 1/speed on the embedded simulator.
         poll: polling knobs (``PollConfig``).
-        max_download_bytes, max_json_bytes, max_body_bytes: limits against hostile servers and
-            oversized uploads.
+        max_download_bytes: the largest video file accepted (against endless bodies).
+        max_json_bytes: the largest JSON answer accepted (against hostile servers).
+        max_body_bytes: the largest request body sent (oversized uploads are refused).
     """
 
     def __init__(

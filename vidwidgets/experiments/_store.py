@@ -377,8 +377,9 @@ class Experiment:
     def results(self, keys: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """One flat dict per run: the request's parameters, status, timings, file, rating, note.
 
-        >>> exp.results()[0]["prompt"]              # doctest: +SKIP
-        'a red fox in snow'
+        Examples:
+            >>> exp.results()[0]["prompt"]              # doctest: +SKIP
+            'a red fox in snow'
         """
         chosen = self.records if keys is None else [self._records[k] for k in keys]
         return [self._row(rec) for rec in chosen]

@@ -38,7 +38,8 @@ class Simulator:
 
     Keyword arguments:
         dialect: response dialect (see above).
-        host, port: where to listen; port 0 picks a free port.
+        host: where to listen (loopback by default).
+        port: the port to listen on; 0 picks a free port.
         api_key: the bearer key to accept (default: a generated ``sk-sim-...``).
         seed: seeds timings, failures and providers' unseeded videos (ids stay unique).
         speed: how many times faster than real life jobs run (tests: 50-200).

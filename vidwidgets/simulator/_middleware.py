@@ -15,7 +15,7 @@ import struct
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
@@ -23,6 +23,7 @@ from aiohttp.typedefs import Middleware
 
 from vidwidgets.simulator import _responses as R
 from vidwidgets.simulator._faults import BEFORE_KINDS, Fault
+from vidwidgets.simulator._plugin import ARTIFACT_ERRORS, artifact_error
 from vidwidgets.simulator._tables import (
     INVALID_TOKEN_MESSAGE,
     MISSING_TOKEN_MESSAGE,
@@ -52,6 +53,8 @@ class RequestRecord:
     task_id: str | None = None
     fault: str | None = None  # label of the injected fault, e.g. "http_503", "reset", "capacity"
     elapsed: float = 0.0
+    #: every header the request carried (e.g. to prove the key never went to the CDN)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 #: faults that never send a status line (their requests are logged with status None)
@@ -60,8 +63,16 @@ _SILENT: Final = frozenset({"reset", "hang"})
 #: the record of the request being handled (middleware and handler share one task)
 _current: ContextVar[RequestRecord] = ContextVar("vidsim_request")
 
-_TASK_PATH: Final = re.compile(r"^/v1/(?:videos|video/generations)/([^/]+)")
+_TASK_PATH: Final = re.compile(r"^/v1/(?:videos|video/generations|tasks)/([^/]+)")
+#: the task API's artifact links: the ``access`` parameter stands in for the key
+_ARTIFACT_LINK: Final = re.compile(r"^/v1/tasks/[^/]+/artifacts/[^/]+/content$")
 _CDN_PATH: Final = re.compile(r"^/cdn/[^/]+/([^/.]+)\.")
+
+
+def request_key(request: web.Request) -> str:
+    """The bearer key a request carried ("" without one)."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else ""
 
 
 def current_request() -> RequestRecord:
@@ -94,6 +105,7 @@ class Gate:
             time=started,
             wall=time.time(),
             had_authorization="Authorization" in request.headers,
+            headers=dict(request.headers),
         )
         match = _TASK_PATH.match(request.path) or _CDN_PATH.match(request.path)
         if match:
@@ -114,7 +126,7 @@ class Gate:
     async def _dispatch(
         self, request: web.Request, handler: Handler, record: RequestRecord
     ) -> web.StreamResponse:
-        if request.path.startswith("/v1/"):
+        if request.path.startswith("/v1/") and not _ARTIFACT_LINK.match(request.path):
             denied = self._check_auth(request)
             if denied is not None:
                 return denied
@@ -138,7 +150,7 @@ class Gate:
     def _check_auth(self, request: web.Request) -> web.Response | None:
         header = request.headers.get("Authorization", "")
         scheme, _, key = header.partition(" ")
-        if scheme.lower() == "bearer" and key.strip() == self.server.config.api_key:
+        if scheme.lower() == "bearer" and key.strip() in self.server.config.keys:
             return None
         missing = not key.strip()
         if self.server.config.dialect == "openai":
@@ -181,6 +193,11 @@ class Gate:
         if fault.kind == "hang":
             await self.server.closing.wait()
             return drop_connection(request, reset=True)
+        if fault.kind == "artifact":
+            headers = {} if fault.retry_after is None else {"Retry-After": f"{fault.retry_after:g}"}
+            return web.json_response(
+                artifact_error(fault.code), status=ARTIFACT_ERRORS[fault.code], headers=headers
+            )
         if fault.kind == "saturated":
             return self.server.error_response(
                 429,

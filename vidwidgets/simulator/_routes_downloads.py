@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from vidwidgets.simulator import _responses as R
+from vidwidgets.simulator._plugin import artifact_error, plugin_view, result_url
 from vidwidgets.simulator._render import VARIANTS
 from vidwidgets.simulator._tables import OPENAI_STATUS
 from vidwidgets.simulator._tasks import TaskRecord
@@ -26,11 +27,18 @@ class DownloadRoutes:
     def register(self, app: web.Application) -> None:
         """Add these routes to ``app``."""
         app.router.add_get("/v1/videos/{task_id}/content", self.video_content)
+        if not self.server.plugin:  # the plugin dialect serves its CDN from another origin
+            self.register_cdn(app)
+
+    def register_cdn(self, app: web.Application) -> None:
+        """Add the CDN route alone (the plugin dialect's second origin)."""
         app.router.add_get("/cdn/{platform}/{name}", self.cdn)
 
     async def video_content(self, request: web.Request) -> web.StreamResponse:
         task = self.server.tasks.get(request.match_info["task_id"])
         now = time.time()
+        if self.server.plugin:
+            return await self.plugin_content(request, now)
         if self.server.config.dialect != "openai":
             # new-api's proxy: 404 unknown, 400 until its own copy says SUCCESS; the variant
             # is not forwarded, the video is always what comes back.
@@ -78,6 +86,12 @@ class DownloadRoutes:
         now = time.time()
         if task is None or variant is None or task.phase(now) != "succeeded":
             return web.Response(status=404, text="Not Found")
+        if self.server.plugin:
+            signed = self.server.signer.cdn_valid(task.id, dict(request.query), now)
+            if signed is None:
+                return _cdn_denied("SignatureDoesNotMatch", "The request signature is invalid")
+            if not signed:
+                return _cdn_denied("AccessDenied", "Request has expired")
         if task.is_expired(now):
             return web.Response(
                 status=403,
@@ -85,6 +99,20 @@ class DownloadRoutes:
                 content_type="application/xml",
             )
         return await self.serve(request, task, variant)
+
+    async def plugin_content(self, request: web.Request, now: float) -> web.StreamResponse:
+        """The plugin gateway's ``/content``: 400 until SUCCESS and after cleanup, 410 gone."""
+        task = self.server.find(request)
+        if task is None:
+            return web.json_response(R.proxy_error("Task not found"), status=404)
+        view = plugin_view(task, now)
+        if not result_url(task, view, "ready", now):
+            # after the retention the row says SUCCESS but the gateway has no video any more
+            message = f"Task is not completed yet, current status: {view.status}"
+            return web.json_response(R.proxy_error(message), status=400)
+        if task.is_expired(now):
+            return web.json_response(artifact_error("artifact_gone"), status=410)
+        return await self.serve(request, task, "video")
 
     async def serve(self, request: web.Request, task: TaskRecord, variant: str) -> web.Response:
         data = await self.server.render(variant, self.server.video_key(task))
@@ -117,3 +145,8 @@ def parse_range(spec: str, size: int) -> tuple[int, int] | None:
     if start >= size or end < start:
         return None
     return start, end
+
+
+def _cdn_denied(code: str, message: str) -> web.Response:
+    body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    return web.Response(status=403, text=body, content_type="application/xml")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from vidwidgets.simulator import _responses as R
+from vidwidgets.simulator._plugin import finished, live_status, plugin_view, row_status
+from vidwidgets.simulator._tasks import TaskRecord
 
 if TYPE_CHECKING:
     from vidwidgets.simulator._server import Server
@@ -36,6 +38,8 @@ class GenerationRoutes:
         if task is None:
             return self.server.unknown(request)
         now = time.time()
+        if self.server.plugin:
+            return web.json_response(self.plugin_status(task, now))
         if self.server.config.dialect == "docs":
             width, height = self.server.output_size(task)
             body = R.docs_status(
@@ -53,3 +57,12 @@ class GenerationRoutes:
                 expired=task.is_expired(now),
             )
         )
+
+    def plugin_status(self, task: TaskRecord, now: float) -> dict[str, Any]:
+        """The row, or (while it runs and the live provider read works) the short shape."""
+        view = plugin_view(task, now)
+        url = self.server.cdn_url(task)
+        live = self.server.reads.random() < self.server.config.plugin.live_read_rate
+        if live and not finished(view):
+            return live_status(task, url, now)
+        return row_status(task, view, url, now)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from vidwidgets.simulator import _responses as R
+from vidwidgets.simulator._plugin import plugin_video, plugin_view
 from vidwidgets.simulator._validation import Rejection
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ class VideoRoutes:
         now = time.time()
         if self.server.config.dialect == "openai":
             return self.server.openai_json(R.openai_video(task, now))
+        if self.server.plugin:
+            return web.json_response(plugin_video(task, plugin_view(task, now)))
         view = task.gateway_view(now)
         if self.server.config.gateway_build == "row":
             return web.json_response(R.task_row(task, view))

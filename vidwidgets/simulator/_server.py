@@ -14,6 +14,7 @@ import random
 import secrets
 import threading
 import time
+from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,11 +24,14 @@ from multidict import MultiDictProxy
 
 from vidwidgets.simulator import _responses as R
 from vidwidgets.simulator._faults import Faults
-from vidwidgets.simulator._middleware import Gate, RequestRecord, current_request
+from vidwidgets.simulator._middleware import Gate, RequestRecord, current_request, request_key
+from vidwidgets.simulator._plugin import NEW_API_VERSION, Signer, plugin_created, plugin_view
+from vidwidgets.simulator._plugin_validation import validate_plugin
 from vidwidgets.simulator._render import VideoKey, even_size, render_variant
 from vidwidgets.simulator._routes_downloads import DownloadRoutes
 from vidwidgets.simulator._routes_gateway import GenerationRoutes
 from vidwidgets.simulator._routes_openai import VideoRoutes
+from vidwidgets.simulator._routes_plugin import PluginRoutes
 from vidwidgets.simulator._tables import (
     MODELS,
     OPENAI_POLL_AFTER_MS,
@@ -35,10 +39,62 @@ from vidwidgets.simulator._tables import (
     Dialect,
     GatewayBuild,
 )
-from vidwidgets.simulator._tasks import TaskRecord, TimingOverrides, new_task_id, plan_task
+from vidwidgets.simulator._tasks import (
+    Settlement,
+    TaskRecord,
+    TimingOverrides,
+    new_task_id,
+    plan_task,
+)
 from vidwidgets.simulator._validation import JobSpec, Rejection, validate
 
-__all__ = ["Config", "RequestRecord", "Server"]
+__all__ = ["Config", "PluginOptions", "RequestRecord", "Server"]
+
+
+@dataclass
+class PluginOptions:
+    """Knobs of the late-2026 plugin gateway (``Simulator(dialect="plugin", plugin=...)``).
+
+    Times are wall-clock seconds unless marked *model* seconds (divided by ``speed``).
+
+    Attributes:
+        keys: more API keys the simulator accepts (in every dialect), each mapped to the
+            models it may use (None: every model); the main ``api_key`` may use every model.
+            A key asking for a model outside its list gets 503 ``model_not_found``.
+        live_read_rate: share of ``GET /v1/video/generations/{id}`` reads of a running task
+            whose "live provider read" works and answers the short documented shape (the
+            others, and every read once finished, answer the task row). Seeded.
+        settle_hold: *model* seconds a task the provider finished stays ``IN_PROGRESS`` at
+            ``"99%"`` while billing settles.
+        review_failure_rate: share of settled tasks that billing review turns into
+            ``FAILURE`` (code ``billing_review_failed``) instead of ``SUCCESS``.
+        result_retention: seconds after ``SUCCESS`` the gateway keeps the result; then the
+            row stays SUCCESS without ``result_url`` and ``/content`` answers 400.
+        cdn_url_ttl: seconds a signed provider CDN URL stays valid after the provider
+            finished (None: never expires); an expired one answers 403 at the CDN.
+        artifact_access_ttl: *model* seconds an ``access`` link of the task API stays valid.
+        artifact_max_bad_tries: bad artifact links within 60 s before 429 (Retry-After 60).
+        task_api: serve the generic task API (``/v1/tasks/...``).
+
+    Example:
+        >>> PluginOptions(keys={"sk-veo-only": ["veo-3.1-generate-preview"]}).keys
+        {'sk-veo-only': frozenset({'veo-3.1-generate-preview'})}
+    """
+
+    keys: Mapping[str, Collection[str] | None] = field(default_factory=dict)
+    live_read_rate: float = 0.5
+    settle_hold: float = 10.0
+    review_failure_rate: float = 0.0
+    result_retention: float | None = None
+    cdn_url_ttl: float | None = 86400.0
+    artifact_access_ttl: float = 900.0
+    artifact_max_bad_tries: int = 5
+    task_api: bool = True
+
+    def __post_init__(self) -> None:
+        self.keys = {k: None if v is None else frozenset(v) for k, v in self.keys.items()}
+        if not 0 <= self.live_read_rate <= 1 or not 0 <= self.review_failure_rate <= 1:
+            raise ValueError("live_read_rate and review_failure_rate must be between 0 and 1")
 
 
 @dataclass
@@ -60,6 +116,13 @@ class Config:
     gateway_build: GatewayBuild = "current"
     prerender: bool = True
     faults: Faults = field(default_factory=Faults)
+    plugin: PluginOptions = field(default_factory=PluginOptions)
+
+    @property
+    def keys(self) -> Mapping[str, frozenset[str] | None]:
+        """Every accepted key and the models it may use (None: all)."""
+        extra = {k: None if v is None else frozenset(v) for k, v in self.plugin.keys.items()}
+        return {self.api_key: None, **extra}
 
 
 class Server:
@@ -80,6 +143,14 @@ class Server:
         self._cancel_renders = threading.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidsim-render")
         self._renders: dict[tuple[str, VideoKey], asyncio.Future[bytes]] = {}
+        self.downloads = DownloadRoutes(self)
+        self.signer = Signer(secrets.token_bytes(16))
+        self.reads = random.Random(f"{config.seed}:reads")  # live provider read or the row
+
+    @property
+    def plugin(self) -> bool:
+        """Whether this server imitates the late-2026 plugin gateway."""
+        return self.config.dialect == "plugin"
 
     # -- application -------------------------------------------------------------------------
 
@@ -89,7 +160,16 @@ class Server:
         )
         GenerationRoutes(self).register(app)
         VideoRoutes(self).register(app)
-        DownloadRoutes(self).register(app)
+        self.downloads.register(app)
+        if self.plugin:
+            PluginRoutes(self).register(app)
+            app.on_response_prepare.append(_plugin_headers)
+        return app
+
+    def cdn_app(self) -> web.Application:
+        """The provider CDN alone, served on an origin of its own (plugin dialect)."""
+        app = web.Application(middlewares=[Gate(self).middleware()])
+        self.downloads.register_cdn(app)
         return app
 
     async def close(self) -> None:
@@ -181,7 +261,7 @@ class Server:
     ) -> TaskRecord:
         cfg = self.config
         prefix = "video_" if cfg.dialect == "openai" else "task_"
-        period = cfg.refresh_period / cfg.speed if cfg.dialect == "newapi" else 0.0
+        period = cfg.refresh_period / cfg.speed if cfg.dialect in ("newapi", "plugin") else 0.0
         self.create_count += 1
         task = plan_task(
             seq=self.create_count,
@@ -197,29 +277,47 @@ class Server:
             refresh_period=period if period > 0 else None,
             expire_after=cfg.expire_after,
             remixed_from=remixed_from,
+            settlement=self._settlement() if self.plugin else None,
         )
+        task.owner = request_key(request)
         self.tasks[task.id] = task
         current_request().task_id = task.id
         if cfg.prerender and task.outcome == "succeeded":  # ready when the download is due
             self._render_soon("video", self.video_key(task))
         return task
 
+    def _settlement(self) -> Settlement:
+        knobs = self.config.plugin
+        return Settlement(
+            hold=knobs.settle_hold / self.config.speed,
+            review_failure_rate=knobs.review_failure_rate,
+            retention=knobs.result_retention,
+        )
+
+    def validate(self, request: web.Request, body: dict[str, Any]) -> JobSpec:
+        """The job a create body asks for, read by the dialect's rules (raises Rejection)."""
+        dialect = self.config.dialect
+        if dialect == "plugin":
+            allowed = self.config.keys.get(request_key(request))
+            default = "" if request.path.startswith("/v1/video/") else "sora-2"
+            return validate_plugin(body, allowed=allowed, default_model=default)
+        model = body.get("model") or "sora-2"
+        if dialect == "openai" and (model not in MODELS or MODELS[model].platform != "sora"):
+            raise Rejection(
+                400,
+                "invalid_value",
+                f"Invalid value: '{model}'. Supported values are: 'sora-2' and 'sora-2-pro'.",
+                "model",
+            )
+        return validate(body, default_model="sora-2" if dialect == "openai" else None)
+
     async def create(self, request: web.Request, *, generations: bool) -> web.Response:
         saturated = self.saturated(request)
         if saturated is not None:
             return saturated
-        dialect = self.config.dialect
         try:
             body = await self.read_body(request)
-            model = body.get("model") or "sora-2"
-            if dialect == "openai" and (model not in MODELS or MODELS[model].platform != "sora"):
-                raise Rejection(
-                    400,
-                    "invalid_value",
-                    f"Invalid value: '{model}'. Supported values are: 'sora-2' and 'sora-2-pro'.",
-                    "model",
-                )
-            spec = validate(body, default_model="sora-2" if dialect == "openai" else None)
+            spec = self.validate(request, body)
         except Rejection as exc:
             return self.reject(exc)
         task = self.new_task(request, spec, body, None)
@@ -229,6 +327,8 @@ class Server:
         dialect = self.config.dialect
         if dialect == "openai":
             return self.openai_json(R.openai_video(task, time.time()))
+        if dialect == "plugin":
+            return web.json_response(plugin_created(task))
         if dialect == "docs" and generations:
             return web.json_response(R.docs_created(task))
         if task.spec.platform == "sora":
@@ -238,8 +338,13 @@ class Server:
     # -- lookups -------------------------------------------------------------------------------
 
     def find(self, request: web.Request) -> TaskRecord | None:
+        """The task the path names, if it exists (plugin: and the caller's key created it)."""
         task = self.tasks.get(request.match_info["task_id"])
-        return None if task is None or task.deleted else task
+        if task is None or task.deleted:
+            return None
+        if self.plugin and task.owner != request_key(request):
+            return None  # another key's task looks like an unknown id
+        return task
 
     def unknown(self, request: web.Request) -> web.Response:
         task_id = request.match_info["task_id"]
@@ -256,9 +361,13 @@ class Server:
         now = time.time()
         if self.config.dialect == "newapi":
             return task.gateway_view(now).status == "SUCCESS"
+        if self.plugin:
+            return plugin_view(task, now).status == "SUCCESS"
         return task.phase(now) == "succeeded"
 
     def openai_json(self, body: dict[str, Any]) -> web.Response:
+        if self.plugin:
+            return web.json_response(body)  # the plugin gateway sends no poll hint
         poll_ms = max(50, round(OPENAI_POLL_AFTER_MS / self.config.speed))
         return web.json_response(body, headers={"openai-poll-after-ms": str(poll_ms)})
 
@@ -296,7 +405,20 @@ class Server:
         return await asyncio.shield(self._render_soon(variant, key))
 
     def cdn_url(self, task: TaskRecord, ext: str = "mp4") -> str:
-        return f"{self.cdn_base}/cdn/{task.spec.platform}/{task.id}.{ext}"
+        url = f"{self.cdn_base}/cdn/{task.spec.platform}/{task.id}.{ext}"
+        if not self.plugin:
+            return url
+        ttl = self.config.plugin.cdn_url_ttl
+        # signed when the provider finished; far in the future when URLs do not expire
+        expires = task.provider_done_at + (ttl if ttl is not None else 10 * 365 * 86400)
+        return f"{url}?{self.signer.cdn_query(task.id, expires)}"
+
+
+async def _plugin_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Every plugin-gateway response: the version header, no caching, no poll hint."""
+    response.headers["X-New-Api-Version"] = NEW_API_VERSION
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers.popall("openai-poll-after-ms", None)
 
 
 def _ignore_result(future: asyncio.Future[bytes]) -> None:

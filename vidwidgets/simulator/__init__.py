@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from vidwidgets.simulator._faults import Fault, FaultKind, Faults
 from vidwidgets.simulator._middleware import RequestRecord
+from vidwidgets.simulator._pricing import Price
 from vidwidgets.simulator._server import PluginOptions
 from vidwidgets.simulator._simulator import Simulator
 from vidwidgets.simulator._tables import MODELS, Dialect, GatewayBuild, Timing
@@ -30,6 +31,7 @@ __all__ = [
     "GatewayBuild",
     "GatewayView",
     "PluginOptions",
+    "Price",
     "RequestRecord",
     "Simulator",
     "TaskRecord",

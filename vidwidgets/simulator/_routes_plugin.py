@@ -20,7 +20,6 @@ from vidwidgets.simulator._middleware import request_key
 from vidwidgets.simulator._plugin import (
     ARTIFACT_ERRORS,
     artifact_error,
-    plugin_created,
     plugin_view,
     result_url,
     row_status,
@@ -88,7 +87,7 @@ class PluginRoutes:
         except Rejection as exc:
             return self.server.reject(exc)
         task = self.server.new_task(request, spec, body, None)
-        return web.json_response(plugin_created(task, plugin))
+        return self.server.plugin_created(task, plugin)
 
     async def get_task(self, request: web.Request) -> web.StreamResponse:
         task = self.server.find(request)

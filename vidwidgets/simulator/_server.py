@@ -27,7 +27,17 @@ from vidwidgets.simulator._faults import Faults
 from vidwidgets.simulator._middleware import Gate, RequestRecord, current_request, request_key
 from vidwidgets.simulator._plugin import NEW_API_VERSION, Signer, plugin_created, plugin_view
 from vidwidgets.simulator._plugin_validation import validate_plugin
+from vidwidgets.simulator._pricing import (
+    DEFAULT_GROUP_RATIO,
+    DEFAULT_PRICES,
+    QUOTA_PER_UNIT,
+    Price,
+    charge,
+    default_price,
+    other_ratios,
+)
 from vidwidgets.simulator._render import VideoKey, even_size, render_variant
+from vidwidgets.simulator._routes_admin import AdminRoutes
 from vidwidgets.simulator._routes_downloads import DownloadRoutes
 from vidwidgets.simulator._routes_gateway import GenerationRoutes
 from vidwidgets.simulator._routes_openai import VideoRoutes
@@ -47,6 +57,7 @@ from vidwidgets.simulator._tasks import (
     plan_task,
 )
 from vidwidgets.simulator._validation import JobSpec, Rejection, validate
+from vidwidgets.simulator._vendors import vendor_model
 
 __all__ = ["Config", "PluginOptions", "RequestRecord", "Server"]
 
@@ -75,6 +86,10 @@ class PluginOptions:
         artifact_access_ttl: *model* seconds an ``access`` link of the task API stays valid.
         artifact_max_bad_tries: bad artifact links within 60 s before 429 (Retry-After 60).
         task_api: serve the generic task API (``/v1/tasks/...``).
+        pricing: serve ``/api/pricing`` (False: 403, as when the operator disabled it).
+        prices: model name -> :class:`Price` (USD) overriding the defaults of ``_pricing``.
+        group_ratio: the groups' price multipliers (every key is in ``"default"``).
+        granted_quota: each key's quota in ``/api/usage/token`` (quota units, 500000 = 1 USD).
 
     Example:
         >>> PluginOptions(keys={"sk-veo-only": ["veo-3.1-generate-preview"]}).keys
@@ -90,6 +105,10 @@ class PluginOptions:
     artifact_access_ttl: float = 900.0
     artifact_max_bad_tries: int = 5
     task_api: bool = True
+    pricing: bool = True
+    prices: Mapping[str, Price] | None = None
+    group_ratio: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_GROUP_RATIO))
+    granted_quota: int = 100 * QUOTA_PER_UNIT
 
     def __post_init__(self) -> None:
         self.keys = {k: None if v is None else frozenset(v) for k, v in self.keys.items()}
@@ -163,6 +182,7 @@ class Server:
         self.downloads.register(app)
         if self.plugin:
             PluginRoutes(self).register(app)
+            AdminRoutes(self).register(app)
             app.on_response_prepare.append(_plugin_headers)
         return app
 
@@ -328,12 +348,27 @@ class Server:
         if dialect == "openai":
             return self.openai_json(R.openai_video(task, time.time()))
         if dialect == "plugin":
-            return web.json_response(plugin_created(task))
+            return self.plugin_created(task)
         if dialect == "docs" and generations:
             return web.json_response(R.docs_created(task))
         if task.spec.platform == "sora":
             return web.json_response(R.openai_video(task, task.created_at))
         return web.json_response(R.gateway_created(task))
+
+    @property
+    def prices(self) -> dict[str, Price]:
+        """The price table: the defaults, overridden by ``PluginOptions.prices``."""
+        return {**DEFAULT_PRICES, **(self.config.plugin.prices or {})}
+
+    def plugin_created(self, task: TaskRecord, plugin: str | None = None) -> web.Response:
+        """The plugin gateway's create answer, charging the task and naming the ratios."""
+        rule = vendor_model(task.model)
+        price = self.prices.get(task.model) or (default_price(rule) if rule else Price(0.0))
+        ratios = other_ratios(task)
+        group = self.config.plugin.group_ratio.get("default", 1.0)
+        task.extra["quota"] = charge(price, group, ratios)
+        headers = {"X-New-Api-Other-Ratios": json.dumps(ratios, separators=(",", ":"))}
+        return web.json_response(plugin_created(task, plugin), headers=headers)
 
     # -- lookups -------------------------------------------------------------------------------
 

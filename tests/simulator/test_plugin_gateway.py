@@ -116,7 +116,8 @@ async def test_after_the_retention_the_row_stays_success_but_the_video_is_gone(
 async def test_openai_format_says_unknown_first_then_holds_99_and_carries_no_url(
     http: aiohttp.ClientSession,
 ) -> None:
-    async with plugin_sim(settle_hold=40, refresh_period=15) as sim:
+    # a 1 s refresh period: the first read surely comes before the first refresh
+    async with plugin_sim(settle_hold=40, refresh_period=200) as sim:
         status, created = await post_json(http, sim, "/v1/videos", KLING)
         assert (status, created["status"]) == (200, "unknown")
         path = f"/v1/videos/{created['id']}"
@@ -289,7 +290,7 @@ async def test_a_model_the_key_cannot_use_is_503_model_not_found(
 async def test_the_task_api_creates_reads_and_hands_out_expiring_access_links(
     http: aiohttp.ClientSession,
 ) -> None:
-    async with plugin_sim(settle_hold=0, artifact_access_ttl=100) as sim:
+    async with plugin_sim(settle_hold=0, artifact_access_ttl=200) as sim:
         status, created = await post_json(http, sim, "/v1/tasks/kling", KLING)
         assert (status, created["plugin"]) == (200, "kling")
         task_id = created["task_id"]
@@ -303,7 +304,7 @@ async def test_the_task_api_creates_reads_and_hands_out_expiring_access_links(
         async with http.get(link) as r:  # no key needed
             assert r.status == 200
             probe(await r.read())
-        await asyncio.sleep(0.6)  # 100 model seconds at speed 200
+        await asyncio.sleep(1.05)  # 200 model seconds at speed 200
         async with http.get(link) as r:
             assert r.status == 404
             assert (await r.json())["error"]["code"] == "artifact_not_found"

@@ -54,7 +54,7 @@ class RequestRecord:
     fault: str | None = None  # label of the injected fault, e.g. "http_503", "reset", "capacity"
     elapsed: float = 0.0
     #: every header the request carried (e.g. to prove the key never went to the CDN)
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)  # keys stay out of reprs
 
 
 #: faults that never send a status line (their requests are logged with status None)

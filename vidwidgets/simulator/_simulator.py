@@ -57,7 +57,8 @@ class Simulator:
         max_in_flight: more unfinished tasks than this → 429 "upstream saturated".
         faults: a :class:`Faults` plan (also settable later through ``sim.faults``).
         timing: a :class:`Timing` for every model, or a mapping from model name, platform
-            ("kling", "jimeng", "vidu", "sora") or ``"*"`` to a Timing.
+            ("kling", "jimeng", "vidu", "sora"; plugin dialect also "hailuo", "veo",
+            "seedance", "wan") or ``"*"`` to a Timing.
         cdn_host: host name put in the video URLs (e.g. ``"localhost"`` while the API is on
             ``127.0.0.1``), so the "CDN" is a different host from the API.
         max_body_bytes: request bodies larger than this get 413 (gateways cap around 4 MB).
@@ -182,7 +183,12 @@ class Simulator:
 
     @property
     def cdn_base_url(self) -> str:
-        """Where video URLs point (differs from ``base_url`` when ``cdn_host`` is set)."""
+        """Where video URLs point.
+
+        It differs from ``base_url`` when ``cdn_host`` is set, and always in the plugin
+        dialect, whose CDN listens on a second port (a different origin: the API key must
+        never go there; ``sim.requests[i].headers`` shows what each CDN request carried).
+        """
         return self._live.cdn_base
 
     @property

@@ -160,6 +160,15 @@ async def test_hailuo_makes_10_seconds_only_at_768p(
     assert (task.spec.width, task.spec.height, task.spec.seconds) == (1366, 768, 10)
 
 
+async def test_hailuo_renders_its_own_768p_frame(
+    http: aiohttp.ClientSession, sim: Simulator
+) -> None:
+    task = await create(http, sim, {"model": "MiniMax-Hailuo-02", "duration": 6})
+    video = await video_of(http, sim, task)
+    assert (video.width, video.height) == (136, 76)  # 1366x768 at video_scale 0.1
+    assert video.duration == pytest.approx(6.0)
+
+
 async def test_hailuo_01_series_is_6_seconds_at_720p(
     http: aiohttp.ClientSession, sim: Simulator
 ) -> None:
@@ -263,6 +272,15 @@ async def test_wan_text_to_video_spells_sizes_with_a_star(
     task = await create(http, sim, {"model": "wan2.7-t2v", "size": "1280*720", "duration": 10})
     assert (task.spec.width, task.spec.height, task.spec.seconds) == (1280, 720, 10)
     assert task.spec.upstream["parameters"]["size"] == "1280*720"
+
+
+async def test_wan_renders_the_w_star_h_size_it_was_asked_for(
+    http: aiohttp.ClientSession, sim: Simulator
+) -> None:
+    task = await create(http, sim, {"model": "wan2.5-t2v-preview", "size": "480*832"})
+    video = await video_of(http, sim, task)
+    assert (video.width, video.height) == (48, 84)  # 480x832 at video_scale 0.1
+    assert video.duration == pytest.approx(5.0)
 
 
 async def test_wan_image_to_video_sends_the_first_image_as_img_url(

@@ -95,3 +95,17 @@ async def test_sdk_poll_returns_early_on_unknown_through_the_gateway() -> None:
             await oa.videos.download_content(video.id)
     assert video.status == "unknown"  # type: ignore[comparison-overlap]
     assert "current status: NOT_START" in str(error.value)
+
+
+async def test_sdk_reads_the_plugin_gateway_and_sees_unknown_before_the_first_refresh() -> None:
+    # the trap of new-api #5045: the SDK's poll stops at "unknown", so a client must not
+    # treat it as final; the bytes still come from /content once the task is completed
+    async with Simulator(dialect="plugin", refresh_period=200, **FAST) as sim, client(sim) as oa:
+        video = await oa.videos.create(prompt="a kite", model="veo-3.0-fast-generate-001")
+        first = await oa.videos.retrieve(video.id)
+        await sim.wait_finished(1)
+        done = await oa.videos.retrieve(video.id)
+        content = await oa.videos.download_content(video.id)
+    assert (video.status, first.status) == ("unknown", "unknown")
+    assert done.status == "completed"
+    assert probe(content.content).duration == pytest.approx(8.0)  # Veo's default length

@@ -15,7 +15,9 @@ It is an independent implementation of the *server* side: it imports nothing fro
 from __future__ import annotations
 
 from vidwidgets.simulator._faults import Fault, FaultKind, Faults
-from vidwidgets.simulator._server import RequestRecord
+from vidwidgets.simulator._middleware import RequestRecord
+from vidwidgets.simulator._pricing import Price
+from vidwidgets.simulator._server import PluginOptions
 from vidwidgets.simulator._simulator import Simulator
 from vidwidgets.simulator._tables import MODELS, Dialect, GatewayBuild, Timing
 from vidwidgets.simulator._tasks import GatewayView, TaskRecord
@@ -28,6 +30,8 @@ __all__ = [
     "Faults",
     "GatewayBuild",
     "GatewayView",
+    "PluginOptions",
+    "Price",
     "RequestRecord",
     "Simulator",
     "TaskRecord",

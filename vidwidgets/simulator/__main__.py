@@ -63,6 +63,8 @@ async def _serve(args: argparse.Namespace) -> None:
         print(f"vidwidgets simulator ({sim.dialect}) listening on {sim.base_url}", flush=True)
         print(f"base_url={sim.base_url}", flush=True)
         print(f"api_key={sim.api_key}", flush=True)
+        if sim.cdn_base_url != sim.base_url:  # the plugin dialect's CDN has its own origin
+            print(f"cdn_base_url={sim.cdn_base_url}", flush=True)
         await stop.wait()
         print("stopping", flush=True)
 

@@ -19,6 +19,9 @@ Kinds (``Fault.kind``):
 - ``malformed_json`` status 200 with a JSON body cut in half
 - ``truncated``    a download whose ``Content-Length`` promises more bytes than are sent
 - ``wrong_content_type`` the normal body served with another ``Content-Type``
+- ``artifact``     the plugin gateway's download errors, by ``code``: ``artifact_gone`` (410),
+  ``artifact_upstream_busy`` (503, with ``Retry-After``), ``artifact_upstream_auth_failed``
+  (502), ``artifact_upstream_timeout`` (504)
 
 A rule matches ``"METHOD /path"`` or ``"/path"`` patterns (shell-style ``*`` globs). Among the
 requests it matches it fires on the ``nth`` ones (1-based), or at random with probability
@@ -43,11 +46,12 @@ FaultKind = Literal[
     "malformed_json",
     "truncated",
     "wrong_content_type",
+    "artifact",
 ]
 
 #: kinds applied before the handler runs; the others rewrite the handler's response
 BEFORE_KINDS: frozenset[str] = frozenset(
-    {"http", "rate_limited", "saturated", "reset", "slow", "hang"}
+    {"http", "rate_limited", "saturated", "reset", "slow", "hang", "artifact"}
 )
 
 
@@ -65,6 +69,7 @@ class Fault:
     delay: float = 0.0
     keep: float = 0.5
     content_type: str = "text/html; charset=utf-8"
+    code: str = ""
 
     # -- constructors ------------------------------------------------------------------------
 
@@ -186,6 +191,47 @@ class Fault:
         """Serve the normal body labelled with another ``Content-Type``."""
         return cls("wrong_content_type", match, nth, rate, times, content_type=content_type)
 
+    @classmethod
+    def artifact(
+        cls,
+        code: str,
+        match: str = "GET /v1/videos/*/content",
+        *,
+        nth: tuple[int, ...] = (),
+        rate: float = 0.0,
+        times: int | None = None,
+        retry_after: float | None = None,
+    ) -> Fault:
+        """A plugin-gateway download error, e.g. ``Fault.artifact("artifact_upstream_busy")``.
+
+        Args:
+            code: ``artifact_gone``, ``artifact_upstream_busy``, ``artifact_upstream_auth_failed``
+                or ``artifact_upstream_timeout``.
+            match: the requests it applies to (default: every ``/content`` download).
+            nth: fire on these matching requests (1-based).
+            rate: or fire at random with this probability (seeded).
+            times: fire at most this often.
+            retry_after: the ``Retry-After`` seconds (default 5 for ``artifact_upstream_busy``).
+
+        Returns:
+            The rule.
+
+        Example:
+            >>> Fault.artifact("artifact_gone", nth=(1,)).label
+            'artifact_gone'
+        """
+        statuses = {
+            "artifact_gone": 410,
+            "artifact_upstream_busy": 503,
+            "artifact_upstream_auth_failed": 502,
+            "artifact_upstream_timeout": 504,
+        }
+        if code not in statuses:
+            raise ValueError(f"code must be one of {', '.join(statuses)}")
+        if retry_after is None and code == "artifact_upstream_busy":
+            retry_after = 5.0
+        return cls("artifact", match, nth, rate, times, statuses[code], retry_after, code=code)
+
     # -- matching ----------------------------------------------------------------------------
 
     def matches(self, method: str, path: str) -> bool:
@@ -199,6 +245,8 @@ class Fault:
     @property
     def label(self) -> str:
         """How the request log names this fault (``http_503``, ``reset``, ...)."""
+        if self.kind == "artifact":
+            return self.code
         return f"http_{self.status}" if self.kind == "http" else self.kind
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from vidwidgets.simulator._faults import Faults
-from vidwidgets.simulator._server import Config, RequestRecord, Server
+from vidwidgets.simulator._server import Config, PluginOptions, RequestRecord, Server
 from vidwidgets.simulator._tables import DIALECTS, GATEWAY_BUILDS, Dialect, GatewayBuild
 from vidwidgets.simulator._tasks import TaskRecord, TimingOverrides
 
@@ -23,12 +23,19 @@ class Simulator:
     """A local stand-in for the 88API gateway (new-api) and the OpenAI video API.
 
     A real aiohttp server on loopback that creates tasks, runs their lifecycle on a (sped-up)
-    clock, renders real H.264 MP4s and answers in one of three dialects:
+    clock, renders real H.264 MP4s and answers in one of four dialects:
 
     - ``"docs"``: the flat shape of the 88API docs (``task_id``, ``status: "succeeded"``, ``url``);
     - ``"newapi"``: what new-api's code really returns (``{"code":"success","data":{...}}``,
       UPPERCASE statuses, ``"30%"`` progress, ``result_url``, a coarse refresh loop);
-    - ``"openai"``: the official Video API (``/v1/videos``, list, delete, remix, content).
+    - ``"openai"``: the official Video API (``/v1/videos``, list, delete, remix, content);
+    - ``"plugin"``: the late-2026 gateway with task plugins and every vendor of the table
+      (Kling, Vidu, Hailuo, Veo, Seedance, Wan, Sora, Jimeng, each with its plugin's own
+      rules): status reads that alternate between the short shape and the task row, the
+      billing hold at ``"99%"``, result cleanup, signed CDN URLs on a second port,
+      per-key tasks and models, ``/v1/models``, the generic task API (see
+      :class:`PluginOptions`). Dropped request fields are recorded in ``task.spec.dropped``
+      and the vendor request in ``task.spec.upstream``.
 
         >>> async with Simulator(dialect="newapi", speed=100) as sim:      # doctest: +SKIP
         ...     print(sim.base_url, sim.api_key)
@@ -51,7 +58,8 @@ class Simulator:
         max_in_flight: more unfinished tasks than this → 429 "upstream saturated".
         faults: a :class:`Faults` plan (also settable later through ``sim.faults``).
         timing: a :class:`Timing` for every model, or a mapping from model name, platform
-            ("kling", "jimeng", "vidu", "sora") or ``"*"`` to a Timing.
+            ("kling", "jimeng", "vidu", "sora"; plugin dialect also "hailuo", "veo",
+            "seedance", "wan") or ``"*"`` to a Timing.
         cdn_host: host name put in the video URLs (e.g. ``"localhost"`` while the API is on
             ``127.0.0.1``), so the "CDN" is a different host from the API.
         max_body_bytes: request bodies larger than this get 413 (gateways cap around 4 MB).
@@ -62,6 +70,8 @@ class Simulator:
         prerender: render each successful task's video in the background as soon as it is
             created, so it is ready when due; False renders on first download only (saves CPU
             when many full-size jobs are never downloaded).
+        plugin: the plugin dialect's knobs (:class:`PluginOptions`); its ``keys`` are
+            accepted by every dialect.
     """
 
     def __init__(
@@ -85,6 +95,7 @@ class Simulator:
         max_body_bytes: int = 4 * 1024 * 1024,
         gateway_build: GatewayBuild = "current",
         prerender: bool = True,
+        plugin: PluginOptions | None = None,
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"dialect must be one of {DIALECTS}, got {dialect!r}")
@@ -115,9 +126,11 @@ class Simulator:
             gateway_build=gateway_build,
             prerender=prerender,
             faults=faults if faults is not None else Faults(seed=seed),
+            plugin=plugin if plugin is not None else PluginOptions(),
         )
         self._server: Server | None = None
         self._runner: web.AppRunner | None = None
+        self._cdn_runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -171,7 +184,12 @@ class Simulator:
 
     @property
     def cdn_base_url(self) -> str:
-        """Where video URLs point (differs from ``base_url`` when ``cdn_host`` is set)."""
+        """Where video URLs point.
+
+        It differs from ``base_url`` when ``cdn_host`` is set, and always in the plugin
+        dialect, whose CDN listens on a second port (a different origin: the API key must
+        never go there; ``sim.requests[i].headers`` shows what each CDN request carried).
+        """
         return self._live.cdn_base
 
     @property
@@ -238,9 +256,20 @@ class Simulator:
         port = _bound_port(runner)
         server.api_base = f"http://{_url_host(self.host)}:{port}"
         server.cdn_base = server.api_base
+        if self.dialect == "plugin":  # the CDN is an origin of its own: a second port
+            self._cdn_runner = web.AppRunner(
+                server.cdn_app(), access_log=None, handle_signals=False, shutdown_timeout=1.0
+            )
+            await self._cdn_runner.setup()
+            await web.TCPSite(self._cdn_runner, self.host, 0).start()
+            port = _bound_port(self._cdn_runner)
+            server.cdn_base = f"http://{_url_host(self.host)}:{port}"
+            runner_for_cdn = self._cdn_runner
+        else:
+            runner_for_cdn = runner
         if self.cdn_host:
             server.cdn_base = f"http://{_url_host(self.cdn_host)}:{port}"
-            await _bind_extra(runner, self.cdn_host, port, self.host)
+            await _bind_extra(runner_for_cdn, self.cdn_host, port, self.host)
         self._server, self._runner = server, runner
         return self
 
@@ -251,7 +280,9 @@ class Simulator:
             return
         await server.close()
         await runner.cleanup()
-        self._runner = None
+        if self._cdn_runner is not None:
+            await self._cdn_runner.cleanup()
+        self._runner = self._cdn_runner = None
 
     async def __aenter__(self) -> Simulator:
         return await self.astart()

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-Platform = Literal["kling", "jimeng", "vidu", "sora"]
+#: a provider (vendor); the plugin gateway's plugin keys use the same names
+Platform = Literal["kling", "jimeng", "vidu", "sora", "hailuo", "veo", "seedance", "wan"]
 #: The provider's true phase of a task; every dialect renders it in its own vocabulary.
 Phase = Literal["submitted", "queued", "generating", "succeeded", "failed"]
-Dialect = Literal["docs", "newapi", "openai"]
+Dialect = Literal["docs", "newapi", "openai", "plugin"]
 
-DIALECTS: Final[tuple[Dialect, ...]] = ("docs", "newapi", "openai")
+DIALECTS: Final[tuple[Dialect, ...]] = ("docs", "newapi", "openai", "plugin")
 
 #: which new-api build the gateway dialects imitate:
 #: "current": ``result_url``; OpenAI-format ``/v1/videos/{id}`` with ``metadata.url``
@@ -234,7 +235,26 @@ FAIL_REASONS: Final[dict[Platform, tuple[tuple[str, str], ...]]] = {
         ("moderation_blocked", "Your request was blocked by our moderation system."),
         ("video_generation_failed", "Video generation failed. Please try again."),
     ),
+    "hailuo": (
+        ("1026", "input new_sensitive, please modify the prompt"),
+        ("1013", "internal error, please retry"),
+    ),
+    "veo": (
+        ("RAI_FILTERED", "The prompt was blocked by responsible AI filters."),
+        ("INTERNAL", "Internal error encountered."),
+    ),
+    "seedance": (
+        ("OutputVideoSensitiveContentDetected", "The output video may contain sensitive content."),
+        ("InternalServiceError", "The service encountered an unexpected internal error."),
+    ),
+    "wan": (
+        ("DataInspectionFailed", "Input data may contain inappropriate content."),
+        ("InternalError", "An internal error has occured, please try again later."),
+    ),
 }
+
+#: the plugin gateway's billing review failing a task the provider finished
+REVIEW_FAILURE: Final = ("billing_review_failed", "task failed billing review; quota refunded")
 
 #: a prompt containing this marker always fails (a deterministic hook for tests)
 FAIL_MARKER: Final = "[sim:fail]"

@@ -26,10 +26,13 @@ from vidwidgets.simulator._tables import (
     GATEWAY_INITIAL_STATUS,
     MODELS,
     PROVIDER_STATES,
+    REVIEW_FAILURE,
     Phase,
+    Platform,
     Timing,
 )
 from vidwidgets.simulator._validation import JobSpec
+from vidwidgets.simulator._vendors import VENDOR_TIMING
 
 TimingOverrides = Timing | Mapping[str, Timing] | None
 
@@ -43,16 +46,16 @@ def new_task_id(prefix: str, rng: random.Random) -> str:
     return prefix + "".join(rng.choice(_ID_ALPHABET) for _ in range(32))
 
 
-def resolve_timing(model: str, overrides: TimingOverrides) -> Timing:
+def resolve_timing(model: str, overrides: TimingOverrides, platform: Platform) -> Timing:
     """Timing for a model: an override by model name, by platform, ``"*"``, then the default."""
-    rule = MODELS[model]
     if isinstance(overrides, Timing):
         return overrides
     if overrides:
-        for key in (model, rule.platform, "*"):
+        for key in (model, platform, "*"):
             if key in overrides:
                 return overrides[key]
-    return rule.timing
+    rule = MODELS.get(model)
+    return rule.timing if rule is not None else VENDOR_TIMING[platform]
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,14 @@ class TaskRecord:
     refresh_origin: float = 0.0
     refresh_period: float | None = None  # wall seconds; None: the API sees the provider live
     extra: dict[str, Any] = field(default_factory=dict)
+    #: plugin dialect: the API key that created the task (only it can see the task)
+    owner: str = ""
+    #: plugin dialect: when the gateway first saw the provider finished (billing starts)
+    settle_from: float | None = None
+    #: plugin dialect: billing review turns the finished task into FAILURE at ``finished_at``
+    review_failed: bool = False
+    #: plugin dialect: when the gateway's retention removes ``result_url`` (None: never)
+    cleaned_at: float | None = None
 
     # -- provider truth ----------------------------------------------------------------------
 
@@ -173,6 +184,37 @@ class TaskRecord:
         return at if at <= time.time() else None
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """The plugin gateway's billing and retention, in wall seconds.
+
+    ``hold``: how long a task the provider finished stays ``IN_PROGRESS`` at ``"99%"``;
+    ``review_failure_rate``: share of those that billing review turns into ``FAILURE``;
+    ``retention``: how long after ``SUCCESS`` the gateway keeps ``result_url`` (None: forever).
+    """
+
+    hold: float = 0.0
+    review_failure_rate: float = 0.0
+    retention: float | None = None
+
+    def apply(self, task: TaskRecord, rng: random.Random) -> None:
+        """Move a planned task's finish behind the billing hold."""
+        if task.outcome != "succeeded":
+            return
+        task.settle_from = task.finished_at
+        task.finished_at += self.hold
+        if task.expires_at is not None:
+            task.expires_at += self.hold
+        task.review_failed = (
+            self.review_failure_rate > 0 and rng.random() < self.review_failure_rate
+        )
+        if task.review_failed:
+            task.fail_code, task.fail_message = REVIEW_FAILURE
+            task.expires_at = None
+        elif self.retention is not None:
+            task.cleaned_at = task.finished_at + self.retention
+
+
 def plan_task(
     *,
     seq: int,
@@ -189,11 +231,12 @@ def plan_task(
     expire_after: float | None,
     remixed_from: str | None = None,
     now: float | None = None,
+    settlement: Settlement | None = None,
 ) -> TaskRecord:
     """Draw a task's whole life from the simulator's seed and the task's sequence number."""
     created = time.time() if now is None else now
     rng = random.Random(f"{sim_seed}:{seq}:{spec.model}")
-    t = resolve_timing(spec.model, timing)
+    t = resolve_timing(spec.model, timing, spec.platform)
 
     def jitter() -> float:
         return math.exp(rng.gauss(0.0, t.jitter)) if t.jitter > 0 else 1.0
@@ -212,7 +255,7 @@ def plan_task(
     if refresh_period is not None:
         ticks = math.ceil((done - refresh_origin) / refresh_period)
         finished = refresh_origin + ticks * refresh_period
-    return TaskRecord(
+    task = TaskRecord(
         id=task_id,
         seq=seq,
         model=spec.model,
@@ -234,3 +277,6 @@ def plan_task(
         refresh_origin=refresh_origin,
         refresh_period=refresh_period,
     )
+    if settlement is not None:
+        settlement.apply(task, rng)
+    return task

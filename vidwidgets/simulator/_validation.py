@@ -75,6 +75,10 @@ class JobSpec:
     #: the OpenAI-format ``size`` label ("1280x720") and provider options, for the responses
     size: str
     options: dict[str, Any] = field(default_factory=dict)
+    #: plugin dialect: request fields the gateway dropped on the way to the vendor
+    dropped: tuple[str, ...] = ()
+    #: plugin dialect: the request the vendor's plugin would send upstream
+    upstream: dict[str, Any] = field(default_factory=dict)
 
 
 def _bad(message: str, param: str | None = None, code: str = "invalid_request") -> Rejection:

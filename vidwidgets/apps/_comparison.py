@@ -540,19 +540,7 @@ class Comparison(anywidget.AnyWidget):
 
     def _resume(self, cells: Sequence[ComparisonCell]) -> None:
         """Poll pending cells again by their task ids (after :meth:`stop` or a timeout)."""
-        runner = self._runner
-        for cell in cells:
-            run = cell.run
-            if run is None or (run._task is not None and not run._task.done()):
-                continue
-            # The runner has no public "resume" yet: a fresh attempt without _force_new goes
-            # disk → pending id → cache → create, so a pending id is polled, never re-created.
-            run._stop_mode = None
-            run.error = None
-            run.progress = None
-            run.started = time.time()
-            run.finished = None
-            runner._start(run)
+        self._runner.resume([c.key for c in cells if c.run is not None])
         if cells:
             if self._started_at is None or self._finished_at is not None:
                 self._started_at = time.time()

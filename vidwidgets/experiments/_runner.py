@@ -233,6 +233,10 @@ class ExperimentRunner:
         >>> runner.submit([VideoRequest(model="viduq1", prompt=p, seed=7) for p in prompts])  # doctest: +SKIP
         >>> records = await runner.wait()                                     # doctest: +SKIP
 
+    The control surface, by cell key: :meth:`submit`, :meth:`wait`, :meth:`is_running`,
+    :meth:`resume` (poll pending cells again by id), :meth:`cancel`, :meth:`retry` and
+    :meth:`stop`. The cells' asyncio tasks belong to the runner; a :class:`CellRun` is the view.
+
     Parameters:
         client: a :class:`~vidwidgets.client.VideoClient` (its ``max_concurrency`` bounds the
             requests in flight).

@@ -18,9 +18,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import hashlib
-import itertools
 import json
-import math
 import os
 import pathlib
 import secrets
@@ -32,8 +30,18 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
-from vidwidgets.client._exceptions import VideoAPIError
-from vidwidgets.client._types import VideoRequest
+from vidwidgets.apps._grid import (
+    CellClock,
+    GridLayout,
+    OverallClock,
+    captions,
+    cell_eta,
+    layout_axes,
+    layout_list,
+    overall_eta,
+    status_counts,
+)
+from vidwidgets.client import VideoAPIError, VideoRequest
 from vidwidgets.experiments import (
     Cell,
     CellRun,
@@ -41,25 +49,19 @@ from vidwidgets.experiments import (
     ExperimentRunner,
     ExperimentStore,
     RunRecord,
-    caption,
-    differing_fields,
     safe_name,
 )
-from vidwidgets.widgets._transfer import send_file
+from vidwidgets.widgets import send_file
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from vidwidgets.widgets._player import VideoPlayer
+    from vidwidgets.widgets import VideoPlayer
 
 __all__ = ["Comparison", "ComparisonCell"]
 
 _HERE = pathlib.Path(__file__).parent
 
-#: The grid's axes, in the order they become rows, then columns.
-AXES = ("prompt", "model", "seed")
-#: A single varying axis wraps after this many columns.
-MAX_AUTO_COLUMNS = 4
 DEFAULT_MODEL = "kling-v1"
 RUNNING = frozenset({"waiting", "creating", "queued", "in_progress", "downloading"})
 FINAL = frozenset({"succeeded", "failed", "cancelled", "pending"})
@@ -79,8 +81,8 @@ class ComparisonCell:
         >>> cell.retry()                                   # doctest: +SKIP
     """
 
-    def __init__(self, owner: Comparison, cell: Cell, row: int, column: int) -> None:
-        self._owner = owner
+    def __init__(self, control: _GridControl, cell: Cell, row: int, column: int) -> None:
+        self._control = control
         self.cell = cell
         self.key = cell.key
         self.request = cell.request
@@ -100,7 +102,7 @@ class ComparisonCell:
     @property
     def record(self) -> RunRecord | None:
         """The manifest record of this cell."""
-        return self._owner.experiment.get(self.key)
+        return self._control.experiment.get(self.key)
 
     @property
     def status(self) -> str:
@@ -112,7 +114,7 @@ class ComparisonCell:
         rec = self.record
         if rec is None or (rec.job_id is None and rec.status == "queued"):
             return "new"  # no record, or one that only holds a rating or a note
-        if rec.is_finished and self._owner.experiment.video_path(rec):
+        if rec.is_finished and self._control.experiment.video_path(rec):
             return "succeeded"
         return "pending" if rec.is_pending else rec.status
 
@@ -142,7 +144,12 @@ class ComparisonCell:
     def path(self) -> pathlib.Path | None:
         """The video file, once the cell succeeded."""
         rec = self.record
-        return self._owner.experiment.video_path(rec) if rec is not None else None
+        return self._control.experiment.video_path(rec) if rec is not None else None
+
+    @property
+    def served_file(self) -> pathlib.Path | None:
+        """The video file the browsers were last offered (under :attr:`source_id`)."""
+        return self._source_file
 
     @property
     def rating(self) -> int:
@@ -152,8 +159,8 @@ class ComparisonCell:
     @rating.setter
     def rating(self, stars: int) -> None:
         self._ensure_record()
-        self._owner.experiment.rate(self.key, stars)
-        self._owner._flush()  # a user's edit: shown at once, not coalesced
+        self._control.experiment.rate(self.key, stars)
+        self._control.flush()  # a user's edit: shown at once, not coalesced
 
     @property
     def note(self) -> str:
@@ -163,12 +170,12 @@ class ComparisonCell:
     @note.setter
     def note(self, text: str) -> None:
         self._ensure_record()
-        self._owner.experiment.annotate(self.key, text)
-        self._owner._flush()
+        self._control.experiment.annotate(self.key, text)
+        self._control.flush()
 
     def _ensure_record(self) -> None:
         # a cell can be rated before it ever ran (autorun=False): it needs a record to hold that
-        exp = self._owner.experiment
+        exp = self._control.experiment
         if self.key not in exp:
             exp.put(
                 RunRecord(
@@ -183,31 +190,16 @@ class ComparisonCell:
 
     def cancel(self) -> None:
         """Cancel this cell: locally, and on the server where the API supports it (DELETE)."""
-        self._owner._on_loop(self._owner._runner.cancel, self.key)
+        self._control.on_loop(self._control.cancel, self.key)
 
     def retry(self) -> None:
         """Run this cell again as a new generation (after a failure, a cancel, or to re-roll).
         A *pending* cell (stopped while its task was still on the server) resumes by id instead."""
-
-        def again() -> None:
-            owner = self._owner
-            if self.run is None:
-                owner._submit([self])
-                return
-            if self.run.status == "pending":
-                owner._resume([self])  # the task is paid for: fetch it by id, do not re-create
-                return
-            if owner._started_at is None or owner._finished_at is not None:
-                owner._started_at = time.time()
-            owner._finished_at = None
-            owner._runner.retry(self.key)
-            owner._changed(immediate=True)
-
-        self._owner._on_loop(again)
+        self._control.on_loop(self._control.retry, self)
 
     def player(self, **kwargs: Any) -> VideoPlayer:
         """A :class:`~vidwidgets.widgets.VideoPlayer` of this cell's video, to look at it alone."""
-        from vidwidgets.widgets._player import VideoPlayer
+        from vidwidgets.widgets import VideoPlayer
 
         path = self.path
         if path is None:
@@ -225,7 +217,9 @@ class ComparisonCell:
 
     # -- what the browser gets ----------------------------------------------------------------
 
-    def _front_state(self) -> dict[str, Any]:
+    def front_state(self) -> dict[str, Any]:
+        """The small dict the browser draws this cell from (no video bytes: see
+        :attr:`source_id`). A new video file gets a new ``source_id``."""
         run = self.run
         status = self.status
         rec = self.record
@@ -238,10 +232,8 @@ class ComparisonCell:
         eta = fraction = None
         # a cell loaded from disk took no time now; its generation time is in the results
         elapsed = round(run.elapsed, 2) if run is not None and run.source != "disk" else None
-        if run is not None and run.progress is not None and status in RUNNING:
-            fraction = max(0.0, min(1.0, run.progress / 100))
-            if 0 < fraction < 1 and elapsed:
-                eta = round(elapsed * (1 - fraction) / fraction, 1)
+        if run is not None and status in RUNNING:
+            fraction, eta = cell_eta(run.progress, elapsed)
         message, hint = _describe(self.error, rec, status)
         return {
             "key": self.key,
@@ -265,6 +257,13 @@ class ComparisonCell:
             "note": self.note,
         }
 
+    def clock(self) -> CellClock | None:
+        """What the overall ETA needs of this cell (None before it ever ran)."""
+        run = self.run
+        if run is None:
+            return None
+        return CellClock(run.status, run.source, run.progress, run.elapsed, run.done)
+
 
 def _describe(error: BaseException | None, rec: RunRecord | None, status: str) -> tuple[str, str]:
     """(message, hint) shown under a failed or pending cell; plain text (the browser escapes)."""
@@ -279,6 +278,232 @@ def _describe(error: BaseException | None, rec: RunRecord | None, status: str) -
     if status == "pending" and not message:
         message = "still generating on the server: run again to resume"
     return message, ""
+
+
+class _GridControl:
+    """Between a :class:`Comparison` and its runner: the loop everything runs on, the overall
+    clock, the coalescing of state messages, and the actions of the grid and of its cells.
+
+    It is what a :class:`ComparisonCell` talks to (never the widget's private parts).
+    ``render`` sends the grid's state to the browser; :meth:`flush` calls it now,
+    :meth:`changed` soon (at most once per ``min_interval``).
+    """
+
+    def __init__(
+        self,
+        runner: ExperimentRunner,
+        loop: asyncio.AbstractEventLoop,
+        render: Callable[[], None],
+        *,
+        min_interval: float,
+        threaded: bool,
+    ) -> None:
+        self.runner = runner
+        self.loop = loop
+        self.render = render
+        self.min_interval = min_interval
+        #: the loop runs on a thread of its own: callers on other threads wait for their call
+        self.threaded = threaded
+        self.clock = OverallClock()
+        self._timer: asyncio.Handle | None = None
+        self._last_flush = float("-inf")
+
+    @property
+    def experiment(self) -> Experiment:
+        return self.runner.experiment
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def on_loop(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn`` on the grid's loop (widget callbacks may arrive on another thread)."""
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is self.loop:
+            fn(*args)
+            return
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+        def call() -> None:
+            try:
+                fn(*args)
+                done.set_result(None)
+            except BaseException as exc:  # handed to the caller below
+                done.set_exception(exc)
+
+        self.loop.call_soon_threadsafe(call)
+        if self.threaded:
+            done.result(30)  # the loop has its own thread: wait, so errors surface here
+
+    def changed(self, *, immediate: bool = False) -> None:
+        """Something changed: send it, coalesced (a grid of polling cells would flood the comm)."""
+        try:
+            on_loop = asyncio.get_running_loop() is self.loop
+        except RuntimeError:
+            on_loop = False
+        if not on_loop:
+            self.flush()
+            return
+        wait = self._last_flush + self.min_interval - time.monotonic()
+        if immediate or wait <= 0:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if immediate:
+                # still coalesced: a batch of final updates in one loop turn is one message
+                self._timer = self.loop.call_soon(self.flush)
+            else:
+                self.flush()
+            return
+        if self._timer is None:
+            self._timer = self.loop.call_later(wait, self.flush)
+
+    def flush(self) -> None:
+        """Send the grid's state now."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._last_flush = time.monotonic()
+        self.render()
+
+    def on_run_update(self, run: CellRun) -> None:
+        """The runner's ``on_update``: a final status is shown at once, the rest coalesced."""
+        self.changed(immediate=run.status in FINAL)
+
+    # -- actions (on the loop) ----------------------------------------------------------------
+
+    def submit(self, cells: Sequence[ComparisonCell]) -> None:
+        """Start the cells that never ran."""
+        fresh = [c for c in cells if c.run is None]
+        if not fresh:
+            return
+        self.clock.restart()  # the overall clock restarts for new work
+        runs = self.runner.submit([c.cell for c in fresh])
+        for cell, run in zip(fresh, runs, strict=True):
+            cell.run = run
+        self.changed(immediate=True)
+
+    def resume(self, cells: Sequence[ComparisonCell]) -> None:
+        """Poll pending cells again by their task ids (after a stop or a timeout)."""
+        self.runner.resume([c.key for c in cells if c.run is not None])
+        if cells:
+            self.clock.restart()
+            self.changed(immediate=True)
+
+    def retry(self, cell: ComparisonCell) -> None:
+        """Retry one cell: run it if it never ran, resume it by id if its task is still on the
+        server (it is paid for), else generate it again."""
+        if cell.run is None:
+            self.submit([cell])
+            return
+        if cell.run.status == "pending":
+            self.resume([cell])  # the task is paid for: fetch it by id, do not re-create
+            return
+        self.clock.restart()
+        self.runner.retry(cell.key)
+        self.changed(immediate=True)
+
+    def cancel(self, key: str | None = None) -> None:
+        """Cancel one cell by key, or every unfinished cell."""
+        self.runner.cancel(key)
+
+    def export(self, job: Callable[[], pathlib.Path], say: Callable[[str], None]) -> None:
+        """Run an export off the loop (PyAV and base64 would stall the kernel) and ``say`` how
+        it went."""
+
+        async def export() -> None:
+            try:
+                path = await asyncio.to_thread(job)
+            except Exception as exc:
+                say(f"export failed: {type(exc).__name__}: {exc}")
+            else:
+                say(f"saved {path}")
+
+        self.loop.create_task(export())
+
+
+class _GridSpec:
+    """What the grid is made of: axes with a base request, or a list of requests; and where
+    each cell sits (:mod:`vidwidgets.apps._grid` lays them out)."""
+
+    def __init__(
+        self,
+        axes: dict[str, list[Any]] | None,
+        base: dict[str, Any],
+        explicit: list[Cell],
+        columns: int | None,
+    ) -> None:
+        self.axes = axes
+        self.base = base
+        self.explicit = explicit
+        self.columns = columns
+        self.layout = GridLayout([], 1)
+
+    @classmethod
+    def from_arguments(
+        cls,
+        prompts: Any,
+        models: Any,
+        seeds: Any,
+        requests: Iterable[VideoRequest | Mapping[str, Any] | Cell] | None,
+        base: VideoRequest | Mapping[str, Any] | None,
+        overrides: Mapping[str, Any],
+        columns: int | None,
+    ) -> _GridSpec:
+        """The spec of ``Comparison(...)``'s arguments, checked (``ValueError`` when wrong)."""
+        if columns is not None and columns < 1:
+            raise ValueError(f"columns={columns!r} is not allowed: a whole number >= 1")
+        if requests is None:
+            data = _base_dict(base, overrides)
+            return cls(_axes(prompts, models, seeds, data), data, [], columns)
+        if prompts is not None or models is not None or seeds is not None:
+            raise ValueError("give either requests=[...] or prompts/models/seeds, not both")
+        if base is not None or overrides:
+            raise ValueError("base and field overrides apply to prompts/models/seeds only")
+        explicit = _as_cells(requests)
+        if not explicit:
+            raise ValueError("requests=[] is empty: give at least one request")
+        return cls(None, {}, explicit, columns)
+
+    def place(self) -> list[tuple[Cell, int, int]]:
+        """The cells and where they sit (and :attr:`layout`, their headers)."""
+        if self.axes is None:
+            layout = layout_list(len(self.explicit), self.columns)
+            cells = self.explicit
+        else:
+            layout = layout_axes(self.axes, self.columns)
+            cells = [Cell(_make_request(self.base, values)) for values, _, _ in layout.places]
+        seen: set[str] = set()
+        for cell in cells:
+            if cell.key in seen:
+                raise ValueError(
+                    f"two cells have the same request ({cell.request.prompt!r}): an axis repeats a value"
+                )
+            seen.add(cell.key)
+        self.layout = layout
+        return [(cell, r, c) for cell, (_, r, c) in zip(cells, layout.places, strict=True)]
+
+    def extend(
+        self,
+        values: Mapping[str, Any],
+        requests: Iterable[VideoRequest | Mapping[str, Any] | Cell] | None,
+    ) -> None:
+        """Add values along the axes (``{"seed": [4, 5]}``), or requests to a list of them."""
+        given = {axis: v for axis, v in values.items() if v is not None}
+        if self.axes is None:
+            if given:
+                raise ValueError("this comparison was built from requests: add(requests=[...])")
+            if requests is None:
+                raise ValueError("nothing to add: give requests=[...]")
+            self.explicit = [*self.explicit, *_as_cells(requests)]
+            return
+        if requests is not None:
+            raise ValueError("this comparison has axes: add(prompt=..., model=... or seed=...)")
+        for axis, items in given.items():
+            for value in [items] if isinstance(items, (str, int)) else list(items):
+                if value not in self.axes[axis]:
+                    self.axes[axis].append(value)
 
 
 class Comparison(anywidget.AnyWidget):
@@ -362,57 +587,34 @@ class Comparison(anywidget.AnyWidget):
         **overrides: Any,
     ) -> None:
         super().__init__()
-        if columns is not None and columns < 1:
-            raise ValueError(f"columns={columns!r} is not allowed: a whole number >= 1")
-        self.min_interval = min_interval
-        self._forced_columns = columns
-        self._axes: dict[str, list[Any]] | None = None
-        self._base: dict[str, Any] = {}
-        explicit: list[Cell] = []
-        if requests is not None:
-            if prompts is not None or models is not None or seeds is not None:
-                raise ValueError("give either requests=[...] or prompts/models/seeds, not both")
-            if base is not None or overrides:
-                raise ValueError("base and field overrides apply to prompts/models/seeds only")
-            explicit = _as_cells(requests)
-            if not explicit:
-                raise ValueError("requests=[] is empty: give at least one request")
-        else:
-            self._base = _base_dict(base, overrides)
-            self._axes = _axes(prompts, models, seeds, self._base)
-
-        try:
-            # In a notebook cell this is the kernel's loop: cells run while the kernel idles.
-            self._loop = asyncio.get_running_loop()
-        except RuntimeError:
-            from vidwidgets._runtime import background_loop
-
-            self._loop = background_loop()
+        self._spec = _GridSpec.from_arguments(
+            prompts, models, seeds, requests, base, overrides, columns
+        )
+        loop, threaded = _grid_loop()
         self._owns_client = client is None
         self._client: Any = client if client is not None else _default_client()
         self.simulator = bool(getattr(self._client, "is_simulator", False))
 
         self._cells: list[ComparisonCell] = []
-        self._explicit = explicit
-        self._layout_cells()
-        name = experiment or _default_name([c.cell for c in self._cells])
+        placed = self._spec.place()
+        name = experiment or _default_name([cell for cell, _, _ in placed])
         self.store = store if isinstance(store, ExperimentStore) else ExperimentStore(store)
         self.experiment: Experiment = self.store.experiment(name)
         self.experiment_name = name
         self.title = title if title is not None else name
         self._export_dir = pathlib.Path(export_dir) if export_dir is not None else None
-        self._runner = ExperimentRunner(
+        runner = ExperimentRunner(
             self._client,
             self.experiment,
-            on_update=self._on_run_update,
             concurrency=concurrency,
             referenced_by=_referrer(name),
             retry_failed=retry_failed,
         )
-        self._started_at: float | None = None
-        self._finished_at: float | None = None
-        self._timer: asyncio.Handle | None = None
-        self._last_flush = float("-inf")
+        self._control = _GridControl(
+            runner, loop, self._render, min_interval=min_interval, threaded=threaded
+        )
+        runner.on_update = self._control.on_run_update
+        self._layout_cells(placed)
         self.flushes = 0  # state messages sent (tests and benchmarks look at it)
         self.on_msg(self._on_custom_msg)
         self._flush()
@@ -456,73 +658,27 @@ class Comparison(anywidget.AnyWidget):
     def __bool__(self) -> bool:
         return True  # a widget is never "empty", whatever __len__ says
 
-    def _layout_cells(self) -> None:
+    def _layout_cells(self, placed: Sequence[tuple[Cell, int, int]] | None = None) -> None:
         """Build (or rebuild, after ``add``) the cells, their positions, labels and captions."""
+        placed = self._spec.place() if placed is None else placed
         previous = {c.key: c for c in self._cells}
-        placed: list[tuple[Cell, int, int]] = []
-        row_labels: list[str] = []
-        column_labels: list[str] = []
-        if self._axes is not None:
-            varying = [a for a in AXES if len(self._axes[a]) > 1]
-            if len(varying) >= 2:
-                row_axis, col_axes = varying[0], varying[1:]
-            else:
-                row_axis, col_axes = None, varying
-            row_values = self._axes[row_axis] if row_axis else [None]
-            col_combos = list(itertools.product(*(self._axes[a] for a in col_axes)))
-            fixed = {a: self._axes[a][0] for a in AXES if a not in varying}
-            wrap = (
-                self._forced_columns
-                if self._forced_columns is not None
-                else (len(col_combos) if row_axis else min(len(col_combos), MAX_AUTO_COLUMNS))
-            )
-            for r, row_value in enumerate(row_values):
-                for c, combo in enumerate(col_combos):
-                    values = dict(fixed)
-                    if row_axis:
-                        values[row_axis] = row_value
-                    values.update(zip(col_axes, combo, strict=True))
-                    request = _make_request(self._base, values)
-                    index = r * len(col_combos) + c
-                    placed.append((Cell(request), index // wrap, index % wrap))
-            if row_axis:
-                row_labels = [_axis_label(row_axis, v) for v in row_values]
-            if len(col_combos) > 1 and (row_axis or len(col_combos) <= wrap):
-                column_labels = [
-                    " · ".join(_axis_label(a, v) for a, v in zip(col_axes, combo, strict=True))
-                    for combo in col_combos
-                ]
-            if self._forced_columns is not None:
-                row_labels, column_labels = [], []
-            columns = wrap
-        else:
-            n = len(self._explicit)
-            columns = self._forced_columns or (
-                n if n <= MAX_AUTO_COLUMNS else math.ceil(math.sqrt(n))
-            )
-            placed = [(cell, i // columns, i % columns) for i, cell in enumerate(self._explicit)]
-        seen: set[str] = set()
         cells: list[ComparisonCell] = []
         for cell, r, c in placed:
-            if cell.key in seen:
-                raise ValueError(
-                    f"two cells have the same request ({cell.request.prompt!r}): an axis repeats a value"
-                )
-            seen.add(cell.key)
             existing = previous.get(cell.key)
             if existing is not None:
                 existing.row, existing.column = r, c
                 cells.append(existing)
             else:
-                cells.append(ComparisonCell(self, cell, r, c))
-        fields = differing_fields([c.request.to_dict() for c in cells])
-        for cc in cells:
-            cc.caption = caption(cc.request.to_dict(), fields, label=cc.cell.label)
+                cells.append(ComparisonCell(self._control, cell, r, c))
+        texts = captions([c.request.to_dict() for c in cells], [c.cell.label for c in cells])
+        for cc, text in zip(cells, texts, strict=True):
+            cc.caption = text
         self._cells = cells
-        self.columns = max(1, columns)
-        self.rows = max(1, max((c.row for c in cells), default=0) + 1)
-        self.row_labels = row_labels
-        self.column_labels = column_labels
+        layout = self._spec.layout
+        self.columns = layout.columns
+        self.rows = layout.rows
+        self.row_labels = layout.row_labels
+        self.column_labels = layout.column_labels
 
     # -- running ------------------------------------------------------------------------------
 
@@ -531,45 +687,14 @@ class Comparison(anywidget.AnyWidget):
         returns the comparison, which is awaitable (``await cmp.run()`` waits for all cells).
         Never blocks the kernel."""
 
+        control = self._control
+
         def start() -> None:
-            self._submit(list(self._cells))
-            self._resume([c for c in self._cells if c.run is not None and c.status == "pending"])
+            control.submit(list(self._cells))
+            control.resume([c for c in self._cells if c.run is not None and c.status == "pending"])
 
-        self._on_loop(start)
+        control.on_loop(start)
         return self
-
-    def _resume(self, cells: Sequence[ComparisonCell]) -> None:
-        """Poll pending cells again by their task ids (after :meth:`stop` or a timeout)."""
-        runner = self._runner
-        for cell in cells:
-            run = cell.run
-            if run is None or (run._task is not None and not run._task.done()):
-                continue
-            # The runner has no public "resume" yet: a fresh attempt without _force_new goes
-            # disk → pending id → cache → create, so a pending id is polled, never re-created.
-            run._stop_mode = None
-            run.error = None
-            run.progress = None
-            run.started = time.time()
-            run.finished = None
-            runner._start(run)
-        if cells:
-            if self._started_at is None or self._finished_at is not None:
-                self._started_at = time.time()
-            self._finished_at = None
-            self._changed(immediate=True)
-
-    def _submit(self, cells: Sequence[ComparisonCell]) -> None:
-        fresh = [c for c in cells if c.run is None]
-        if not fresh:
-            return
-        if self._started_at is None or self._finished_at is not None:
-            self._started_at = time.time()  # the overall clock restarts for new work
-        self._finished_at = None
-        runs = self._runner.submit([c.cell for c in fresh])
-        for cell, run in zip(fresh, runs, strict=True):
-            cell.run = run
-        self._changed(immediate=True)
 
     async def wait(self) -> list[ComparisonCell]:
         """Wait until every cell reached a final status; returns the cells.
@@ -593,13 +718,13 @@ class Comparison(anywidget.AnyWidget):
                     return self.cells
                 await asyncio.sleep(0)  # a retry or an add started more work meanwhile
         except (asyncio.CancelledError, KeyboardInterrupt):
-            self._runner.cancel()
-            self._loop.create_task(self._settle())
+            self._control.cancel()
+            self._control.loop.create_task(self._settle())
             raise
 
     async def _settle(self) -> None:
         # after an interrupt: let the cancelled cells finish their bookkeeping (DELETEs, manifest)
-        await self._runner.wait()
+        await self._control.runner.wait()
         self._flush()
 
     def __await__(self) -> Generator[Any, None, list[ComparisonCell]]:
@@ -621,27 +746,12 @@ class Comparison(anywidget.AnyWidget):
             >>> cmp.add(seed=[4, 5])                         # two new columns  # doctest: +SKIP
         """
         before = set(self.cell_keys)
-        if self._axes is None:
-            if prompt is not None or model is not None or seed is not None:
-                raise ValueError("this comparison was built from requests: add(requests=[...])")
-            if requests is None:
-                raise ValueError("nothing to add: give requests=[...]")
-            self._explicit = [*self._explicit, *_as_cells(requests)]
-        else:
-            if requests is not None:
-                raise ValueError("this comparison has axes: add(prompt=..., model=... or seed=...)")
-            for axis, values in (("prompt", prompt), ("model", model), ("seed", seed)):
-                if values is None:
-                    continue
-                items = [values] if isinstance(values, (str, int)) else list(values)
-                for value in items:
-                    if value not in self._axes[axis]:
-                        self._axes[axis].append(value)
+        self._spec.extend({"prompt": prompt, "model": model, "seed": seed}, requests)
         self._layout_cells()
         new = [c for c in self._cells if c.key not in before]
         if run and new:
-            self._on_loop(self._submit, new)
-        self._changed(immediate=True)
+            self._control.on_loop(self._control.submit, new)
+        self._control.changed(immediate=True)
         return new
 
     def add_prompt(self, prompt: str, *, run: bool = True) -> list[ComparisonCell]:
@@ -659,12 +769,12 @@ class Comparison(anywidget.AnyWidget):
     def cancel(self) -> None:
         """Cancel every unfinished cell (DELETE on the server where the API has it). Await the
         comparison afterwards to be sure no task is left running."""
-        self._on_loop(self._runner.cancel)
+        self._control.on_loop(self._control.cancel)
 
     async def stop(self) -> None:
         """Stop waiting but leave unfinished tasks generating on the server: they are pending in
         the experiment, and the next run of the same comparison resumes them by id."""
-        await self._runner.stop()
+        await self._control.runner.stop()
         self._flush()
 
     async def aclose(self) -> None:
@@ -776,127 +886,27 @@ class Comparison(anywidget.AnyWidget):
 
     # -- the loop and the front end -----------------------------------------------------------
 
-    def _on_loop(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Run ``fn`` on the comparison's loop (widget callbacks may arrive on another thread)."""
-        try:
-            here = asyncio.get_running_loop()
-        except RuntimeError:
-            here = None
-        if here is self._loop:
-            fn(*args)
-        else:
-            done: concurrent.futures.Future[None] = concurrent.futures.Future()
+    @property
+    def min_interval(self) -> float:
+        """The least seconds between two state messages while cells poll (final ones go at once)."""
+        return self._control.min_interval
 
-            def call() -> None:
-                try:
-                    fn(*args)
-                    done.set_result(None)
-                except BaseException as exc:  # handed to the caller below
-                    done.set_exception(exc)
-
-            self._loop.call_soon_threadsafe(call)
-            if self._loop_thread_is_other():
-                done.result(30)
-
-    def _loop_thread_is_other(self) -> bool:
-        # the background runtime loop lives on its own thread: wait for it so errors surface
-        from vidwidgets import _runtime
-
-        return _runtime._loop is self._loop and threading.current_thread() is not _runtime._thread
-
-    def _on_run_update(self, run: CellRun) -> None:
-        self._changed(immediate=run.status in FINAL)
-
-    def _changed(self, *, immediate: bool = False) -> None:
-        """Something changed: send it, coalesced (a grid of polling cells would flood the comm)."""
-        try:
-            on_loop = asyncio.get_running_loop() is self._loop
-        except RuntimeError:
-            on_loop = False
-        if not on_loop:
-            self._flush()
-            return
-        wait = self._last_flush + self.min_interval - time.monotonic()
-        if immediate or wait <= 0:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            if immediate:
-                # still coalesced: a batch of final updates in one loop turn is one message
-                self._timer = self._loop.call_soon(self._flush)
-            else:
-                self._flush()
-            return
-        if self._timer is None:
-            self._timer = self._loop.call_later(wait, self._flush)
+    @min_interval.setter
+    def min_interval(self, seconds: float) -> None:
+        self._control.min_interval = seconds
 
     def _flush(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._last_flush = time.monotonic()
+        """Send the grid's state now."""
+        self._control.flush()
+
+    def _render(self) -> None:
         self.flushes += 1
-        states = [c._front_state() for c in self._cells]
-        counts: dict[str, int] = {}
-        for state in states:
-            counts[state["status"]] = counts.get(state["status"], 0) + 1
-        running = sum(n for s, n in counts.items() if s in RUNNING)
-        if self._started_at is not None and running == 0 and self._finished_at is None:
-            self._finished_at = time.time()
-        elapsed = None
-        # a grid that only loaded from disk (or the cache) took no time worth showing
-        worked = any(
-            c.run is not None and c.run.source not in ("disk", "cache") for c in self._cells
-        )
-        if self._started_at is not None and worked:
-            end = self._finished_at if self._finished_at is not None else time.time()
-            elapsed = round(max(0.0, end - self._started_at), 2)
+        states = [c.front_state() for c in self._cells]
+        bound = max(1, int(getattr(self._client, "max_concurrency", 4) or 4))
+        summary = _summary(self._cells, states, self._control.clock, bound)
         with self.hold_sync():
             self.cells_state = states
-            self.summary = {
-                "total": len(states),
-                "done": counts.get("succeeded", 0),
-                "failed": counts.get("failed", 0),
-                "cancelled": counts.get("cancelled", 0),
-                "pending": counts.get("pending", 0),
-                "running": running,
-                "new": counts.get("new", 0),
-                "elapsed": elapsed,
-                "eta": self._eta(running),
-            }
-
-    def _eta(self, running: int) -> float | None:
-        """Seconds until the grid is done: from the cells' own progress where the server reports
-        it, else from how long finished cells took. None when there is nothing to go on."""
-        if running == 0:
-            return None
-        took = [
-            c.run.elapsed
-            for c in self._cells
-            if c.run is not None and c.run.status == "succeeded" and c.run.source == "created"
-        ]
-        typical = sum(took) / len(took) if took else None
-        bound = max(1, int(getattr(self._client, "max_concurrency", 4) or 4))
-        lefts: list[float] = []
-        waiting = 0
-        for cell in self._cells:
-            run = cell.run
-            if run is None or run.done:
-                continue
-            if run.status == "waiting":
-                waiting += 1
-            elif run.progress and 0 < run.progress < 100:
-                lefts.append(run.elapsed * (100 - run.progress) / run.progress)
-            elif typical is not None:
-                lefts.append(max(0.0, typical - run.elapsed))
-        if not lefts and typical is None:
-            return None
-        longest = max(lefts, default=0.0)
-        if waiting and typical is not None:
-            longest += math.ceil(waiting / bound) * typical
-        elif waiting:
-            return None
-        return round(longest, 1)
+            self.summary = summary
 
     def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict):
@@ -905,11 +915,11 @@ class Comparison(anywidget.AnyWidget):
         key = str(content.get("key", ""))
         cell = next((c for c in self._cells if c.key == key), None)
         if kind == "get":
-            self._send_video(cell, content)
+            _send_video(self, cell, content)
         elif kind == "cancel_all":
             self.cancel()
         elif kind == "export":
-            self._on_loop(self._start_export, str(content.get("what", "")))
+            self._control.on_loop(self._start_export, str(content.get("what", "")))
         elif cell is None:
             return
         elif kind == "cancel":
@@ -918,10 +928,10 @@ class Comparison(anywidget.AnyWidget):
             cell.retry()
         elif kind == "rate":
             stars = content.get("stars", 0)
-            self._on_loop(self._user_edit, lambda: setattr(cell, "rating", stars))
+            self._control.on_loop(self._user_edit, lambda: setattr(cell, "rating", stars))
         elif kind == "note":
             text = str(content.get("text", ""))
-            self._on_loop(self._user_edit, lambda: setattr(cell, "note", text))
+            self._control.on_loop(self._user_edit, lambda: setattr(cell, "note", text))
 
     def _user_edit(self, apply: Callable[[], None]) -> None:
         try:
@@ -936,31 +946,7 @@ class Comparison(anywidget.AnyWidget):
             "exporting the HTML report…" if what == "html" else "rendering the grid video…"
         )
         job = self.export_html if what == "html" else self.export_grid_video
-
-        async def export() -> None:
-            try:
-                # PyAV and base64 work off the loop: the kernel stays responsive meanwhile
-                path = await asyncio.to_thread(job)
-            except Exception as exc:
-                self.message = f"export failed: {type(exc).__name__}: {exc}"
-            else:
-                self.message = f"saved {path}"
-
-        self._loop.create_task(export())
-
-    def _send_video(self, cell: ComparisonCell | None, content: dict[str, Any]) -> None:
-        rid = str(content.get("rid", ""))
-        if cell is None or not cell.source_id or content.get("source") != cell.source_id:
-            self.send({"type": "error", "rid": rid, "message": "the video changed"})
-            return
-        path = cell._source_file
-        if path is None:
-            self.send({"type": "error", "rid": rid, "message": "no video yet"})
-            return
-        try:
-            send_file(self, path, rid, "video/mp4", key=cell.key)
-        except OSError as exc:
-            self.send({"type": "error", "rid": rid, "message": f"could not read the video: {exc}"})
+        self._control.export(job, lambda text: setattr(self, "message", text))
 
     def __repr__(self) -> str:
         counts: dict[str, int] = {}
@@ -974,6 +960,54 @@ class Comparison(anywidget.AnyWidget):
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+def _summary(
+    cells: Sequence[ComparisonCell],
+    states: Sequence[Mapping[str, Any]],
+    clock: OverallClock,
+    concurrency: int,
+) -> dict[str, Any]:
+    """The overall bar: the status counts, the elapsed time and the ETA."""
+    summary: dict[str, Any] = status_counts([s["status"] for s in states], RUNNING)
+    clock.observe(summary["running"])
+    # a grid that only loaded from disk (or the cache) took no time worth showing
+    worked = any(c.run is not None and c.run.source not in ("disk", "cache") for c in cells)
+    clocks = [cc for cc in (c.clock() for c in cells) if cc is not None]
+    summary["elapsed"] = clock.elapsed(worked)
+    summary["eta"] = overall_eta(clocks, concurrency) if summary["running"] else None
+    return summary
+
+
+def _send_video(
+    widget: Comparison, cell: ComparisonCell | None, content: Mapping[str, Any]
+) -> None:
+    """Answer a browser's request for a cell's video bytes (or say why there are none)."""
+    rid = str(content.get("rid", ""))
+    if cell is None or not cell.source_id or content.get("source") != cell.source_id:
+        widget.send({"type": "error", "rid": rid, "message": "the video changed"})
+        return
+    path = cell.served_file
+    if path is None:
+        widget.send({"type": "error", "rid": rid, "message": "no video yet"})
+        return
+    try:
+        send_file(widget, path, rid, "video/mp4", key=cell.key)
+    except OSError as exc:
+        widget.send({"type": "error", "rid": rid, "message": f"could not read the video: {exc}"})
+
+
+def _grid_loop() -> tuple[asyncio.AbstractEventLoop, bool]:
+    """The loop the grid runs on, and whether it runs on a thread of its own."""
+    try:
+        # In a notebook cell this is the kernel's loop: cells run while the kernel idles.
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        from vidwidgets._runtime import background_loop
+
+        return background_loop(), True
+    # a loop already running off the main thread (vidwidgets.run's own) has its own thread too
+    return loop, threading.current_thread() is not threading.main_thread()
 
 
 def _default_client() -> Any:

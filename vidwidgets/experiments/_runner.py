@@ -158,6 +158,7 @@ class CellRun:
     ``status`` moves through waiting → creating → queued → in_progress → downloading →
     succeeded, or ends failed, cancelled or pending (still on the server; run again to resume).
     ``source`` says where the video came from: ``disk``, ``cache``, ``resumed`` or ``created``.
+    The asyncio task behind it belongs to the runner; :attr:`running` says whether it is alive.
 
         >>> run = runner.runs[key]                           # doctest: +SKIP
         >>> run.status, run.progress, run.source             # doctest: +SKIP
@@ -178,9 +179,6 @@ class CellRun:
         self.started: float = time.time()
         self.finished: float | None = None
         self._runner = runner
-        self._task: asyncio.Task[None] | None = None
-        self._stop_mode: Literal["cancel", "stop"] | None = None
-        self._force_new = False
 
     def __repr__(self) -> str:
         return f"CellRun(label={self.label!r}, status={self.status!r}, source={self.source!r})"
@@ -201,6 +199,12 @@ class CellRun:
         return self.status in FINAL_STATUSES
 
     @property
+    def running(self) -> bool:
+        """Whether the runner's task for this cell is still alive (see
+        :meth:`ExperimentRunner.is_running`)."""
+        return self._runner.is_running(self.key)
+
+    @property
     def elapsed(self) -> float:
         end = self.finished if self.finished is not None else time.time()
         return max(0.0, end - self.started)
@@ -215,9 +219,7 @@ class CellRun:
 
     async def wait(self) -> CellRun:
         """Wait until this cell reaches a final status."""
-        while self._task is not None and not self._task.done():
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(self._task)
+        await self._runner.wait([self])
         return self
 
     def __await__(self) -> Any:
@@ -230,6 +232,10 @@ class ExperimentRunner:
         >>> runner = ExperimentRunner(client, store.experiment("fox"), on_update=print)  # doctest: +SKIP
         >>> runner.submit([VideoRequest(model="viduq1", prompt=p, seed=7) for p in prompts])  # doctest: +SKIP
         >>> records = await runner.wait()                                     # doctest: +SKIP
+
+    The control surface, by cell key: :meth:`submit`, :meth:`wait`, :meth:`is_running`,
+    :meth:`resume` (poll pending cells again by id), :meth:`cancel`, :meth:`retry` and
+    :meth:`stop`. The cells' asyncio tasks belong to the runner; a :class:`CellRun` is the view.
 
     Parameters:
         client: a :class:`~vidwidgets.client.VideoClient` (its ``max_concurrency`` bounds the
@@ -276,12 +282,10 @@ class ExperimentRunner:
             bound = getattr(client, "max_concurrency", None)
             concurrency = bound if isinstance(bound, int) and bound > 0 else None
         self._slots = asyncio.Semaphore(concurrency) if concurrency else None
-        self._inflight: dict[str, CellRun] = {}  # fingerprint -> the cell creating it
-        if getattr(client, "is_simulator", False):
-            self._server: str | None = EMBEDDED  # its port changes every process
-        else:
-            self._server = public_server_url(getattr(client, "base_url", None))
-        self._api_format = str(getattr(client, "api_format", "") or "") or None
+        self._tasks: dict[str, asyncio.Task[None]] = {}  # key -> the cell's current task
+        self._stop_modes: dict[str, Literal["cancel", "stop"]] = {}  # why a task was cancelled
+        self._force_new: set[str] = set()  # keys whose next attempt is a new generation
+        self._work = _CellWork(self)
 
     def __repr__(self) -> str:
         counts: dict[str, int] = {}
@@ -292,8 +296,22 @@ class ExperimentRunner:
     # -- control ---------------------------------------------------------------------------
 
     def submit(self, cells: Iterable[CellLike]) -> list[CellRun]:
-        """Start the given cells (a cell already running or finished in this runner is left
-        alone) and return their :class:`CellRun` objects, in order. Needs a running event loop."""
+        """Start the given cells and return their :class:`CellRun` objects, in order.
+
+        A cell already running or finished in this runner is left alone. Needs a running
+        event loop.
+
+        Args:
+            cells: cells, requests or dicts (see :func:`as_cells`).
+
+        Returns:
+            One :class:`CellRun` per cell, in the order given.
+
+        Example:
+            >>> runs = runner.submit([VideoRequest(model="viduq1", prompt="a fox", seed=1)])  # doctest: +SKIP
+            >>> runs[0].status                                                  # doctest: +SKIP
+            'waiting'
+        """
         normalised = as_cells(cells)
         self._ensure_records(normalised)  # the manifest lists cells in the order given
         result = []
@@ -310,16 +328,74 @@ class ExperimentRunner:
         return result
 
     async def wait(self, runs: Iterable[CellRun] | None = None) -> list[RunRecord]:
-        """Wait for the given runs (default: all) and return their records, in order."""
+        """Wait for the given runs (default: all) and return their records, in order.
+
+        A cancellation of the caller does not end the wait early: the cells' own tasks finish
+        their bookkeeping first (use :meth:`stop` or :meth:`cancel` to end them).
+
+        Args:
+            runs: the runs to wait for (default: every run of this runner).
+
+        Returns:
+            The manifest records of those runs, in order.
+        """
         chosen = list(runs) if runs is not None else list(self.runs.values())
         for run in chosen:
-            await run.wait()
+            await self._settle(run.key)
         records = []
         for run in chosen:
             rec = self.experiment.get(run.key)
             if rec is not None:
                 records.append(rec)
         return records
+
+    def is_running(self, key: str) -> bool:
+        """Whether this runner has a live task for the cell ``key``.
+
+        A cell can be unfinished without a task: ``pending`` (stopped, or timed out, while its
+        task goes on on the server) until :meth:`resume` polls it again.
+
+        Args:
+            key: the cell's manifest key (:attr:`Cell.key`).
+
+        Returns:
+            True while the cell's task (a run, a retry or a cancel) has not ended.
+
+        Example:
+            >>> runner.is_running(run.key)                    # doctest: +SKIP
+            True
+        """
+        task = self._tasks.get(key)
+        return task is not None and not task.done()
+
+    def resume(self, keys: Iterable[str] | None = None) -> list[CellRun]:
+        """Poll pending cells again by their task ids (after :meth:`stop` or a timeout).
+
+        Only cells that are ``pending`` and not running are touched: their task is paid for, so
+        a new attempt goes disk → pending id → cache → create and never creates it twice.
+
+        Args:
+            keys: the cells' keys (default: every cell of this runner).
+
+        Returns:
+            The runs that were resumed, in order.
+
+        Example:
+            >>> await runner.stop()                           # doctest: +SKIP
+            >>> runner.resume()                               # doctest: +SKIP
+            [CellRun(label='', status='waiting', source=None)]
+        """
+        chosen = list(keys) if keys is not None else list(self.runs)
+        resumed = []
+        for key in chosen:
+            run = self.runs[key]
+            if self.is_running(key) or run.status != "pending":
+                continue
+            self._stop_modes.pop(key, None)
+            _new_attempt(run, keep_source=True)
+            self._start(run)
+            resumed.append(run)
+        return resumed
 
     def results(self) -> list[dict[str, Any]]:
         """The records of this runner's cells as flat dicts (see :meth:`Experiment.results`)."""
@@ -330,62 +406,77 @@ class ExperimentRunner:
         return self.experiment.to_dataframe([k for k in self.runs if k in self.experiment])
 
     def cancel(self, key: str | None = None) -> None:
-        """Cancel one cell by key, or every unfinished cell (remote cancel where supported)."""
+        """Cancel one cell, or every unfinished cell, here and on the server where supported.
+
+        A running cell's task is cancelled; a ``pending`` cell (its task still generating on
+        the server) gets a cancel sent to that task. Await the runs to see them ``cancelled``.
+
+        Args:
+            key: the cell's key (default: every cell of this runner).
+
+        Example:
+            >>> runner.cancel(run.key); await run             # doctest: +SKIP
+        """
         targets = [self.runs[key]] if key is not None else list(self.runs.values())
         for run in targets:
-            if run._task is not None and not run._task.done():
-                run._stop_mode = "cancel"
-                run._task.cancel()
+            task = self._tasks.get(run.key)
+            if task is not None and not task.done():
+                self._stop_modes[run.key] = "cancel"
+                task.cancel()
             elif run.status == "pending":
                 # stopped earlier (an interrupt, stop(), a timeout) while its task still runs on
                 # the server: Cancel must reach that task too, not leave it generating
-                run._stop_mode = "cancel"
-                run._task = asyncio.get_running_loop().create_task(
+                self._stop_modes[run.key] = "cancel"
+                self._tasks[run.key] = asyncio.get_running_loop().create_task(
                     self._cancel_pending(run), name=f"vidwidgets cancel {run.label or run.key[:12]}"
                 )
 
     async def _cancel_pending(self, run: CellRun) -> None:
         rec = self.experiment.get(run.key)
         if run.job is None and rec is not None and rec.job_id:
-            run.job = VideoJob(
-                id=rec.job_id,
-                request=run.request,
-                api_format=rec.api_format or self._api_format or "88api",
-            )
+            run.job = self._work.job_of(run, rec)
         await self._finish_interrupted(run)
 
     def retry(self, key: str) -> CellRun:
-        """Run a cell again as a fresh generation (cancelling it first if it is still running).
+        """Run a cell again as a fresh generation, cancelling it first if it is still running.
 
         A cell cancelled only here (the 88API format has no cancel route, so its task went on
-        generating on the server, paid for) resumes that task by id instead of paying again."""
+        generating on the server, paid for) resumes that task by id instead of paying again.
+
+        Args:
+            key: the cell's key.
+
+        Returns:
+            The cell's :class:`CellRun` (the same object, on its new attempt).
+
+        Example:
+            >>> await runner.retry(run.key)                   # doctest: +SKIP
+        """
         run = self.runs[key]
-        old = run._task
+        old = self._tasks.get(key)
         if old is not None and not old.done():
-            run._stop_mode = "cancel"
+            self._stop_modes[key] = "cancel"
             old.cancel()
         rec = self.experiment.get(key)
         if rec is not None and rec.job_id and _cancelled_locally(rec):
             self.experiment.update(key, status="queued", error=None, completed_at=None)
-            run._force_new = False
+            self._force_new.discard(key)
         else:
-            run._force_new = True
-        run.error = None
-        run.progress = None
-        run.source = None
-        run.started = time.time()
-        run.finished = None
+            self._force_new.add(key)
+        _new_attempt(run, keep_source=False)
         self._start(run, after=old)
         return run
 
     async def stop(self) -> None:
-        """Stop waiting, leaving unfinished tasks pending in the manifest (they keep generating on
-        the server; running the same cells again resumes them by id)."""
-        running = [r for r in self.runs.values() if r._task is not None and not r._task.done()]
+        """Stop waiting, leaving unfinished tasks pending in the manifest.
+
+        They keep generating on the server; :meth:`resume`, or running the same cells again
+        (even after a kernel restart), resumes them by id.
+        """
+        running = [r for r in self.runs.values() if self.is_running(r.key)]
         for run in running:
-            run._stop_mode = "stop"
-            assert run._task is not None
-            run._task.cancel()
+            self._stop_modes[run.key] = "stop"
+            self._tasks[run.key].cancel()
         for run in running:
             await run.wait()
 
@@ -393,53 +484,41 @@ class ExperimentRunner:
 
     def _start(self, run: CellRun, after: asyncio.Task[None] | None = None) -> None:
         run.status = "waiting"
-        run._task = asyncio.get_running_loop().create_task(
+        self._tasks[run.key] = asyncio.get_running_loop().create_task(
             self._guarded(run, after), name=f"vidwidgets cell {run.label or run.key[:12]}"
         )
+
+    async def _settle(self, key: str) -> None:
+        # a retry replaces the task meanwhile: wait for whichever is current
+        while self.is_running(key):
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(self._tasks[key])
 
     def _ensure_records(self, cells: Sequence[Cell]) -> None:
         """Give every cell a record now, so it can be referenced (and listed) before it runs."""
         changed = False
         for cell in cells:
             if cell.key not in self.experiment:
-                self.experiment.put(self._new_record(cell), save=False)
+                self.experiment.put(_new_record(cell), save=False)
                 changed = True
         if changed:
             self.experiment.save()
 
-    def _new_record(self, cell: Cell) -> RunRecord:
-        return RunRecord(
-            key=cell.key,
-            label=cell.label,
-            fingerprint=cell.request.fingerprint(),
-            request=cell.request.to_dict(),
-            status="queued",
-        )
-
-    def _notify(self, run: CellRun) -> None:
-        if self.on_update is None:
-            return
-        try:
-            self.on_update(run)
-        except Exception:  # a display bug must not fail the generation
-            log.exception("on_update callback failed for cell %r", run.label)
-
-    def _set(self, run: CellRun, status: CellStatus) -> None:
-        run.status = status
-        if status in FINAL_STATUSES:
-            run.finished = time.time()
-        self._notify(run)
+    async def _attempt(self, run: CellRun) -> None:
+        force_new = run.key in self._force_new
+        self._force_new.discard(run.key)
+        await self._work.run(run, force_new=force_new)
 
     async def _guarded(self, run: CellRun, after: asyncio.Task[None] | None) -> None:
         try:
             if after is not None:
                 await asyncio.wait([after])  # the cancelled attempt finishes its bookkeeping first
-                run._stop_mode = None  # that attempt's cancel was for it, not for this one
+                self._stop_modes.pop(run.key, None)  # that cancel was for it, not for this one
             if self._slots is None:
-                await self._run(run)
+                await self._attempt(run)
             else:
                 async with self._slots:
-                    await self._run(run)
+                    await self._attempt(run)
         except asyncio.CancelledError:
             # the cell's own task ends here; the caller sees the final status instead
             await self._finish_interrupted(run)
@@ -455,17 +534,13 @@ class ExperimentRunner:
             else:
                 self._fail(run, exc, status="failed")
         finally:
-            self._inflight = {f: r for f, r in self._inflight.items() if r is not run}
+            self._work.release(run)
 
     async def _finish_interrupted(self, run: CellRun) -> None:
         rec = self.experiment.get(run.key)
-        if run._stop_mode == "cancel":
+        if self._stop_modes.get(run.key) == "cancel":
             if rec is not None and rec.is_pending:
-                job = run.job or VideoJob(
-                    id=rec.job_id or "",
-                    request=run.request,
-                    api_format=rec.api_format or self._api_format or "88api",
-                )
+                job = run.job or self._work.job_of(run, rec)
                 try:  # DELETE where the API has it; the client knows which do
                     await asyncio.wait_for(self.client.cancel(job), 30)
                 except (asyncio.TimeoutError, VideoAPIError, OSError) as exc:
@@ -477,10 +552,12 @@ class ExperimentRunner:
                     completed_at=time.time(),
                     error=_cancel_error(rec),
                 )
-            self._set(run, "succeeded" if rec is not None and rec.is_finished else "cancelled")
+            self._work.set_status(
+                run, "succeeded" if rec is not None and rec.is_finished else "cancelled"
+            )
         else:
             finished = rec is not None and rec.is_finished and self.experiment.video_path(rec)
-            self._set(run, "succeeded" if finished else "pending")
+            self._work.set_status(run, "succeeded" if finished else "pending")
 
     def _fail(
         self,
@@ -494,7 +571,7 @@ class ExperimentRunner:
         error = _error_dict(exc)
         rec = self.experiment.get(run.key)
         if rec is None:
-            rec = self.experiment.put(self._new_record(run.cell), save=False)
+            rec = self.experiment.put(_new_record(run.cell), save=False)
         fields: dict[str, Any] = {"error": error}
         if not keep_record_status:
             fields["status"] = status
@@ -502,75 +579,70 @@ class ExperimentRunner:
         self.experiment.update(run.key, **fields)
         if status == "failed":
             log.warning("cell %r failed: %s", run.label or run.key, exc)
-        self._set(run, status)
+        self._work.set_status(run, status)
 
-    async def _run(self, run: CellRun) -> None:
-        exp = self.experiment
+
+class _CellWork:
+    """What one attempt at a cell does: the four steps of the module docstring, and the
+    status changes it reports. The runner owns the tasks; this owns the work inside them."""
+
+    def __init__(self, runner: ExperimentRunner) -> None:
+        self.runner = runner
+        client = runner.client
+        self.inflight: dict[str, CellRun] = {}  # fingerprint -> the cell creating it
+        if getattr(client, "is_simulator", False):
+            self.server: str | None = EMBEDDED  # its port changes every process
+        else:
+            self.server = public_server_url(getattr(client, "base_url", None))
+        self.api_format = str(getattr(client, "api_format", "") or "") or None
+
+    def notify(self, run: CellRun) -> None:
+        """Call the runner's ``on_update`` (a display bug must not fail the generation)."""
+        on_update = self.runner.on_update
+        if on_update is None:
+            return
+        try:
+            on_update(run)
+        except Exception:
+            log.exception("on_update callback failed for cell %r", run.label)
+
+    def set_status(self, run: CellRun, status: CellStatus) -> None:
+        """Move ``run`` to ``status`` (stamping when it finished) and notify."""
+        run.status = status
+        if status in FINAL_STATUSES:
+            run.finished = time.time()
+        self.notify(run)
+
+    def job_of(self, run: CellRun, rec: RunRecord) -> VideoJob:
+        """The job of a record's task id, to poll or cancel it without a create."""
+        return VideoJob(
+            id=rec.job_id or "",
+            request=run.request,
+            api_format=rec.api_format or self.api_format or "88api",
+        )
+
+    def release(self, run: CellRun) -> None:
+        """``run``'s attempt ended: identical requests no longer wait for it."""
+        self.inflight = {f: r for f, r in self.inflight.items() if r is not run}
+
+    async def run(self, run: CellRun, *, force_new: bool) -> None:
+        """One attempt at ``run``: disk, pending id, cache, create (see the module docstring).
+
+        Args:
+            run: the cell.
+            force_new: a new generation, whatever the manifest and the cache hold (a retry).
+        """
+        exp = self.runner.experiment
         exp.reload()
         rec = exp.get(run.key)
-        force_new = run._force_new
-        run._force_new = False
 
-        if rec is not None and not force_new:
-            # 1. finished on disk
-            if rec.is_finished and exp.video_path(rec):
-                run.source = "disk"
-                run.progress = 100
-                self._set(run, "succeeded")
-                return
-            # 2. a task exists: resume it by id
-            other = (
-                rec.server is not None and self._server is not None and rec.server != self._server
-            )
-            if rec.job_id and rec.status in PENDING_OR_DONE and other and rec.server != EMBEDDED:
-                # polling another server for this id would fail, and creating it again here
-                # would pay twice: leave it pending and say where it lives
-                run.source = "disk"
-                run.error = VideoAPIError(
-                    f"task {rec.job_id} was created on {rec.server}, not on {self._server}",
-                    code="other_server",
-                    hint="Connect to that server (base URL and key) to resume it, or retry the "
-                    "cell to generate it again here.",
-                )
-                self._set(run, "pending")
-                return
-            if rec.job_id and rec.status in PENDING_OR_DONE and other:
-                # made on an embedded simulator that has stopped: nothing to resume, nothing paid
-                rec = exp.update(
-                    run.key,
-                    previous_job_ids=[*rec.previous_job_ids, rec.job_id],
-                    job_id=None,
-                    status="queued",
-                )
-            elif rec.job_id and rec.status in PENDING_OR_DONE:
-                run.source = "resumed"
-                try:
-                    await self._resume(run, rec)
-                    return
-                except NotFoundError:
-                    if not self.recreate_lost:
-                        raise
-                    log.warning(
-                        "task %r of cell %r is unknown to the server; creating it again",
-                        rec.job_id,
-                        run.label,
-                    )
-                    exp.update(
-                        run.key,
-                        previous_job_ids=[*rec.previous_job_ids, rec.job_id],
-                        job_id=None,
-                        status="queued",
-                    )
-            elif rec.status in ("failed", "cancelled") and not self.retry_failed:
-                run.source = "disk"
-                run.error = _ErrorFromRecord(rec)
-                self._set(run, "failed" if rec.status == "failed" else "cancelled")
-                return
-
+        if rec is not None and not force_new and await self._reuse(run, rec):
+            return
+        rec = exp.get(run.key)
         if force_new and rec is not None:
             # a new generation replaces this record; earlier ids stay listed for the record
             old = [*rec.previous_job_ids, *([rec.job_id] if rec.job_id else [])]
-            rec = exp.update(
+            exp.update(
                 run.key,
                 previous_job_ids=old,
                 job_id=None,
@@ -580,19 +652,67 @@ class ExperimentRunner:
             )
 
         # 3. the cache (fixed seed only: an unseeded request is a new sample every time)
-        cacheable = self.use_cache and not force_new and run.request.seed is not None
+        cacheable = self.runner.use_cache and not force_new and run.request.seed is not None
         if cacheable and await self._from_cache(run):
             return
 
         # 4. create
         await self._create_and_finish(run)
 
+    async def _reuse(self, run: CellRun, rec: RunRecord) -> bool:
+        """Steps 1 and 2: the video on disk, or the task resumed by id. True when settled."""
+        exp = self.runner.experiment
+        # 1. finished on disk
+        if rec.is_finished and exp.video_path(rec):
+            run.source = "disk"
+            run.progress = 100
+            self.set_status(run, "succeeded")
+            return True
+        # 2. a task exists: resume it by id
+        has_task = bool(rec.job_id) and rec.status in PENDING_OR_DONE
+        other = rec.server is not None and self.server is not None and rec.server != self.server
+        if has_task and other and rec.server != EMBEDDED:
+            # polling another server for this id would fail, and creating it again here
+            # would pay twice: leave it pending and say where it lives
+            run.source = "disk"
+            run.error = VideoAPIError(
+                f"task {rec.job_id} was created on {rec.server}, not on {self.server}",
+                code="other_server",
+                hint="Connect to that server (base URL and key) to resume it, or retry the "
+                "cell to generate it again here.",
+            )
+            self.set_status(run, "pending")
+            return True
+        if has_task and other:
+            # made on an embedded simulator that has stopped: nothing to resume, nothing paid
+            _forget_task(exp, rec)
+        elif has_task:
+            run.source = "resumed"
+            try:
+                await self._resume(run, rec)
+                return True
+            except NotFoundError:
+                if not self.runner.recreate_lost:
+                    raise
+                log.warning(
+                    "task %r of cell %r is unknown to the server; creating it again",
+                    rec.job_id,
+                    run.label,
+                )
+                _forget_task(exp, rec)
+        elif rec.status in ("failed", "cancelled") and not self.runner.retry_failed:
+            run.source = "disk"
+            run.error = _ErrorFromRecord(rec)
+            self.set_status(run, "failed" if rec.status == "failed" else "cancelled")
+            return True
+        return False
+
     async def _from_cache(self, run: CellRun) -> bool:
         fingerprint = run.request.fingerprint()
-        other = self._inflight.get(fingerprint)
+        other = self.inflight.get(fingerprint)
         if other is not None and other is not run:
             await other.wait()  # the same request is being made right now: reuse its result
-        exp = self.experiment
+        exp = self.runner.experiment
         source: tuple[Experiment, RunRecord] | None = None
         for rec in exp.records:
             if rec.key != run.key and rec.fingerprint == fingerprint and exp.video_path(rec):
@@ -601,62 +721,19 @@ class ExperimentRunner:
         if source is None:
             source = exp.store.find_cached(fingerprint, exclude=exp)
         if source is None:
-            self._inflight.setdefault(fingerprint, run)
+            self.inflight.setdefault(fingerprint, run)
             return False
-        src_exp, src = source
-        src_video = src_exp.video_path(src)
-        assert src_video is not None
-        stem = safe_name(f"{src.job_id or src.key}")
-        video_rel = self._link_into(src_video, f"videos/{stem}.mp4")
-        thumb_rel = None
-        with contextlib.suppress(ValueError, OSError):
-            src_thumb = src_exp.file_path(src.thumbnail)
-            if src_thumb is not None and src_thumb.is_file():
-                thumb_rel = self._link_into(src_thumb, f"thumbs/{stem}.jpg")
-        rec = exp.get(run.key) or self._new_record(run.cell)
-        rec.job_id = src.job_id
-        rec.status = "succeeded"
-        rec.api_format = src.api_format
-        rec.server = src.server
-        rec.created_at = src.created_at
-        rec.started_at = src.started_at
-        rec.completed_at = src.completed_at
-        rec.generation_seconds = src.generation_seconds
-        rec.file = video_rel
-        rec.thumbnail = thumb_rel
-        rec.bytes = src.bytes
-        rec.video = src.video
-        rec.error = None
-        rec.cached_from = f"{src_exp.name}/{src.key}"
-        exp.put(rec)
+        _adopt_cached(exp, run.cell, *source)
         run.source = "cache"
         run.progress = 100
-        self._set(run, "succeeded")
+        self.set_status(run, "succeeded")
         return True
 
-    def _link_into(self, src: Path, relative: str) -> str:
-        """Hard-link (or copy, atomically) ``src`` to ``relative`` in this experiment."""
-        dst = inside(self.experiment.path, relative)
-        if dst.exists() and dst.samefile(src):
-            return relative
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_name(dst.name + ".part")
-        tmp.unlink(missing_ok=True)
-        try:
-            try:
-                os.link(src, tmp)
-            except OSError:  # another file system, or links not allowed
-                shutil.copyfile(src, tmp)
-            os.replace(tmp, dst)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return relative
-
     async def _create_and_finish(self, run: CellRun) -> None:
-        self._set(run, "creating")
+        self.set_status(run, "creating")
         # A create that was sent must finish even if we are cancelled meanwhile: its id is what
         # a later run resumes, and losing it would pay for a video nobody can fetch.
-        create = asyncio.ensure_future(self.client.create(run.request))
+        create = asyncio.ensure_future(self.runner.client.create(run.request))
         try:
             job = await asyncio.shield(create)
         except asyncio.CancelledError:
@@ -672,12 +749,12 @@ class ExperimentRunner:
         await self._wait_and_download(run, job)
 
     def _record_created(self, run: CellRun, job: VideoJob) -> None:
-        exp = self.experiment
-        rec = exp.get(run.key) or self._new_record(run.cell)
+        exp = self.runner.experiment
+        rec = exp.get(run.key) or _new_record(run.cell)
         rec.job_id = job.id
         rec.status = job.status.value if not job.status.is_terminal else "queued"
-        rec.api_format = job.api_format or self._api_format
-        rec.server = self._server
+        rec.api_format = job.api_format or self.api_format
+        rec.server = self.server
         rec.created_at = time.time()
         rec.started_at = None
         rec.completed_at = None
@@ -686,23 +763,21 @@ class ExperimentRunner:
         run.job = job
 
     async def _resume(self, run: CellRun, rec: RunRecord) -> None:
-        job = VideoJob(
-            id=rec.job_id or "",
-            request=run.request,
-            status=JobStatus(rec.status)
+        job = self.job_of(run, rec)
+        job.status = (
+            JobStatus(rec.status)
             if rec.status in JobStatus._value2member_map_
-            else JobStatus.QUEUED,
-            api_format=rec.api_format or self._api_format or "88api",
-            created_at=rec.created_at or time.time(),
+            else JobStatus.QUEUED
         )
+        job.created_at = rec.created_at or time.time()
         run.job = job
         await self._wait_and_download(run, job, refresh=rec.status == "succeeded")
 
     async def _wait_and_download(
         self, run: CellRun, job: VideoJob, *, refresh: bool = False
     ) -> None:
-        exp = self.experiment
-        self._set(run, "in_progress" if job.status is JobStatus.IN_PROGRESS else "queued")
+        exp = self.runner.experiment
+        self.set_status(run, "in_progress" if job.status is JobStatus.IN_PROGRESS else "queued")
 
         def on_job(update: VideoJob) -> None:
             run.job = update
@@ -714,15 +789,17 @@ class ExperimentRunner:
                     exp.update(
                         run.key, status="in_progress", started_at=rec.started_at or time.time()
                     )
-                self._set(run, "in_progress")
+                self.set_status(run, "in_progress")
             else:
-                self._notify(run)
+                self.notify(run)
 
         if refresh:
-            job = await self.client.retrieve(job)
+            job = await self.runner.client.retrieve(job)
         if not job.is_terminal:
             try:
-                job = await self.client.wait(job, timeout=self.timeout, on_update=on_job)
+                job = await self.runner.client.wait(
+                    job, timeout=self.runner.timeout, on_update=on_job
+                )
             except PollTimeout:
                 raise  # the record stays pending with its id; see _guarded
         run.job = job
@@ -741,49 +818,131 @@ class ExperimentRunner:
             started_at=rec.started_at,
             generation_seconds=round(completed - (rec.created_at or job.created_at), 3),
         )
-        self._set(run, "downloading")
-        await self._download(run, job)
+        self.set_status(run, "downloading")
+        await _download(self.runner.client, exp, run, job)
         run.progress = 100
-        self._set(run, "succeeded")
+        self.set_status(run, "succeeded")
 
-    async def _download(self, run: CellRun, job: VideoJob) -> None:
-        exp = self.experiment
-        stem = safe_name(job.id)
-        rel = f"videos/{stem}.mp4"
-        final = inside(exp.path, rel)
-        part = final.with_name(final.name + ".part")
-        final.parent.mkdir(parents=True, exist_ok=True)
+
+# -- the files and records a cell leaves behind ------------------------------------------------
+
+
+def _new_attempt(run: CellRun, *, keep_source: bool) -> None:
+    """Forget the last attempt's outcome and timings: a new attempt of ``run`` starts now."""
+    run.error = None
+    run.progress = None
+    if not keep_source:
+        run.source = None
+    run.started = time.time()
+    run.finished = None
+
+
+def _new_record(cell: Cell) -> RunRecord:
+    return RunRecord(
+        key=cell.key,
+        label=cell.label,
+        fingerprint=cell.request.fingerprint(),
+        request=cell.request.to_dict(),
+        status="queued",
+    )
+
+
+def _forget_task(exp: Experiment, rec: RunRecord) -> None:
+    """The record's task cannot be resumed: list its id as a previous one and queue the cell."""
+    exp.update(
+        rec.key,
+        previous_job_ids=[*rec.previous_job_ids, rec.job_id],
+        job_id=None,
+        status="queued",
+    )
+
+
+def _adopt_cached(exp: Experiment, cell: Cell, src_exp: Experiment, src: RunRecord) -> None:
+    """Make ``cell`` in ``exp`` a copy of the finished record ``src`` (files linked, not paid)."""
+    src_video = src_exp.video_path(src)
+    assert src_video is not None
+    stem = safe_name(f"{src.job_id or src.key}")
+    video_rel = _link_into(exp, src_video, f"videos/{stem}.mp4")
+    thumb_rel = None
+    with contextlib.suppress(ValueError, OSError):
+        src_thumb = src_exp.file_path(src.thumbnail)
+        if src_thumb is not None and src_thumb.is_file():
+            thumb_rel = _link_into(exp, src_thumb, f"thumbs/{stem}.jpg")
+    rec = exp.get(cell.key) or _new_record(cell)
+    rec.job_id = src.job_id
+    rec.status = "succeeded"
+    rec.api_format = src.api_format
+    rec.server = src.server
+    rec.created_at = src.created_at
+    rec.started_at = src.started_at
+    rec.completed_at = src.completed_at
+    rec.generation_seconds = src.generation_seconds
+    rec.file = video_rel
+    rec.thumbnail = thumb_rel
+    rec.bytes = src.bytes
+    rec.video = src.video
+    rec.error = None
+    rec.cached_from = f"{src_exp.name}/{src.key}"
+    exp.put(rec)
+
+
+def _link_into(exp: Experiment, src: Path, relative: str) -> str:
+    """Hard-link (or copy, atomically) ``src`` to ``relative`` in ``exp``."""
+    dst = inside(exp.path, relative)
+    if dst.exists() and dst.samefile(src):
+        return relative
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(dst.name + ".part")
+    tmp.unlink(missing_ok=True)
+    try:
         try:
-            await self.client.download(job, part, variant="video")
-            info = await asyncio.to_thread(probe_video, part)
-            os.replace(part, final)
-        finally:
-            part.unlink(missing_ok=True)
-        thumb_rel: str | None = f"thumbs/{stem}.jpg"
-        try:
-            data = await asyncio.to_thread(make_thumbnail, final)
-            atomic_write_bytes(inside(exp.path, f"thumbs/{stem}.jpg"), data)
-        except (OSError, ValueError):
-            log.warning("no thumbnail for cell %r", run.label, exc_info=True)
-            thumb_rel = None
-        rec = exp.get(run.key)
-        assert rec is not None
-        old_files = {rec.file, rec.thumbnail} - {rel, thumb_rel, None}
-        exp.update(
-            run.key,
-            file=rel,
-            thumbnail=thumb_rel,
-            bytes=final.stat().st_size,
-            video=info,
-            error=None,
-        )
-        # a retry replaced an earlier video: drop its files unless another record uses them
-        used = {f for r in exp.records for f in (r.file, r.thumbnail) if f}
-        for old in old_files - used:
-            with contextlib.suppress(OSError, ValueError):
-                path = exp.file_path(old)
-                if path is not None:
-                    path.unlink(missing_ok=True)
+            os.link(src, tmp)
+        except OSError:  # another file system, or links not allowed
+            shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return relative
+
+
+async def _download(client: VideoClientLike, exp: Experiment, run: CellRun, job: VideoJob) -> None:
+    """Download ``job``'s video into ``exp`` with a thumbnail, and record both on the cell."""
+    stem = safe_name(job.id)
+    rel = f"videos/{stem}.mp4"
+    final = inside(exp.path, rel)
+    part = final.with_name(final.name + ".part")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        await client.download(job, part, variant="video")
+        info = await asyncio.to_thread(probe_video, part)
+        os.replace(part, final)
+    finally:
+        part.unlink(missing_ok=True)
+    thumb_rel: str | None = f"thumbs/{stem}.jpg"
+    try:
+        data = await asyncio.to_thread(make_thumbnail, final)
+        atomic_write_bytes(inside(exp.path, f"thumbs/{stem}.jpg"), data)
+    except (OSError, ValueError):
+        log.warning("no thumbnail for cell %r", run.label, exc_info=True)
+        thumb_rel = None
+    rec = exp.get(run.key)
+    assert rec is not None
+    old_files = {rec.file, rec.thumbnail} - {rel, thumb_rel, None}
+    exp.update(
+        run.key,
+        file=rel,
+        thumbnail=thumb_rel,
+        bytes=final.stat().st_size,
+        video=info,
+        error=None,
+    )
+    # a retry replaced an earlier video: drop its files unless another record uses them
+    used = {f for r in exp.records for f in (r.file, r.thumbnail) if f}
+    for old in old_files - used:
+        with contextlib.suppress(OSError, ValueError):
+            path = exp.file_path(old)
+            if path is not None:
+                path.unlink(missing_ok=True)
 
 
 class _ErrorFromRecord(VideoAPIError):

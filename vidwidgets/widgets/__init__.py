@@ -6,5 +6,6 @@ They compose the client (``vidwidgets.client``); the client never imports them.
 from vidwidgets.widgets._form import ParameterForm
 from vidwidgets.widgets._player import VideoPlayer
 from vidwidgets.widgets._progress import JobProgress
+from vidwidgets.widgets._transfer import send_file
 
-__all__ = ["JobProgress", "ParameterForm", "VideoPlayer"]
+__all__ = ["JobProgress", "ParameterForm", "VideoPlayer", "send_file"]

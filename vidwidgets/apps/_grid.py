@@ -1,0 +1,293 @@
+"""The Comparison grid's logic on plain data: no widget, no client, no event loop.
+
+Which axes vary and where each cell sits, what each caption says (only what differs), the
+status counts of the overall bar and its ETA. :class:`~vidwidgets.apps.Comparison` feeds it the
+cells' values and live timings and shows what comes back.
+
+    >>> layout = layout_axes({"prompt": ["a fox", "a wolf"], "model": ["m"], "seed": [1, 2]})
+    >>> layout.rows, layout.columns, layout.row_labels, layout.column_labels
+    (2, 2, ['a fox', 'a wolf'], ['seed=1', 'seed=2'])
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from vidwidgets.experiments import caption, differing_fields
+
+__all__ = [
+    "AXES",
+    "MAX_AUTO_COLUMNS",
+    "CellClock",
+    "GridLayout",
+    "OverallClock",
+    "axis_label",
+    "captions",
+    "cell_eta",
+    "layout_axes",
+    "layout_list",
+    "overall_eta",
+    "status_counts",
+]
+
+#: The grid's axes, in the order they become rows, then columns.
+AXES = ("prompt", "model", "seed")
+#: A single varying axis wraps after this many columns.
+MAX_AUTO_COLUMNS = 4
+
+
+@dataclass(frozen=True)
+class GridLayout:
+    """Where the cells sit: one ``(values, row, column)`` per cell, in grid order.
+
+    ``values`` holds each axis's value for that cell (empty for a list of requests, whose
+    cells are placed by index).
+    """
+
+    places: list[tuple[dict[str, Any], int, int]]
+    columns: int
+    row_labels: list[str] = field(default_factory=list)
+    column_labels: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        """How many rows the places fill (at least one)."""
+        return max(1, max((r for _, r, _ in self.places), default=0) + 1)
+
+
+def axis_label(axis: str, value: Any) -> str:
+    """How a value of ``axis`` reads in a row or column header.
+
+    >>> axis_label("model", "kling-v1"), axis_label("seed", 3)
+    ('kling-v1', 'seed=3')
+    """
+    return str(value) if axis in ("prompt", "model") else f"{axis}={value}"
+
+
+def layout_axes(axes: Mapping[str, Sequence[Any]], columns: int | None = None) -> GridLayout:
+    """Lay out every combination of the axes' values.
+
+    With two varying axes or more, the first (in :data:`AXES` order) makes the rows and the
+    others the columns; a single varying axis is one row, wrapped after
+    :data:`MAX_AUTO_COLUMNS`. Forcing ``columns`` wraps the cells in grid order and drops the
+    headers (they would no longer line up).
+
+    Args:
+        axes: the values of each axis of :data:`AXES`; an axis with one value is fixed.
+        columns: force this many columns.
+
+    Returns:
+        The places (each with its axis values), the columns and the headers.
+
+    Example:
+        >>> layout_axes({"prompt": ["a fox"], "model": ["m"], "seed": [1, 2, 3, 4, 5]}).columns
+        4
+    """
+    varying = [a for a in AXES if len(axes[a]) > 1]
+    row_axis, col_axes = (varying[0], varying[1:]) if len(varying) >= 2 else (None, varying)
+    row_values = list(axes[row_axis]) if row_axis else [None]
+    col_combos = list(itertools.product(*(axes[a] for a in col_axes)))
+    fixed = {a: axes[a][0] for a in AXES if a not in varying}
+    if columns is not None:
+        wrap = columns
+    else:
+        wrap = len(col_combos) if row_axis else min(len(col_combos), MAX_AUTO_COLUMNS)
+    places = []
+    for r, row_value in enumerate(row_values):
+        for c, combo in enumerate(col_combos):
+            values = dict(fixed)
+            if row_axis:
+                values[row_axis] = row_value
+            values.update(zip(col_axes, combo, strict=True))
+            index = r * len(col_combos) + c
+            places.append((values, index // wrap, index % wrap))
+    if columns is not None:
+        return GridLayout(places, max(1, wrap))
+    row_labels = [axis_label(row_axis, v) for v in row_values] if row_axis else []
+    column_labels = []
+    if len(col_combos) > 1 and (row_axis or len(col_combos) <= wrap):
+        column_labels = [
+            " · ".join(axis_label(a, v) for a, v in zip(col_axes, combo, strict=True))
+            for combo in col_combos
+        ]
+    return GridLayout(places, max(1, wrap), row_labels, column_labels)
+
+
+def layout_list(count: int, columns: int | None = None) -> GridLayout:
+    """Lay out ``count`` cells in order: one row up to :data:`MAX_AUTO_COLUMNS`, else a
+    square-ish grid.
+
+    Args:
+        count: how many cells.
+        columns: force this many columns.
+
+    Returns:
+        The places (with empty values), the columns and no headers.
+
+    Example:
+        >>> layout = layout_list(6)
+        >>> layout.rows, layout.columns
+        (2, 3)
+    """
+    wrap = columns or (count if count <= MAX_AUTO_COLUMNS else math.ceil(math.sqrt(count)))
+    wrap = max(1, wrap)
+    return GridLayout([({}, i // wrap, i % wrap) for i in range(count)], wrap)
+
+
+def captions(requests: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> list[str]:
+    """Each cell's caption: its label, else only the fields in which the requests differ.
+
+    Args:
+        requests: the cells' requests in ``to_dict()`` form.
+        labels: the cells' labels ("" for none), in the same order.
+
+    Returns:
+        One caption per request.
+
+    Example:
+        >>> captions([{"prompt": "a fox", "seed": 1}, {"prompt": "a fox", "seed": 2}], ["", ""])
+        ['seed=1', 'seed=2']
+    """
+    fields = differing_fields(requests)
+    return [caption(r, fields, label=label) for r, label in zip(requests, labels, strict=True)]
+
+
+def cell_eta(progress: int | None, elapsed: float | None) -> tuple[float | None, float | None]:
+    """A running cell's progress as a fraction, and the seconds left at its pace so far.
+
+    Args:
+        progress: the server's percentage (None when it reports none).
+        elapsed: seconds the cell has run (None or 0: nothing to go on).
+
+    Returns:
+        ``(fraction, eta)``, either None when unknown.
+
+    Example:
+        >>> cell_eta(25, 10.0)
+        (0.25, 30.0)
+    """
+    if progress is None:
+        return None, None
+    fraction = max(0.0, min(1.0, progress / 100))
+    eta = round(elapsed * (1 - fraction) / fraction, 1) if 0 < fraction < 1 and elapsed else None
+    return fraction, eta
+
+
+def status_counts(statuses: Sequence[str], running: Collection[str]) -> dict[str, int]:
+    """The overall bar's counts.
+
+    Args:
+        statuses: every cell's status.
+        running: the statuses that count as running.
+
+    Returns:
+        ``total``, ``done`` (succeeded), ``failed``, ``cancelled``, ``pending``, ``running``
+        and ``new``.
+
+    Example:
+        >>> status_counts(["succeeded", "queued", "new"], running={"queued"})["running"]
+        1
+    """
+    counts: dict[str, int] = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    return {
+        "total": len(statuses),
+        "done": counts.get("succeeded", 0),
+        "failed": counts.get("failed", 0),
+        "cancelled": counts.get("cancelled", 0),
+        "pending": counts.get("pending", 0),
+        "running": sum(n for s, n in counts.items() if s in running),
+        "new": counts.get("new", 0),
+    }
+
+
+@dataclass(frozen=True)
+class CellClock:
+    """What the overall ETA needs of one cell that has run (its live :class:`CellRun`)."""
+
+    status: str
+    source: str | None
+    progress: int | None
+    elapsed: float
+    done: bool
+
+
+def overall_eta(cells: Sequence[CellClock], concurrency: int) -> float | None:
+    """Seconds until the grid is done.
+
+    From the cells' own progress where the server reports it, else from how long the cells
+    created in this run took; cells still waiting for a slot go in rounds of ``concurrency``.
+
+    Args:
+        cells: the cells that have run (or are running).
+        concurrency: how many cells generate at once.
+
+    Returns:
+        The seconds left, or None when nothing runs or there is nothing to go on.
+
+    Example:
+        >>> overall_eta([CellClock("in_progress", "created", 50, 10.0, False)], concurrency=4)
+        10.0
+    """
+    if all(c.done for c in cells):
+        return None
+    took = [c.elapsed for c in cells if c.status == "succeeded" and c.source == "created"]
+    typical = sum(took) / len(took) if took else None
+    lefts: list[float] = []
+    waiting = 0
+    for cell in cells:
+        if cell.done:
+            continue
+        if cell.status == "waiting":
+            waiting += 1
+        elif cell.progress and 0 < cell.progress < 100:
+            lefts.append(cell.elapsed * (100 - cell.progress) / cell.progress)
+        elif typical is not None:
+            lefts.append(max(0.0, typical - cell.elapsed))
+    if not lefts and typical is None:
+        return None
+    longest = max(lefts, default=0.0)
+    if waiting and typical is not None:
+        longest += math.ceil(waiting / max(1, concurrency)) * typical
+    elif waiting:
+        return None
+    return round(longest, 1)
+
+
+class OverallClock:
+    """The grid's overall elapsed time: it restarts when new work starts after the grid was
+    done, and stops when nothing runs any more.
+
+        >>> clock = OverallClock()
+        >>> clock.restart(); clock.observe(running=0); clock.finished_at is not None
+        True
+    """
+
+    def __init__(self) -> None:
+        self.started_at: float | None = None
+        self.finished_at: float | None = None
+
+    def restart(self) -> None:
+        """New work starts: the clock runs (from now, unless it is running already)."""
+        if self.started_at is None or self.finished_at is not None:
+            self.started_at = time.time()
+        self.finished_at = None
+
+    def observe(self, running: int) -> None:
+        """Stop the clock once nothing runs."""
+        if self.started_at is not None and running == 0 and self.finished_at is None:
+            self.finished_at = time.time()
+
+    def elapsed(self, worked: bool) -> float | None:
+        """Seconds from the start to the end (or now); None before any start, or when the
+        grid did no work worth timing (it only loaded from disk or the cache)."""
+        if self.started_at is None or not worked:
+            return None
+        end = self.finished_at if self.finished_at is not None else time.time()
+        return round(max(0.0, end - self.started_at), 2)

@@ -15,7 +15,6 @@ each idea behind a verb lives in its own private module —
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import logging
 import os
@@ -26,23 +25,17 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 
 from vidwidgets.client._admission import IDLE_PROBE_SECONDS, send_admitted
+from vidwidgets.client._batch import as_completed
 from vidwidgets.client._cache import ResultCache
-from vidwidgets.client._dialects import find_task_id, parse_task
 from vidwidgets.client._download import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
     EXTENSIONS,
     fetch_first,
     safe_filename,
 )
-from vidwidgets.client._exceptions import (
-    APIStatusError,
-    GenerationFailed,
-    JobCancelled,
-    ProtocolError,
-    ValidationError,
-    VideoAPIError,
-)
+from vidwidgets.client._exceptions import ValidationError, VideoAPIError
 from vidwidgets.client._http import MAX_JSON_BYTES, Response, Transport
+from vidwidgets.client._jobs import JobBook, JobLike
 from vidwidgets.client._journal import Journal
 from vidwidgets.client._mapping import (
     API_FORMATS,
@@ -58,14 +51,13 @@ from vidwidgets.client._retry import RetryPolicy
 from vidwidgets.client._sessions import LoopState, Sessions
 from vidwidgets.client._target import DEFAULT_BASE_URL, Target, is_loopback
 from vidwidgets.client._types import JobError, JobStatus, VideoJob, VideoRequest
-from vidwidgets.client._watcher import UpdateCallback, Watcher, WatchPlan, apply_view, call_back
+from vidwidgets.client._watcher import UpdateCallback, Watcher, WatchPlan, call_back
 
 __all__ = ["DEFAULT_BASE_URL", "VideoClient"]
 
 logger = logging.getLogger("vidwidgets")
 
 T = TypeVar("T")
-JobLike = VideoJob | str
 
 
 class VideoClient:
@@ -146,10 +138,14 @@ class VideoClient:
         self._metrics = Metrics()
         self._http: Transport | None = None
         self._sessions = Sessions(max_concurrency)
-        self._jobs: dict[str, VideoJob] = {}
+        self._book = JobBook(
+            self.api_format,
+            on_created=lambda job: self._persistence.created(job),
+            on_ended=self._sessions.release,
+        )
         self._persistence = Persistence(
-            self._jobs,
-            lambda: self.base_url,
+            self._book.jobs,
+            lambda: self._transport().base_url,
             journal=journal,
             journal_default=not self.is_simulator,
             cache=ResultCache(ttl=cache_ttl, folder=cache_dir) if cache else None,
@@ -276,50 +272,13 @@ class VideoClient:
         job, sent = await send_admitted(
             state.admission,
             send,
-            lambda response: self._register_created(response, request, self.api_format),
+            lambda response: self._book.register_created(response, request, self.api_format),
             retry=transport.retry,
             deadline=time.monotonic() + budget,
             idle_probe=IDLE_PROBE_SECONDS * self.time_scale,
         )
         self._watcher.created(job.id, sent)
         return job
-
-    def _register_created(
-        self, response: Response, request: VideoRequest | None, api_format: ApiFormat
-    ) -> VideoJob:
-        task_id = find_task_id(response.body)
-        if task_id is None:
-            raise ProtocolError(
-                "the server accepted the request but sent no task id",
-                status=response.status,
-                code="missing_task_id",
-                hint="The task may exist on the server; check your provider dashboard before "
-                "retrying, so it is not paid for twice.",
-            )
-        job = VideoJob(id=task_id, request=request, api_format=api_format)
-        self._apply(job, response.body)
-        if job.status.is_terminal and job.status is not JobStatus.SUCCEEDED:
-            job.status = JobStatus.QUEUED  # a create body's status word is not a verdict yet
-        self._persistence.created(job)
-        self._jobs[task_id] = job
-        logger.info("created %s (%s)", task_id, request.model if request else "?")
-        return job
-
-    def _coerce(self, job: JobLike) -> VideoJob:
-        given: Any = job  # callers outside the type checker pass anything
-        if isinstance(given, VideoJob):
-            return given
-        if not isinstance(given, str):
-            raise ValidationError("job", given, "a VideoJob or a task id string")
-        known = self._jobs.get(given)
-        return known if known is not None else VideoJob(id=given, api_format=self.api_format)
-
-    def _apply(self, job: VideoJob, body: Any) -> bool:
-        """Update ``job`` from a task body; True when anything a user sees changed."""
-        changed = apply_view(job, parse_task(body), body)
-        if job.status.is_terminal:
-            self._sessions.release(job.id)  # its server slot is free again
-        return changed
 
     async def _read(self, job: VideoJob) -> tuple[bool, Response]:
         fmt: ApiFormat = job.api_format if job.api_format in API_FORMATS else self.api_format
@@ -331,11 +290,11 @@ class VideoClient:
         except VideoAPIError as exc:
             exc.job = job
             raise
-        return self._apply(job, response.body), response
+        return self._book.apply(job, response.body), response
 
     async def retrieve(self, job: JobLike) -> VideoJob:
         """Read the task's status once; updates and returns the job."""
-        job = self._coerce(job)
+        job = self._book.coerce(job)
         await self._read(job)
         return job
 
@@ -363,8 +322,8 @@ class VideoClient:
         (sync or async) is called whenever the status, progress or URL changes. Cancelling the
         awaiting task stops polling at once.
         """
-        job = self._coerce(job)
-        self._jobs.setdefault(job.id, job)
+        job = self._book.coerce(job)
+        self._book.jobs.setdefault(job.id, job)
         plan = WatchPlan(
             deadline=self.default_deadline(job) if timeout is None else timeout,
             read=self._read,
@@ -392,7 +351,7 @@ class VideoClient:
         return_exceptions: Literal[True],
     ) -> AsyncIterator[VideoJob | VideoAPIError]: ...
 
-    async def as_completed(
+    def as_completed(
         self,
         items: Iterable[VideoJob | str | VideoRequest],
         *,
@@ -415,30 +374,12 @@ class VideoClient:
             ...     else:
             ...         print(item.id, item.status)
         """
-
-        async def one(item: VideoJob | str | VideoRequest) -> VideoJob | VideoAPIError:
-            try:
-                if isinstance(item, VideoRequest):
-                    return await self.generate(item, timeout=timeout)
-                return await self.wait(item, timeout=timeout)
-            except (GenerationFailed, JobCancelled) as exc:
-                if exc.job is None:
-                    raise
-                return exc.job
-            except VideoAPIError as exc:
-                if return_exceptions:
-                    return exc
-                raise
-
-        tasks = [asyncio.ensure_future(one(item)) for item in items]
-        try:
-            for next_done in asyncio.as_completed(tasks):
-                yield await next_done
-        finally:
-            for task in tasks:
-                if not task.done():
-                    task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        return as_completed(
+            items,
+            generate=lambda request: self.generate(request, timeout=timeout),
+            wait=lambda job: self.wait(job, timeout=timeout),
+            return_exceptions=return_exceptions,
+        )
 
     # -- cancel, list, delete, remix ---------------------------------------------------------
 
@@ -446,7 +387,7 @@ class VideoClient:
         """Stop waiting on ``job`` at once and mark it cancelled; on the OpenAI format also send
         ``DELETE /v1/videos/{id}`` (the 88API format has no cancel route). A finished job is
         returned unchanged."""
-        job = self._coerce(job)
+        job = self._book.coerce(job)
         if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
             return job
         job.status = JobStatus.CANCELLED
@@ -470,22 +411,10 @@ class VideoClient:
         json_body: Any = None,
         params: Mapping[str, str] | None = None,
     ) -> Response:
-        try:
-            method, path = route(api_format, name, task_id)
-        except KeyError:
-            raise VideoAPIError(
-                f"{name} is not available in the {api_format} format",
-                code="not_supported",
-                hint="Use api_format='openai' for list, delete and remix.",
-            ) from None
-        try:
-            return await self._transport().request(
-                self._state().session, name, method, path, json_body=json_body, params=params
-            )
-        except APIStatusError as exc:
-            if exc.status in (404, 405, 501) and exc.code is None and task_id is None:
-                exc.hint = f"This server does not support {name}."
-            raise
+        session = self._state().session
+        return await self._transport().operation(
+            session, name, api_format, task_id, json_body=json_body, params=params
+        )
 
     async def list(
         self, *, limit: int = 20, order: str = "desc", after: str | None = None
@@ -495,33 +424,24 @@ class VideoClient:
         if after:
             params["after"] = after
         response = await self._request("list", "openai", params=params)
-        items = response.body.get("data") if isinstance(response.body, dict) else None
-        jobs = []
-        for item in items if isinstance(items, builtins.list) else []:
-            task_id = find_task_id(item)
-            if task_id is None:
-                continue
-            job = self._jobs.get(task_id) or VideoJob(id=task_id, api_format="openai")
-            self._apply(job, item)
-            jobs.append(job)
-        return jobs
+        return self._book.from_list(response.body)
 
     async def delete(self, job: JobLike) -> bool:
         """Delete a video on the server (OpenAI format); True when the server confirms."""
-        job = self._coerce(job)
+        job = self._book.coerce(job)
         response = await self._request("delete", "openai", job.id)
-        self._jobs.pop(job.id, None)
+        self._book.jobs.pop(job.id, None)
         body = response.body
         return bool(body.get("deleted", True)) if isinstance(body, dict) else True
 
     async def remix(self, job: JobLike, prompt: str) -> VideoJob:
         """Start a new video from a finished one with a new prompt (``/v1/videos/{id}/remix``)."""
-        job = self._coerce(job)
+        job = self._book.coerce(job)
         request = job.request.replace(prompt=prompt) if job.request else None
         if request is None and (not isinstance(prompt, str) or not prompt.strip()):
             raise ValidationError("prompt", prompt, "a non-empty text describing the change")
         response = await self._request("remix", "openai", job.id, json_body={"prompt": prompt})
-        return self._register_created(response, request, "openai")
+        return self._book.register_created(response, request, "openai")
 
     # -- download ----------------------------------------------------------------------------
 
@@ -543,7 +463,7 @@ class VideoClient:
         The direct URL is fetched first, without the key when it is on another host; the
         ``/content`` endpoint is the fallback. The file appears only when complete.
         """
-        job = self._coerce(job)
+        job = self._book.coerce(job)
         if variant not in EXTENSIONS:
             raise ValidationError("variant", variant, "'video', 'thumbnail' or 'spritesheet'")
         if job.status is not JobStatus.SUCCEEDED:

@@ -34,7 +34,7 @@ from vidwidgets.client._exceptions import (
     VideoAPIError,
     redact,
 )
-from vidwidgets.client._mapping import PreparedRequest
+from vidwidgets.client._mapping import ApiFormat, PreparedRequest, route
 from vidwidgets.client._metrics import Metrics
 from vidwidgets.client._retry import Kind, RetryPolicy, parse_retry_after
 
@@ -279,6 +279,37 @@ class Transport:
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    async def operation(
+        self,
+        session: aiohttp.ClientSession,
+        name: str,
+        api_format: ApiFormat,
+        task_id: str | None = None,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Response:
+        """A named operation of the format (``list``, ``delete``, ``remix``, ...), sent.
+
+        A route the format lacks, or a 404/405/501 from a server without it, says so.
+        """
+        try:
+            method, path = route(api_format, name, task_id)
+        except KeyError:
+            raise VideoAPIError(
+                f"{name} is not available in the {api_format} format",
+                code="not_supported",
+                hint="Use api_format='openai' for list, delete and remix.",
+            ) from None
+        try:
+            return await self.request(
+                session, name, method, path, json_body=json_body, params=params
+            )
+        except APIStatusError as exc:
+            if exc.status in (404, 405, 501) and exc.code is None and task_id is None:
+                exc.hint = f"This server does not support {name}."
+            raise
 
     async def request(
         self,

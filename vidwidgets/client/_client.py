@@ -139,7 +139,7 @@ class VideoClient:
         self._http: Transport | None = None
         self._sessions = Sessions(max_concurrency)
         self._book = JobBook(
-            self.api_format,
+            lambda: self.api_format,
             on_created=lambda job: self._persistence.created(job),
             on_ended=self._sessions.release,
         )

@@ -30,19 +30,19 @@ class JobBook:
     """The client's jobs by task id.
 
     Args:
-        api_format: the format of a job known only by its id.
+        api_format: the format of a job known only by its id (the client's, read each time).
         on_created: called with each new job before anyone waits on it (the journal).
         on_ended: called with the task id of each job seen to end (frees its slot).
     """
 
     def __init__(
         self,
-        api_format: ApiFormat,
+        api_format: Callable[[], ApiFormat],
         *,
         on_created: Callable[[VideoJob], None],
         on_ended: Callable[[str], None],
     ) -> None:
-        self.api_format: ApiFormat = api_format
+        self.api_format = api_format
         self.jobs: dict[str, VideoJob] = {}
         self._on_created = on_created
         self._on_ended = on_ended
@@ -55,7 +55,7 @@ class JobBook:
         if not isinstance(given, str):
             raise ValidationError("job", given, "a VideoJob or a task id string")
         known = self.jobs.get(given)
-        return known if known is not None else VideoJob(id=given, api_format=self.api_format)
+        return known if known is not None else VideoJob(id=given, api_format=self.api_format())
 
     def apply(self, job: VideoJob, body: Any) -> bool:
         """Update ``job`` from a task body; True when anything a user sees changed."""

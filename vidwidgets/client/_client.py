@@ -466,29 +466,16 @@ class VideoClient:
         job = self._book.coerce(job)
         if variant not in EXTENSIONS:
             raise ValidationError("variant", variant, "'video', 'thumbnail' or 'spritesheet'")
-        if job.status is not JobStatus.SUCCEEDED:
-            await self.retrieve(job)
-        if job.status is not JobStatus.SUCCEEDED:
-            raise VideoAPIError(
-                f"job {job.id} has no video yet (status {job.status.value})",
-                code="not_ready",
-                hint="Await client.wait(job) first.",
-                job=job,
-            )
+        await self._succeeded(job)
         target = self.default_path(job, variant) if path is None else Path(path)
         if path is not None and target.is_dir():
             target = target / self.default_path(job, variant).name
         transport, state = self._transport(), self._state()
-        _, content_path = route("openai", "content", job.id)
-        content_url = transport.url(content_path)
-        if variant != "video":
-            content_url += f"?variant={variant}"
-        direct = [job.url] if variant == "video" and job.url else []
         try:
             async with state.downloads:
                 result = await fetch_first(
                     state.session,
-                    [*direct, content_url],
+                    self._sources(job, variant),
                     target,
                     transport=transport,
                     metrics=self._metrics,
@@ -503,6 +490,27 @@ class VideoClient:
             job.path = result.path
             self._persistence.finished(job)
         return result.path
+
+    async def _succeeded(self, job: VideoJob) -> None:
+        """Raise unless ``job`` has succeeded (reading its status once when it has not yet)."""
+        if job.status is not JobStatus.SUCCEEDED:
+            await self.retrieve(job)
+        if job.status is not JobStatus.SUCCEEDED:
+            raise VideoAPIError(
+                f"job {job.id} has no video yet (status {job.status.value})",
+                code="not_ready",
+                hint="Await client.wait(job) first.",
+                job=job,
+            )
+
+    def _sources(self, job: VideoJob, variant: str) -> builtins.list[str]:
+        """The direct URL (videos only), then the ``/content`` endpoint."""
+        _, content_path = route("openai", "content", job.id)
+        content_url = self._transport().url(content_path)
+        if variant != "video":
+            content_url += f"?variant={variant}"
+        direct = [job.url] if variant == "video" and job.url else []
+        return [*direct, content_url]
 
     # -- generate ----------------------------------------------------------------------------
 

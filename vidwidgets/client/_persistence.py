@@ -70,6 +70,8 @@ class Persistence:
         jobs: the client's jobs by task id (shared: resumed and adopted jobs join it).
         base_url: the server's address (called on first use: it may start the target).
         journal: the ``journal`` option; None means ``journal_default``.
+        journal_default: whether the journal is on when the option is None (off on the
+            embedded simulator: nothing there survives the process anyway).
         cache: the ``ResultCache`` of ``generate``, or None when caching is off.
         metrics: where cache hits and misses are counted.
     """

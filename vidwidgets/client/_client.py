@@ -176,7 +176,7 @@ class VideoClient:
     def time_scale(self) -> float:
         if self._time_scale is not None:
             return self._time_scale
-        return self._target.endpoint().time_scale if self.is_simulator else 1.0
+        return self._target.endpoint().time_scale  # 1, or 1/speed on the embedded simulator
 
     @property
     def metrics(self) -> MetricsSnapshot:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from vidwidgets import _defaults
+
 __version__ = "0.1.0"
 
 # public name -> module that defines it
@@ -67,6 +69,18 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = ["__version__", *_EXPORTS]
+
+
+def _embedded_target() -> Any:
+    from vidwidgets._embedded import embedded_target  # the simulator itself loads on first use
+
+    return embedded_target()
+
+
+# With no key and no base URL a VideoClient runs on the embedded simulator. The client layer
+# must not import the simulator, so the decision lives here, above it, as a registered default
+# (this runs before any submodule such as vidwidgets.client is imported).
+_defaults.set_default_target(_embedded_target)
 
 
 def __getattr__(name: str) -> Any:

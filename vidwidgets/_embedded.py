@@ -3,6 +3,8 @@
 ``VideoClient()`` with no key (argument or ``VIDWIDGETS_API_KEY``) and no base URL talks to
 this: a thread-backed ``vidwidgets.simulator.Simulator`` started on first use and shared by
 every client in the process, so anyone can try vidwidgets with no account and no network.
+The client does not know it: ``vidwidgets/__init__.py`` registers ``embedded_target`` as the
+client's default target (``vidwidgets._defaults``), and the client starts it on first use.
 
 Knobs (environment, read when it starts):
 
@@ -27,9 +29,15 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from vidwidgets.client import DefaultTarget, Endpoint
     from vidwidgets.simulator import Simulator
 
-__all__ = ["embedded_settings", "get_embedded_simulator", "stop_embedded_simulator"]
+__all__ = [
+    "embedded_settings",
+    "embedded_target",
+    "get_embedded_simulator",
+    "stop_embedded_simulator",
+]
 
 logger = logging.getLogger("vidwidgets")
 
@@ -99,3 +107,22 @@ def stop_embedded_simulator() -> None:
         sim, _simulator = _simulator, None
     if sim is not None:
         sim.stop()
+
+
+def embedded_target() -> DefaultTarget:
+    """The client's default target: this simulator, started when a client first needs it."""
+    from vidwidgets.client import DefaultTarget  # the caller is a client: already imported
+
+    dialect = embedded_settings()["dialect"]
+    return DefaultTarget(
+        label="embedded simulator",
+        api_format="openai" if dialect == "openai" else "88api",
+        start=_start_endpoint,
+    )
+
+
+def _start_endpoint() -> Endpoint:
+    from vidwidgets.client import Endpoint
+
+    sim = get_embedded_simulator()
+    return Endpoint(sim.base_url, sim.api_key, time_scale=1.0 / sim.speed)

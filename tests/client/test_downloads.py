@@ -7,7 +7,7 @@ import contextlib
 import subprocess
 import sys
 import tracemalloc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,23 @@ async def file_client(tmp_path: Path) -> AsyncIterator[VideoClient]:
         "http://127.0.0.1:1", "sk-test-KEY", journal=False, output_dir=tmp_path / "out"
     ) as client:
         yield client
+
+
+@pytest.fixture
+async def make_file_client(tmp_path: Path) -> AsyncIterator[Callable[[FileServer], VideoClient]]:
+    """``make_file_client(server)`` -> a client with a key for that file server (closed after)."""
+    clients: list[VideoClient] = []
+
+    def factory(server: FileServer) -> VideoClient:
+        client = VideoClient(
+            server.base_url, "sk-test-KEY", journal=False, output_dir=tmp_path / "out"
+        )
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        await client.aclose()
 
 
 def _done(task_id: str = "task_1", url: str | None = None) -> VideoJob:
@@ -176,10 +193,9 @@ async def test_thumbnail_variant(make_sim: Any, make_client: Any) -> None:
     assert job.path != thumb
 
 
-async def test_redirect_to_another_host_drops_the_key(file_client: VideoClient) -> None:
+async def test_redirect_to_another_host_drops_the_key(make_file_client: Any) -> None:
     async with FileServer(1000) as server:
-        file_client._base_url = server.base_url  # point the fixture client at this server
-        file_client._transport = None
+        file_client = make_file_client(server)
         path = await file_client.download(_done())
     assert server.auth_seen == {"content": True, "file": False}
     assert path.stat().st_size == 1000
@@ -188,10 +204,9 @@ async def test_redirect_to_another_host_drops_the_key(file_client: VideoClient) 
 @pytest.mark.parametrize(
     "url", ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,<script>"]
 )
-async def test_non_http_url_is_never_fetched(url: str, file_client: VideoClient) -> None:
+async def test_non_http_url_is_never_fetched(url: str, make_file_client: Any) -> None:
     async with FileServer(10) as server:
-        file_client._base_url = server.base_url
-        file_client._transport = None
+        file_client = make_file_client(server)
         path = await file_client.download(_done(url=url))
     assert path.stat().st_size == 10  # came from /content, not from the hostile URL
 
@@ -208,29 +223,26 @@ def test_file_names_from_task_ids_stay_in_the_output_folder(task_id: str, tmp_pa
     assert len(path.name) < 120
 
 
-async def test_hostile_task_id_downloads_inside_the_output_folder(file_client: VideoClient) -> None:
+async def test_hostile_task_id_downloads_inside_the_output_folder(make_file_client: Any) -> None:
     async with FileServer(100) as server:
-        file_client._base_url = server.base_url
-        file_client._transport = None
+        file_client = make_file_client(server)
         path = await file_client.download(_done(task_id="../../escape"))
     assert path.parent == file_client.output_dir
     assert path.exists()
 
 
-async def test_download_over_the_size_limit_stops(file_client: VideoClient) -> None:
-    file_client.max_download_bytes = 1 << 20
+async def test_download_over_the_size_limit_stops(make_file_client: Any) -> None:
     async with FileServer(3 << 20) as server:
-        file_client._base_url = server.base_url
-        file_client._transport = None
+        file_client = make_file_client(server)
+        file_client.max_download_bytes = 1 << 20
         with pytest.raises(ProtocolError, match="limit"):
             await file_client.download(_done())
     assert list(file_client.output_dir.glob("*")) == []
 
 
-async def test_download_appears_only_when_complete(file_client: VideoClient) -> None:
+async def test_download_appears_only_when_complete(make_file_client: Any) -> None:
     async with FileServer(8 << 20, delay=0.1) as server:
-        file_client._base_url = server.base_url
-        file_client._transport = None
+        file_client = make_file_client(server)
         downloading = asyncio.ensure_future(file_client.download(_done()))
         during: list[str] = []
         while not downloading.done() and not during:  # catch it mid-flight

@@ -28,6 +28,7 @@ from vidwidgets.client._metrics import MetricsSnapshot
 from vidwidgets.client._models import MODELS, ModelSpec, get_model_spec
 from vidwidgets.client._polling import PollConfig
 from vidwidgets.client._retry import RetryPolicy
+from vidwidgets.client._target import DefaultTarget, Endpoint
 from vidwidgets.client._types import JobError, JobStatus, VideoJob, VideoRequest
 
 __all__ = [
@@ -39,6 +40,8 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "DefaultTarget",
+    "Endpoint",
     "GenerationFailed",
     "JobCancelled",
     "JobError",

@@ -48,6 +48,16 @@ class ResultCache:
         return request.seed is not None
 
     @staticmethod
+    def reusable(status: JobStatus | str, path: Path | None) -> bool:
+        """Whether a finished generation may stand in for a new one: it succeeded and its file
+        is still on disk (the one rule for every cache of results, the experiment store's too).
+
+        >>> ResultCache.reusable("failed", None)
+        False
+        """
+        return status == JobStatus.SUCCEEDED and path is not None and path.is_file()
+
+    @staticmethod
     def key(base_url: str, api_format: str, fingerprint: str) -> str:
         text = f"{base_url.rstrip('/')}|{api_format}|{fingerprint}"
         return hashlib.sha256(text.encode()).hexdigest()[:32]
@@ -76,7 +86,7 @@ class ResultCache:
             job = VideoJob.from_dict(record)
         except (KeyError, TypeError, ValueError):
             return None
-        if job.status is not JobStatus.SUCCEEDED or job.path is None or not job.path.is_file():
+        if not self.reusable(job.status, job.path):
             return None  # the video was moved or deleted: generate again
         with self._lock:
             self._memory[key] = (now + self.ttl, record)

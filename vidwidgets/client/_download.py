@@ -25,7 +25,8 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -41,12 +42,15 @@ from vidwidgets.client._exceptions import (
     VideoAPIError,
     redact,
 )
-from vidwidgets.client._http import StallGuard, error_from_response, read_limited
+from vidwidgets.client._http import StallGuard, Transport, error_from_response, read_limited
+from vidwidgets.client._metrics import Metrics
 
 __all__ = [
     "CONTENT_TYPES",
     "DEFAULT_MAX_DOWNLOAD_BYTES",
+    "DOWNLOAD_AGAIN_HINT",
     "DownloadResult",
+    "fetch_first",
     "safe_filename",
     "same_origin",
     "stream_to_file",
@@ -64,6 +68,11 @@ CONTENT_TYPES: Final[dict[str, tuple[str, ...]]] = {
     "thumbnail": ("image/", "application/octet-stream"),
     "spritesheet": ("image/", "application/octet-stream"),
 }
+#: what a failed download says: the video is finished on the server, nothing is lost
+DOWNLOAD_AGAIN_HINT: Final[str] = (
+    "The video is finished on the server and nothing is lost: call client.download(job) again "
+    "to fetch it (after a restart, client.resume() or re-running the comparison finds it)."
+)
 EXTENSIONS: Final[dict[str, str]] = {"video": ".mp4", "thumbnail": ".webp", "spritesheet": ".jpg"}
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -188,6 +197,64 @@ async def stream_to_file(
             detail = redact(str(exc) or type(exc).__name__, secret)
             raise APIConnectionError(f"download from {_show(current)} failed: {detail}") from exc
     raise ProtocolError(f"more than {MAX_REDIRECTS} redirects from {_show(url)}", code="redirects")
+
+
+async def fetch_first(
+    session: aiohttp.ClientSession,
+    sources: Sequence[str],
+    target: Path,
+    *,
+    transport: Transport,
+    metrics: Metrics,
+    variant: str = "video",
+    max_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+    read_timeout: float = 60.0,
+) -> DownloadResult:
+    """Save the first of ``sources`` that works to ``target``, retrying transient failures.
+
+    The video is paid for by now: a 429 or a dropped connection is waited out as patiently as
+    any request (the transport's retry budget, the server's ``Retry-After``), not just tried
+    once. The last error is raised, with ``DOWNLOAD_AGAIN_HINT`` when it was transient.
+    """
+    retry = transport.retry
+    timeout = aiohttp.ClientTimeout(total=None, connect=10, sock_read=read_timeout)
+    last: VideoAPIError | None = None
+    attempt = 0
+    while True:
+        retryable = False
+        for url in sources:
+            started = time.monotonic()
+            try:
+                result = await stream_to_file(
+                    session,
+                    url,
+                    target,
+                    api_origin=transport.base_url,
+                    auth_headers=transport.auth_headers(),
+                    variant=variant,
+                    max_bytes=max_bytes,
+                    timeout=timeout,
+                    secret=transport.secret,
+                )
+            except VideoAPIError as exc:
+                metrics.record_request("download", exc.status, 0.0)
+                logger.info("download from a source failed: %s", exc)
+                last = exc
+                retryable = retryable or exc.retryable
+                continue
+            metrics.record_request("download", 200, time.monotonic() - started, retry=attempt > 0)
+            metrics.record_download(result.bytes)
+            return result
+        if not retryable or last is None or attempt >= retry.budget(last.status):
+            break
+        await asyncio.sleep(retry.delay(attempt, getattr(last, "retry_after", None)))
+        attempt += 1
+    assert last is not None
+    if last.retryable:
+        # a transient failure: "check base_url" is the wrong advice, the video is made
+        last.hint = DOWNLOAD_AGAIN_HINT
+    metrics.record_failure(last)
+    raise last
 
 
 def _make_temp(target: Path) -> tuple[int, Path]:

@@ -34,7 +34,7 @@ from vidwidgets.client._exceptions import (
     VideoAPIError,
     redact,
 )
-from vidwidgets.client._mapping import PreparedRequest
+from vidwidgets.client._mapping import ApiFormat, PreparedRequest, route
 from vidwidgets.client._metrics import Metrics
 from vidwidgets.client._retry import Kind, RetryPolicy, parse_retry_after
 
@@ -280,6 +280,37 @@ class Transport:
     def url(self, path: str) -> str:
         return self.base_url + path
 
+    async def operation(
+        self,
+        session: aiohttp.ClientSession,
+        name: str,
+        api_format: ApiFormat,
+        task_id: str | None = None,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Response:
+        """A named operation of the format (``list``, ``delete``, ``remix``, ...), sent.
+
+        A route the format lacks, or a 404/405/501 from a server without it, says so.
+        """
+        try:
+            method, path = route(api_format, name, task_id)
+        except KeyError:
+            raise VideoAPIError(
+                f"{name} is not available in the {api_format} format",
+                code="not_supported",
+                hint="Use api_format='openai' for list, delete and remix.",
+            ) from None
+        try:
+            return await self.request(
+                session, name, method, path, json_body=json_body, params=params
+            )
+        except APIStatusError as exc:
+            if exc.status in (404, 405, 501) and exc.code is None and task_id is None:
+                exc.hint = f"This server does not support {name}."
+            raise
+
     async def request(
         self,
         session: aiohttp.ClientSession,
@@ -296,71 +327,63 @@ class Transport:
 
         ``retry_rate_limits=False`` hands a 429 straight back (the client's create waits out a
         saturated server itself, on its own jobs' completions and the job's deadline)."""
-        retry_kind: Kind = "create" if kind in _PAID_KINDS else "read"
         attempt = 0
         while True:
+            data, headers = self._body(json_body, prepared)  # a form can be sent only once
             start = time.monotonic()
-            status: int | None = None
             try:
                 response = await self._send_once(
-                    session,
-                    method,
-                    path,
-                    json_body=json_body,
-                    prepared=prepared,
-                    params=params,
-                    paid=kind in _PAID_KINDS,
+                    session, method, path, data, headers, params, paid=kind in _PAID_KINDS
                 )
-                status = response.status
-                self.metrics.record_request(
-                    kind, status, time.monotonic() - start, retry=attempt > 0
-                )
-                return response
             except _Failure as failure:
-                status = failure.error.status
                 self.metrics.record_request(
-                    kind, status, time.monotonic() - start, retry=attempt > 0
+                    kind, failure.error.status, time.monotonic() - start, retry=attempt > 0
                 )
-                error = failure.error
-                budget = self.retry.budget(status)
-                if status == 429 and not retry_rate_limits:
-                    budget = 0
-                if attempt >= budget or not self.retry.should_retry(
-                    retry_kind,
-                    status=status,
-                    connect_failed=failure.connect_failed,
-                    transport_error=failure.transport_error,
-                    should_retry_header=failure.should_retry,
-                ):
-                    if retry_kind == "create" and failure.may_have_acted:
-                        # "retrying usually helps" would invite a second, paid task
-                        error.hint = MAYBE_CREATED_HINT
-                    self.metrics.record_failure(error)
-                    raise error from failure.cause
-                delay = self.retry.delay(attempt, failure.retry_after)
+                delay, budget = self._retry_delay(failure, kind, attempt, retry_rate_limits)
                 logger.info(
                     "%s %s: %s; retry %d/%d in %.2fs",
                     method,
                     path,
-                    type(error).__name__,
+                    type(failure.error).__name__,
                     attempt + 1,
                     budget,
                     delay,
                 )
                 attempt += 1
                 await asyncio.sleep(delay)
+                continue
+            self.metrics.record_request(
+                kind, response.status, time.monotonic() - start, retry=attempt > 0
+            )
+            return response
 
-    async def _send_once(
-        self,
-        session: aiohttp.ClientSession,
-        method: str,
-        path: str,
-        *,
-        json_body: Any,
-        prepared: PreparedRequest | None,
-        params: Mapping[str, str] | None,
-        paid: bool = False,
-    ) -> Response:
+    def _retry_delay(
+        self, failure: _Failure, kind: str, attempt: int, retry_rate_limits: bool
+    ) -> tuple[float, int]:
+        """Seconds before the next attempt and the retry budget; raises the error when there is
+        no next attempt to make."""
+        error = failure.error
+        status = error.status
+        retry_kind: Kind = "create" if kind in _PAID_KINDS else "read"
+        budget = self.retry.budget(status)
+        if status == 429 and not retry_rate_limits:
+            budget = 0
+        if attempt >= budget or not self.retry.should_retry(
+            retry_kind,
+            status=status,
+            connect_failed=failure.connect_failed,
+            transport_error=failure.transport_error,
+            should_retry_header=failure.should_retry,
+        ):
+            if retry_kind == "create" and failure.may_have_acted:
+                # "retrying usually helps" would invite a second, paid task
+                error.hint = MAYBE_CREATED_HINT
+            self.metrics.record_failure(error)
+            raise error from failure.cause
+        return self.retry.delay(attempt, failure.retry_after), budget
+
+    def _body(self, json_body: Any, prepared: PreparedRequest | None) -> tuple[Any, dict[str, str]]:
+        """The request's data (JSON bytes or a multipart form) and headers."""
         headers = self.auth_headers()
         headers["Accept"] = "application/json"
         data: Any = None
@@ -377,7 +400,65 @@ class Transport:
         if json_body is not None:
             data = json.dumps(json_body, ensure_ascii=False).encode()
             headers["Content-Type"] = "application/json"
+        return data, headers
+
+    async def _send_once(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        path: str,
+        data: Any,
+        headers: Mapping[str, str],
+        params: Mapping[str, str] | None,
+        *,
+        paid: bool = False,
+    ) -> Response:
+        """One attempt: the parsed answer, or a ``_Failure`` for the retry decision."""
         start = time.monotonic()
+        status, raw, resp_headers = await self._exchange(
+            session, method, path, data=data, headers=headers, params=params
+        )
+        elapsed = time.monotonic() - start
+        if 300 <= status < 400:
+            raise _Failure(
+                ProtocolError(
+                    f"the API answered {method} {path} with a redirect (HTTP {status})",
+                    status=status,
+                    code="unexpected_redirect",
+                    hint="Check base_url: it should be the API's own address.",
+                )
+            )
+        body = self._decode(method, path, status, raw, paid=paid)
+        if status >= 400:
+            error = error_from_response(status, body, resp_headers, secret=self._api_key)
+            raise _Failure(
+                error,
+                retry_after=parse_retry_after(resp_headers),
+                should_retry=resp_headers.get("x-should-retry"),
+            )
+        if not isinstance(body, (dict, list)):
+            raise _Failure(
+                ProtocolError(
+                    f"expected a JSON object from {method} {path}, got {type(body).__name__}",
+                    status=status,
+                    code="unexpected_body",
+                    retryable=True,
+                ),
+                transport_error=True,
+            )
+        return Response(status=status, body=body, headers=resp_headers, elapsed=elapsed)
+
+    async def _exchange(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        path: str,
+        *,
+        data: Any,
+        headers: Mapping[str, str],
+        params: Mapping[str, str] | None,
+    ) -> tuple[int, bytes, dict[str, str]]:
+        """Status, redacted body bytes and redacted headers; transport errors as ``_Failure``."""
         try:
             async with session.request(
                 method,
@@ -391,7 +472,6 @@ class Transport:
                 raw = await read_limited(
                     response, self.max_json_bytes, stall_window=self.timeout.sock_read
                 )
-                status = response.status
                 # A server that echoes the key (in a body, a failure reason, a request-id header)
                 # must not hand it to job.raw, errors, widgets or manifests: cut it out here,
                 # where every API answer passes, before anything is parsed.
@@ -399,6 +479,7 @@ class Transport:
                 resp_headers = {
                     k.lower(): redact(v, self._api_key) for k, v in response.headers.items()
                 }
+                return response.status, raw, resp_headers
         except (ProtocolError, APITimeoutError) as exc:  # oversized or stalled body
             raise _Failure(exc, transport_error=True) from exc
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
@@ -420,18 +501,11 @@ class Transport:
                 transport_error=True,
                 cause=exc,
             ) from exc
-        elapsed = time.monotonic() - start
-        if 300 <= status < 400:
-            raise _Failure(
-                ProtocolError(
-                    f"the API answered {method} {path} with a redirect (HTTP {status})",
-                    status=status,
-                    code="unexpected_redirect",
-                    hint="Check base_url: it should be the API's own address.",
-                )
-            )
+
+    @staticmethod
+    def _decode(method: str, path: str, status: int, raw: bytes, *, paid: bool) -> Any:
         try:
-            body = _decode_json(raw, status)
+            return _decode_json(raw, status)
         except ProtocolError as exc:
             task_id = salvage_task_id(raw) if paid and status < 300 else None
             if task_id is None:
@@ -439,25 +513,7 @@ class Transport:
             # The server accepted a paid task and its answer was cut short after the id: keep
             # the id (the task is real) rather than fail a generation we are billed for.
             logger.warning("%s %s: answer cut short; recovered task id %s", method, path, task_id)
-            body = {"task_id": task_id}
-        if status >= 400:
-            error = error_from_response(status, body, resp_headers, secret=self._api_key)
-            raise _Failure(
-                error,
-                retry_after=parse_retry_after(resp_headers),
-                should_retry=resp_headers.get("x-should-retry"),
-            )
-        if not isinstance(body, (dict, list)):
-            raise _Failure(
-                ProtocolError(
-                    f"expected a JSON object from {method} {path}, got {type(body).__name__}",
-                    status=status,
-                    code="unexpected_body",
-                    retryable=True,
-                ),
-                transport_error=True,
-            )
-        return Response(status=status, body=body, headers=resp_headers, elapsed=elapsed)
+            return {"task_id": task_id}
 
     def _describe(self, exc: BaseException, what: str) -> str:
         detail = redact(str(exc) or type(exc).__name__, self._api_key)

@@ -177,8 +177,36 @@ class PollSchedule:
         return None, False
 
     def next_delay(self, now: float) -> float:
-        """Seconds to wait before the next read, at ``now`` seconds since creation."""
+        """Seconds to wait before the next read, at ``now`` seconds since creation.
+
+        In order: the backoff on the elapsed time, closing in on the expected end, skipping
+        what the model's learned durations rule out, aligning with the server's refresh, and
+        the server's own hint.
+        """
         elapsed = max(now, 0.0)
+        eta, measured = self._eta()
+        delay = self._backoff(elapsed)
+        if eta is not None:
+            delay = self._toward_end(delay, elapsed, eta, measured)
+        early = self.earliest is not None and elapsed < self.earliest
+        if self.earliest is not None and not measured:
+            delay = self._after_earliest(delay, elapsed, self.earliest)
+        cadence = self.cadence
+        if cadence is not None:
+            delay = self._aligned(
+                max(delay, cadence * self.cadence_margin),
+                elapsed,
+                cadence,
+                guess_only=not measured,
+                early=early,
+            )
+        if self.hint is not None:
+            delay = max(delay, self.hint)
+        if self.jitter and cadence is None:  # jitter would make aligned reads land early
+            delay *= 1.0 + self.jitter * (random.random() - 0.5)
+        return max(delay, 0.0)
+
+    def _backoff(self, elapsed: float) -> float:
         if self.polls <= 1 and not self._changes:
             delay = self.initial
         elif self._queued and not self.exact_period:
@@ -186,68 +214,63 @@ class PollSchedule:
             delay = 2.0 * self.elapsed_fraction * elapsed
         else:
             delay = self.elapsed_fraction * elapsed
-        delay = min(max(delay, self.min_interval), self.max_interval)
-        eta, measured = self._eta()
-        if eta is not None:
-            remaining = eta - elapsed
-            tail = self.tail_fraction * max(elapsed, eta)
-            if remaining <= tail / 2:
-                delay = tail  # at or past the expected end: read every tail_fraction of the job
-            elif measured and remaining <= elapsed:
-                # the job's own rate is known and the end is near: land just after it
-                delay = remaining + 0.02 * eta
-            else:
-                delay = max(remaining * 0.6, tail)  # far, or only a guess: close in
-            delay = max(delay, self.min_interval)
-        early = self.earliest is not None and elapsed < self.earliest
-        if (
-            self.earliest is not None
-            and not measured
-            and elapsed < (self.earliest - self.min_interval)
-        ):
+        return min(max(delay, self.min_interval), self.max_interval)
+
+    def _toward_end(self, delay: float, elapsed: float, eta: float, measured: bool) -> float:
+        remaining = eta - elapsed
+        tail = self.tail_fraction * max(elapsed, eta)
+        if remaining <= tail / 2:
+            delay = tail  # at or past the expected end: read every tail_fraction of the job
+        elif measured and remaining <= elapsed:
+            # the job's own rate is known and the end is near: land just after it
+            delay = remaining + 0.02 * eta
+        else:
+            delay = max(remaining * 0.6, tail)  # far, or only a guess: close in
+        return max(delay, self.min_interval)
+
+    def _after_earliest(self, delay: float, elapsed: float, earliest: float) -> float:
+        if elapsed < (earliest - self.min_interval):
             # this model's jobs have not finished this soon: nothing to learn before then
-            delay = self.earliest - elapsed
-        elif self.earliest is not None and not measured:
-            # past it, a finish is plausible at any moment: keep the lag within its budget
-            # until the job's own progress rate tells when it ends
-            delay = min(delay, max(self.lag_fraction * elapsed, self.min_interval))
-        cadence = self.cadence
-        if cadence is not None:
-            delay = max(delay, cadence * self.cadence_margin)
-            # Align with the server's refresh: the last change was visible by ``last`` so later
-            # ones become visible at last + n * cadence; read just after one of those instants.
-            last = self._changes[-1][1] if self._changes else None
-            if self.prior is not None and self.prior[1] is not None:
-                last = self.prior[1]  # the client's estimate from every job: tighter than ours
-            if last is not None:
-                if self.earliest is not None and not measured:
-                    if early:
-                        # skip the refreshes before the earliest plausible finish (less one:
-                        # learned durations are whole refreshes from another job's phase)
-                        target = self.earliest - cadence
-                    else:
-                        # a finish is plausible at every refresh now: read each one until the
-                        # lag budget (a share of the elapsed time) allows skipping some
-                        target = elapsed + max(self.lag_fraction * elapsed, cadence)
-                else:
-                    # in step with the server, a read costs one refresh and misses nothing
-                    # between: read more often than the plain backoff would (half its spacing)
-                    target = elapsed + max(delay / 2.0, cadence)
-                # the refresh instant at or before the target (rounding down keeps the lag at
-                # most the backoff), but always one after now
-                if early and self.earliest is not None and not measured:
-                    # the first refresh at or after it: one before could only show "running"
-                    n = max(-(-(target - last) // cadence), -(-(elapsed - last) // cadence), 1)
-                else:
-                    n = max(-(-(elapsed - last) // cadence), (target - last) // cadence, 1)
-                delay = last + n * cadence + self.slack * cadence - elapsed
-                while delay <= 0:  # never a read in the refresh this one already saw
-                    delay += cadence
-        if self.hint is not None:
-            delay = max(delay, self.hint)
-        if self.jitter and cadence is None:  # jitter would make aligned reads land early
-            delay *= 1.0 + self.jitter * (random.random() - 0.5)
-        return max(delay, 0.0)
+            return earliest - elapsed
+        # past it, a finish is plausible at any moment: keep the lag within its budget until
+        # the job's own progress rate tells when it ends
+        return min(delay, max(self.lag_fraction * elapsed, self.min_interval))
+
+    def _aligned(
+        self, delay: float, elapsed: float, cadence: float, *, guess_only: bool, early: bool
+    ) -> float:
+        """``delay`` moved to just after one of the server's refresh instants."""
+        # The last change was visible by ``last`` so later ones become visible at
+        # last + n * cadence; read just after one of those instants.
+        last = self._changes[-1][1] if self._changes else None
+        if self.prior is not None and self.prior[1] is not None:
+            last = self.prior[1]  # the client's estimate from every job: tighter than ours
+        if last is None:
+            return delay
+        earliest = self.earliest if guess_only else None
+        if earliest is not None and early:
+            # skip the refreshes before the earliest plausible finish (less one: learned
+            # durations are whole refreshes from another job's phase)
+            target = earliest - cadence
+        elif earliest is not None:
+            # a finish is plausible at every refresh now: read each one until the lag budget
+            # (a share of the elapsed time) allows skipping some
+            target = elapsed + max(self.lag_fraction * elapsed, cadence)
+        else:
+            # in step with the server, a read costs one refresh and misses nothing between:
+            # read more often than the plain backoff would (half its spacing)
+            target = elapsed + max(delay / 2.0, cadence)
+        # the refresh instant at or before the target (rounding down keeps the lag at most the
+        # backoff), but always one after now
+        if early and earliest is not None:
+            # the first refresh at or after it: one before could only show "running"
+            n = max(-(-(target - last) // cadence), -(-(elapsed - last) // cadence), 1)
+        else:
+            n = max(-(-(elapsed - last) // cadence), (target - last) // cadence, 1)
+        delay = last + n * cadence + self.slack * cadence - elapsed
+        while delay <= 0:  # never a read in the refresh this one already saw
+            delay += cadence
+        return delay
 
 
 @dataclass

@@ -9,6 +9,12 @@
 The manifest is the source of truth and is saved the moment anything worth keeping happens — above
 all right after a task is created, before any waiting, so a crash never loses a paid-for video:
 the next run resumes polling by the stored id. It never holds the API key or credentials.
+
+Caching and crash recovery are owned by the client layer (``vidwidgets.client._persistence``):
+its journal records every task before anything waits on it, and its rules say what a result
+cache may reuse. The manifest is the experiment (labels, ratings, notes, files) and records the
+id the client returned; its statuses are the client's ``JobStatus`` values and
+:meth:`ExperimentStore.find_cached` applies the client's ``ResultCache.reusable`` rule to them.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from vidwidgets.client import JobStatus, ResultCache
 from vidwidgets.experiments._paths import atomic_write_json, inside, safe_name
 
 if TYPE_CHECKING:
@@ -45,8 +52,9 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "vidwidgets.experiment/1"
 RUNS_DIR_ENV = "VIDWIDGETS_RUNS_DIR"
 DEFAULT_RUNS_DIR = "vidwidgets-runs"
-PENDING = frozenset({"queued", "in_progress"})
-TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+#: the client's vocabulary: a task is pending until its status is terminal
+PENDING = frozenset(status.value for status in JobStatus if not status.is_terminal)
+TERMINAL = frozenset(status.value for status in JobStatus if status.is_terminal)
 #: a temporary or partial file older than this belongs to a dead process and may be swept
 STALE_PARTIAL_SECONDS = 15 * 60
 PARTIAL_SUFFIXES = (".part", ".tmp")
@@ -463,12 +471,15 @@ class ExperimentStore:
     def find_cached(
         self, fingerprint: str, *, exclude: Experiment | None = None
     ) -> tuple[Experiment, RunRecord] | None:
-        """A finished run of the same request (by fingerprint) whose video is on disk."""
+        """A finished run of the same request (by fingerprint) whose video is on disk (the
+        client's ``ResultCache.reusable`` rule)."""
         for exp in self.experiments():
             if exclude is not None and exp.path == exclude.path:
                 continue
             for rec in exp.records:
-                if rec.fingerprint == fingerprint and rec.is_finished and exp.video_path(rec):
+                if rec.fingerprint == fingerprint and ResultCache.reusable(
+                    rec.status, exp.video_path(rec)
+                ):
                     return exp, rec
         return None
 

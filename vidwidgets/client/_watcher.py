@@ -1,0 +1,333 @@
+"""Watching one job until it ends: what ``VideoClient.wait`` does.
+
+``Watcher`` is the client-wide knowledge that makes polling cheap — the server's refresh loop
+as learned from every job's reads (``RefreshClock``), and when each job's create was sent and
+answered — and ``watch`` runs the per-job loop: read, learn, sleep as ``PollSchedule`` says,
+until the job ends, ``cancel()`` fires (``CancelBoard``) or the deadline passes.
+
+All timing is the client's own monotonic clock, from when the create was sent (never the
+server's timestamps), so a server with a wrong clock cannot skew polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from vidwidgets.client._cancel import CancelBoard, Cancelled, Waiter
+from vidwidgets.client._dialects import TaskView, known_refresh_period
+from vidwidgets.client._exceptions import (
+    GenerationFailed,
+    JobCancelled,
+    NotFoundError,
+    PollTimeout,
+    VideoAPIError,
+)
+from vidwidgets.client._http import Response
+from vidwidgets.client._metrics import Metrics
+from vidwidgets.client._polling import PollConfig, PollSchedule, RefreshClock
+from vidwidgets.client._retry import parse_retry_after
+from vidwidgets.client._types import JobStatus, VideoJob
+
+__all__ = [
+    "EARLIEST_QUANTILE",
+    "MAX_POLL_ERRORS",
+    "UpdateCallback",
+    "WatchPlan",
+    "Watcher",
+    "apply_view",
+    "call_back",
+]
+
+logger = logging.getLogger("vidwidgets")
+
+#: consecutive failed status reads tolerated while waiting (each already retried inside)
+MAX_POLL_ERRORS = 12
+#: the low quantile (percent) of a model's learned durations before which reads are skipped
+EARLIEST_QUANTILE = 5.0
+
+UpdateCallback = Callable[[VideoJob], Any]
+#: one status read: whether anything a user sees changed, and the answer
+ReadStatus = Callable[[VideoJob], Awaitable[tuple[bool, Response]]]
+#: the job ended for good here (journal it); the status word when it is not the job's own
+OnEnd = Callable[[VideoJob, "str | None"], None]
+
+
+@dataclass
+class WatchPlan:
+    """What one ``wait`` needs from the client: how to read, how long, whom to tell."""
+
+    deadline: float  # seconds
+    read: ReadStatus
+    retry_delay: Callable[[int], float]  # attempt -> seconds, after a failed read
+    on_end: OnEnd
+    on_update: UpdateCallback | None = None
+
+
+def apply_view(job: VideoJob, view: TaskView, body: Any) -> bool:
+    """Update ``job`` from a status view; True when anything a user sees changed."""
+    before = (job.status, job.progress, job.url, job.error)
+    if job.status is not JobStatus.CANCELLED:
+        job.status = view.status
+    if view.progress is not None:
+        job.progress = view.progress
+    if view.url is not None:
+        job.url = view.url
+    if view.error is not None:
+        job.error = view.error
+    job.raw = body
+    job.updated_at = time.time()
+    if job.status.is_terminal and job.completed_at is None:
+        # for display only (it may be the server's clock): durations are not learned from it
+        job.completed_at = view.finished_at or time.time()
+    return before != (job.status, job.progress, job.url, job.error)
+
+
+async def call_back(callback: UpdateCallback, job: VideoJob) -> None:
+    """Run a user callback; its bugs are logged, never allowed to stop a paid job."""
+    try:
+        result = callback(job)
+        if inspect.isawaitable(result):
+            await result
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.exception("on_update callback failed for job %s", job.id)
+
+
+def poll_hint(headers: Mapping[str, str]) -> float | None:
+    """The server's own "read again in" hint (``openai-poll-after-ms`` or ``Retry-After``)."""
+    value = headers.get("openai-poll-after-ms")
+    if value is not None:
+        try:
+            ms = float(value)
+        except ValueError:
+            ms = -1
+        if 0 <= ms <= 600_000:
+            return ms / 1000.0
+    retry_after = parse_retry_after(headers)
+    return min(retry_after, 600.0) if retry_after is not None else None
+
+
+def _ended(job: VideoJob) -> bool:
+    return job.status.is_terminal  # a property narrowed by a loop test would fool mypy
+
+
+class Watcher:
+    """Polling knowledge shared by every job of one client, and the per-job loop.
+
+    Args:
+        metrics: learned generation times, and where outcomes are counted.
+        poll_config: the polling knobs (called per wait: ``time_scale`` may start late).
+        time_scale: multiplies the refresh period the server announces.
+    """
+
+    def __init__(
+        self,
+        metrics: Metrics,
+        *,
+        poll_config: Callable[[], PollConfig],
+        time_scale: Callable[[], float],
+    ) -> None:
+        self.metrics = metrics
+        self.poll_config = poll_config
+        self.time_scale = time_scale
+        self.cancels = CancelBoard()
+        #: the server's refresh loop (when its period is known), learned from every job's reads
+        self.refresh: RefreshClock | None = None
+        #: task id -> monotonic time its create was sent (the client's clock for durations)
+        self.born: dict[str, float] = {}
+        #: task id -> monotonic time its create was answered (the task existed by then)
+        self.answered: dict[str, float] = {}
+
+    def created(self, task_id: str, sent: float) -> None:
+        """A create of ours was sent at ``sent`` (monotonic) and answered just now."""
+        self.born[task_id] = sent
+        self.answered[task_id] = time.monotonic()
+
+    async def watch(self, job: VideoJob, plan: WatchPlan) -> VideoJob:
+        """Poll until ``job`` ends; the job when it succeeded (see ``VideoClient.wait``)."""
+        with self.cancels.watching(job.id) as waiter:
+            watch = _Watch(self, job, plan, waiter)
+            await watch.run()
+        return self._finish(job, plan, watch.schedule.polls, watch.job_seconds)
+
+    def learn_refresh(self, body: Any) -> None:
+        if self.refresh is None:
+            period = known_refresh_period(body)
+            if period is not None:
+                self.refresh = RefreshClock(period * self.time_scale())
+
+    def probe_time(self, task_id: str) -> float | None:
+        """When a fresh job's first read would sharpen the refresh phase, or None."""
+        clock, created = self.refresh, self.answered.get(task_id)
+        if clock is None or created is None or (clock.uncertainty or 0.0) <= 0.1 * clock.period:
+            return None
+        return clock.next_middle(created)
+
+    def pace(self, schedule: PollSchedule, born: float) -> None:
+        """Give a job's schedule the server's refresh loop as this client knows it."""
+        clock = self.refresh
+        if clock is None:
+            return
+        tick = clock.tick
+        schedule.prior = (clock.period, None if tick is None else tick - born)
+        schedule.exact_period = True
+
+    def _finish(
+        self, job: VideoJob, plan: WatchPlan, polls: int, seconds: float | None
+    ) -> VideoJob:
+        logger.info("%s ended %s after %d status reads", job.id, job.status.value, polls)
+        if job.status is JobStatus.SUCCEEDED:
+            if polls:  # seen to finish here, not an already finished job waited on again
+                self.metrics.record_job(job.model, succeeded=True, seconds=seconds)
+            return job
+        if job.status is JobStatus.CANCELLED:
+            self.metrics.record_failure(JobCancelled("cancelled"))
+            raise JobCancelled(f"job {job.id} was cancelled", code="cancelled", job=job)
+        self.metrics.record_job(job.model, succeeded=False, seconds=None)
+        error = GenerationFailed(
+            f"job {job.id} failed: {job.error or 'no reason given'}",
+            code=job.error.code if job.error else None,
+            job=job,
+        )
+        self.metrics.record_failure(error)
+        plan.on_end(job, None)
+        raise error
+
+
+class _Watch:
+    """One ``wait``: the loop of reads and sleeps for one job."""
+
+    def __init__(self, watcher: Watcher, job: VideoJob, plan: WatchPlan, waiter: Waiter) -> None:
+        self.watcher, self.job, self.plan, self.waiter = watcher, job, plan, waiter
+        self.started = time.monotonic()
+        born = watcher.born.get(job.id)
+        if born is None:  # created elsewhere (resumed, adopted, an id): from its wall stamp
+            born = time.monotonic() - max(0.0, time.time() - job.created_at)
+        self.born = born
+        metrics = watcher.metrics
+        expected = metrics.typical_generation_time(job.model)
+        self.earliest = metrics.generation_quantile(job.model, EARLIEST_QUANTILE)
+        self.schedule = watcher.poll_config().schedule(expected=expected, earliest=self.earliest)
+        watcher.pace(self.schedule, born)
+        self.errors = 0
+        self.job_seconds: float | None = None  # create sent -> end first seen
+        self.seen_running = False
+        # a task is created as the gateway's initial state: a change at the first read means a
+        # refresh after the create was sent (no change proves nothing: a refresh may copy the
+        # same state)
+        self.sent_before: float | None = born if job.id in watcher.born else None
+        self.last_key = self._key()
+
+    def _key(self) -> tuple[JobStatus, int | None, bool]:
+        job = self.job
+        return (job.status, job.progress, job.url is not None)
+
+    def _remaining(self) -> float:
+        return self.plan.deadline - (time.monotonic() - self.started)
+
+    def first_delay(self) -> float | None:
+        """How long a job fresh from its create can wait before its first read, or None."""
+        job, schedule = self.job, self.schedule
+        if job.updated_at is None or time.time() - job.updated_at >= schedule.initial:
+            return None
+        # fresh from create: the state is known, the first read can wait
+        delay = schedule.initial - (time.time() - job.updated_at)
+        if self.earliest is not None:
+            delay = schedule.next_delay(time.monotonic() - self.born)
+        probe = self.watcher.probe_time(job.id)
+        if probe is not None:
+            # the refresh phase is still vague: the first read (it can never repeat an earlier
+            # one) goes mid-way through its window; if it sees the first refresh since the
+            # create, that window is halved for every later read
+            delay = min(delay, probe - time.monotonic())
+        return delay
+
+    async def run(self) -> None:
+        first = self.first_delay()
+        if first is not None and not self.job.is_terminal:
+            with contextlib.suppress(Cancelled):
+                await self.waiter.until_cancelled(asyncio.sleep(first))
+        while not self.job.is_terminal:
+            self.seen_running = True
+            try:
+                delay = await self._poll_once()
+            except Cancelled:
+                break
+            if delay is None:
+                break
+            remaining = self._remaining()
+            if remaining <= 0:
+                raise PollTimeout(
+                    f"job {self.job.id} did not finish within {self.plan.deadline:.3g} s "
+                    f"(last status {self.job.status.value})",
+                    job=self.job,
+                )
+            try:
+                await self.waiter.until_cancelled(asyncio.sleep(min(delay, remaining)))
+            except Cancelled:
+                break
+
+    async def _poll_once(self) -> float | None:
+        """One status read; the delay before the next, or None when the job ended."""
+        job = self.job
+        # a hanging read must not outlive the overall deadline
+        budget = max(self._remaining(), 0.001)
+        sent = time.monotonic()
+        try:
+            changed, response = await self.waiter.until_cancelled(
+                asyncio.wait_for(self.plan.read(job), budget)
+            )
+        except asyncio.TimeoutError:
+            raise PollTimeout(
+                f"job {job.id} did not finish within {self.plan.deadline:.3g} s "
+                f"(a status read was still pending)",
+                job=job,
+            ) from None
+        except VideoAPIError as exc:
+            return self._read_failed(exc)
+        self.errors = 0
+        return await self._answered(changed, response, sent)
+
+    def _read_failed(self, exc: VideoAPIError) -> float:
+        if isinstance(exc, NotFoundError):
+            # expired or never on this server: waiting again cannot help
+            self.plan.on_end(self.job, "not_found")
+            raise exc
+        if not exc.retryable:
+            raise exc
+        self.errors += 1
+        if self.errors > MAX_POLL_ERRORS:
+            raise exc
+        logger.info("status read of %s failed (%s); polling on", self.job.id, exc)
+        return self.plan.retry_delay(min(self.errors, 6))
+
+    async def _answered(self, changed: bool, response: Response, sent: float) -> float | None:
+        job, schedule, watcher = self.job, self.schedule, self.watcher
+        answered = time.monotonic()
+        now = answered - self.born
+        key = self._key()
+        moved, self.last_key = key != self.last_key, key
+        schedule.observe(now, key, progress=job.progress, queued=job.status is JobStatus.QUEUED)
+        schedule.set_hint(poll_hint(response.headers))
+        watcher.learn_refresh(response.body)
+        if moved and self.sent_before is not None and watcher.refresh is not None:
+            # the server refreshed between the previous read's send and this answer
+            watcher.refresh.observe(self.sent_before, answered)
+        self.sent_before = sent
+        watcher.pace(schedule, self.born)
+        if changed and self.plan.on_update is not None:
+            await call_back(self.plan.on_update, job)
+        if _ended(job):
+            if self.seen_running and job.id in watcher.born:
+                # created and seen running here: learn how long this model takes
+                self.job_seconds = now
+            return None
+        return schedule.next_delay(now)

@@ -469,6 +469,7 @@ async def test_interrupting_the_wait_cancels_every_cell_and_retry_fetches_the_pa
         with pytest.raises(asyncio.CancelledError):
             await waiting
         await until(lambda: all(c.status == "cancelled" for c in cmp.cells))
+        await asyncio.sleep(0)  # final updates are coalesced into one message on the next loop turn
         cells_running = [
             t for t in asyncio.all_tasks() if t.get_name().startswith("vidwidgets cell")
         ]

@@ -195,10 +195,21 @@ def _load_image(image: str | os.PathLike[str], name: str = "image") -> _Image:
         raise ValidationError(
             name, text, f"a file of at most {MAX_IMAGE_BYTES // 2**20} MiB", hint=_BIG_HINT
         )
+    return _Image(data=data, filename=path.name, content_type=_image_type(data, name, text))
+
+
+def _image_type(data: bytes, name: str, where: str) -> str:
     content_type = next((t for magic, t in _MAGIC_TYPES if data.startswith(magic)), None)
-    if content_type is None:
-        raise ValidationError(name, text, "a PNG, JPEG, WebP or GIF image")
-    return _Image(data=data, filename=path.name, content_type=content_type)
+    if content_type is None or (content_type == "image/webp" and data[8:12] != b"WEBP"):
+        raise ValidationError(name, where, "a PNG, JPEG, WebP or GIF image")
+    return content_type
+
+
+def image_data_url(data: bytes, name: str = "image", where: str = "<image>") -> str:
+    """``data`` as a ``data:image/...;base64,`` URL, or ``ValidationError`` naming ``name`` when
+    it is not a PNG, JPEG, WebP or GIF image (``where`` says where it came from)."""
+    content_type = _image_type(data, name, where)
+    return _Image(data=data, content_type=content_type).as_text()
 
 
 _BIG_HINT = (

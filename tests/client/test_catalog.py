@@ -276,3 +276,8 @@ def test_resolution_and_size_must_agree() -> None:
 
 def test_veo_4k_size_names_the_4k_resolution() -> None:
     assert MODELS["veo-3.0-generate-001"].size_to_resolution("3840x2160") == "4k"
+
+
+def test_the_vendor_table_in_the_docs_lists_every_model_of_the_catalog() -> None:
+    table = (Path(__file__).parents[2] / "docs" / "vendors.md").read_text(encoding="utf-8")
+    assert [name for name in MODELS if f"| `{name}` |" not in table] == []

@@ -121,6 +121,11 @@ def test_wan_text_to_video_size_is_written_w_star_h() -> None:
     assert body(VideoRequest("wan2.7-t2v", "fox", size="1920x1080"))["size"] == "1920*1080"
 
 
+def test_wan_text_to_video_seed_keeps_the_size_in_metadata_parameters() -> None:
+    sent = body(VideoRequest("wan2.5-t2v-preview", "fox", size="1280*720", seed=7))
+    assert sent["metadata"]["parameters"] == {"seed": 7, "size": "1280*720"}
+
+
 def test_wan_image_negative_prompt_and_soundtrack_go_in_metadata_input() -> None:
     track = "https://audio.example/t.mp3"
     sent = body(
@@ -136,8 +141,11 @@ def test_wan_image_negative_prompt_and_soundtrack_go_in_metadata_input() -> None
 
 
 def test_wan_seed_and_resolution_go_in_metadata_parameters() -> None:
-    sent = body(VideoRequest("wan2.2-i2v-plus", "fox", image=A, resolution="720p", seed=4))
-    assert sent["metadata"]["parameters"] == {"resolution": "720P", "seed": 4, "size": "720P"}
+    sent = body(
+        VideoRequest("wan2.2-i2v-plus", "fox", image=A, resolution="720p", seed=4, duration=5)
+    )
+    # the object may replace the plugin's own: the length stays in it
+    assert sent["metadata"]["parameters"] == {"resolution": "720P", "seed": 4, "duration": 5}
 
 
 # -- Kling, Vidu, Jimeng, Sora --------------------------------------------------------------

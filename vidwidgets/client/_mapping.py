@@ -367,9 +367,8 @@ WIRE: Final[dict[str, tuple[Place, ...]]] = {
     ),
     "wan": (
         ("length", "duration", None),
-        ("size", "size", _star),
-        ("resolution", "size", str.upper),
-        ("resolution", "metadata.parameters.resolution", str.upper),
+        ("size", "size", _star),  # text-to-video
+        ("resolution", "metadata.parameters.resolution", str.upper),  # image-to-video
         ("seed", "metadata.parameters.seed", None),
         ("image", "metadata.input.img_url", None),
         ("negative_prompt", "metadata.input.negative_prompt", None),

@@ -273,7 +273,7 @@ def test_the_cli_output_and_report_never_hold_the_key(tmp_path: Path) -> None:
         }
         argv = [
             sys.executable, "-m", "vidwidgets.cli", "-v", "compare",
-            "--model", "kling-v1", "--prompt", "a fox", "--prompt", "a wolf",
+            "--model", "viduq1", "--prompt", "a fox", "--prompt", "a wolf",
             "--seed", "1", "--seed", "2", "--out", str(tmp_path / "report.html"),
         ]  # fmt: skip
         done = subprocess.run(

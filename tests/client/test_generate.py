@@ -67,7 +67,6 @@ async def test_kling_duration_goes_in_metadata_as_a_string(make_sim: Any, make_c
             size="1080x1920",
             negative_prompt="blur",
             cfg_scale=0.7,
-            seed=5,
         ),
     )
     assert body["metadata"]["duration"] == "10"

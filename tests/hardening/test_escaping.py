@@ -203,7 +203,7 @@ async def test_html_from_every_source_shows_as_text_in_every_widget(
 
     cmp = Comparison(
         prompts=[payload("cmp-prompt"), payload("cmp-prompt2") + " fail"],
-        models=["kling-v1"],
+        models=["viduq1"],  # a model that honours seeds (Kling refuses them)
         seeds=[1, 2],
         client=client,
         store=tmp_path / "runs",
@@ -254,8 +254,8 @@ async def test_html_in_every_field_of_the_export_stays_text_in_a_real_browser(
     from vidwidgets.client import VideoRequest
 
     cells = [
-        Cell(VideoRequest(model="kling-v1", prompt=payload("export-prompt"), seed=1), XSS),
-        Cell(VideoRequest(model="kling-v1", prompt=payload("export-p2") + " fail", seed=2), "b"),
+        Cell(VideoRequest(model="viduq1", prompt=payload("export-prompt"), seed=1), XSS),
+        Cell(VideoRequest(model="viduq1", prompt=payload("export-p2") + " fail", seed=2), "b"),
     ]
     records = await asyncio.wait_for(run_cells(client, exp, cells), 30)
     exp.annotate(records[0].key, payload("export-note"))

@@ -32,7 +32,7 @@ from vidwidgets.client import (
 from vidwidgets.experiments import ExperimentStore, run_cells
 from vidwidgets.simulator import Fault, Faults
 
-REQUEST = VideoRequest(model="kling-v1", prompt="a red fox in snow", seed=3)
+REQUEST = VideoRequest(model="kling-v1", prompt="a red fox in snow")  # Kling refuses seeds
 HOSTILE_IDS = [
     "../../x",
     "/etc/passwd",

@@ -32,9 +32,9 @@ from tests.hardening.conftest import CANARY_KEY, CANARY_PARTS, SimFactory, conta
 from vidwidgets.client import VideoAPIError, VideoClient, VideoJob, VideoRequest
 from vidwidgets.simulator import Simulator
 
-OK = VideoRequest(model="kling-v1", prompt="a red fox in snow", seed=1)
-FAILS = VideoRequest(model="kling-v1", prompt="a fox that fails", seed=2)
-REJECTED = VideoRequest(model="kling-v1", prompt="a fox to reject", seed=3)
+OK = VideoRequest(model="kling-v1", prompt="a red fox in snow")  # Kling refuses seeds
+FAILS = VideoRequest(model="kling-v1", prompt="a fox that fails")
+REJECTED = VideoRequest(model="kling-v1", prompt="a fox to reject")
 PLACES: dict[str, int] = {}
 
 
@@ -273,7 +273,7 @@ def test_the_cli_output_and_report_never_hold_the_key(tmp_path: Path) -> None:
         }
         argv = [
             sys.executable, "-m", "vidwidgets.cli", "-v", "compare",
-            "--model", "kling-v1", "--prompt", "a fox", "--prompt", "a wolf",
+            "--model", "viduq1", "--prompt", "a fox", "--prompt", "a wolf",
             "--seed", "1", "--seed", "2", "--out", str(tmp_path / "report.html"),
         ]  # fmt: skip
         done = subprocess.run(
@@ -295,14 +295,14 @@ NOTEBOOK_CELLS = [
     " fps=8, failure_rate=0.0).start()\n"
     "os.environ['VIDWIDGETS_BASE_URL'] = sim.base_url\n"
     "import vidwidgets as vw",
-    "studio = vw.Studio(model='kling-v1', prompt='a red fox in snow', seed=1,"
+    "studio = vw.Studio(model='viduq1', prompt='a red fox in snow', seed=1,"
     " download_dir='videos')\nstudio",
     "job = await studio.generate()\nprint(repr(job), repr(studio.client))",
     "studio.connection_toggle.value = True\n"
     "studio.key_field.value = os.environ['VIDWIDGETS_API_KEY']  # as if typed in the UI\n"
     "studio.connect()",
     "form = vw.ParameterForm(model='viduq1', prompt='a fox')\nform",
-    "cmp = vw.Comparison(prompts=['a fox', 'a wolf'], models=['kling-v1'], seeds=[1],"
+    "cmp = vw.Comparison(prompts=['a fox', 'a wolf'], models=['viduq1'], seeds=[1],"
     " store='runs', experiment='nb')\ncmp",
     "await cmp.wait()\nprint(cmp.results)",
     "bad = vw.VideoClient(os.environ['VIDWIDGETS_BASE_URL'], 'sk-wrong-key')\n"

@@ -1,39 +1,46 @@
 """What each model accepts: one table, used by the client's validation and request mapping and by
 the ParameterForm (which offers exactly these fields and values).
 
-The rules follow the new-api gateway's provider adaptors (see the project's reference notes):
-Kling takes ``size`` only to pick an aspect ratio and silently ignores ``seed``; Jimeng wants an
-aspect ratio and 5 s or 10 s; Vidu wants ``resolution`` ("720p"/"1080p"), not WxH; Sora takes
-``seconds`` as the string "4", "8" or "12" and a per-model list of sizes. A model that is not in
-the table passes through with generic fields.
+The rules follow the gateway's vendor plugins (see the project's reference notes, "Vendors
+(plugin rules)"): eight vendors, each with its own length field, sizes or resolutions, image
+placement, and whether it honours a seed, a negative prompt and audio. Values are kept in one
+spelling here (``"1920x1080"``, ``"1080p"``, ``"16:9"``); a vendor's own spelling (``"1080P"``,
+``"1920*1080"``) is accepted by :func:`normalise_value` and written back by the wire mapping.
+
+A model that is not in the table passes through with a permissive generic spec; a dated snapshot
+of a listed model (``doubao-seedance-1-0-lite-t2v-250428``) or a family known only by its prefix
+(``jimeng_v30*``) gets that model's rules under its own name.
+
+    >>> get_model_spec("veo-3.1-generate-preview").durations
+    (4, 6, 8)
+    >>> get_model_spec("kling-v1").uses_seed
+    False
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
-
-from vidwidgets.client._exceptions import ValidationError
+from typing import Any, Final, Literal
 
 __all__ = [
     "CAMERA_CONTROL_TYPES",
+    "FAMILY_LABELS",
     "MAX_IMAGE_BYTES",
     "MODELS",
     "ModelSpec",
     "get_model_spec",
-    "validate_request_fields",
+    "normalise_value",
 ]
 
-Family = Literal["kling", "jimeng", "vidu", "sora", "generic"]
+Family = Literal["kling", "jimeng", "vidu", "hailuo", "veo", "seedance", "wan", "sora", "generic"]
 ImageUse = Literal["none", "optional", "required"]
+#: "switch": a yes/no for generated sound; "track": the URL of a soundtrack to use; "any": either
+AudioUse = Literal["none", "switch", "track", "any"]
 Endpoint = Literal["generations", "videos"]
+LengthField = Literal["duration", "seconds"]
 
 #: Gateways cap request bodies near 4 MB; base64 grows data by 4/3, so 3 MiB of image fits.
 MAX_IMAGE_BYTES = 3 * 1024 * 1024
@@ -52,12 +59,29 @@ CAMERA_AXES = ("horizontal", "vertical", "pan", "tilt", "roll", "zoom")
 MOVEMENT_AMPLITUDES = ("auto", "small", "medium", "large")
 
 _SIZE_RE = re.compile(r"^([1-9][0-9]{1,4})x([1-9][0-9]{1,4})$")
-_IMAGE_MAGIC = (
-    b"\x89PNG",
-    b"\xff\xd8\xff",
-    b"GIF8",
-    b"RIFF",
-)  # png, jpeg, gif, webp (RIFF....WEBP)
+_VENDOR_SIZE_RE = re.compile(r"^([1-9][0-9]{1,4})\s*[*×X]\s*([1-9][0-9]{1,4})$")
+_RESOLUTION_RE = re.compile(r"^(?:[1-9][0-9]{2,3}[pP]|[248][kK])$")
+
+
+def normalise_value(field: str, value: Any) -> Any:
+    """The catalog's spelling of a size or resolution given in a vendor's own spelling.
+
+    Anything else (other fields, values that are not strings, unknown spellings) comes back
+    unchanged, for validation to judge.
+
+        >>> normalise_value("size", "1920*1080"), normalise_value("resolution", "1080P")
+        ('1920x1080', '1080p')
+    """
+    if not isinstance(value, str):
+        return value
+    if field in ("size", "resolution"):
+        # a resolution in the size field is the vendor's spelling of the other field: keep it
+        match = _VENDOR_SIZE_RE.match(value.strip())
+        if field == "size" and match:
+            return f"{match[1]}x{match[2]}"
+        if _RESOLUTION_RE.match(value.strip()):
+            return value.strip().lower()
+    return value
 
 
 @dataclass(frozen=True)
@@ -67,16 +91,30 @@ class ModelSpec:
     Empty tuples mean "this model has no such parameter"; for the generic spec (unknown models)
     ``free_size`` and ``free_duration`` allow any WxH and any 1..3600 s.
 
-        >>> get_model_spec("sora-2").durations
-        (4, 8, 12)
+    ``typical_seconds`` and ``min_seconds`` are rough priors for how long one generation takes
+    on the vendor (a typical value and a lower bound, at the default length), so a client that
+    has not seen this model finish yet can skip reads that cannot see an end and give a first
+    ETA; they are guesses, to be replaced by what the client measures.
+
+        >>> spec = get_model_spec("sora-2")
+        >>> spec.durations, spec.vendor, spec.uses_seed
+        ((4, 8, 12), 'Sora', False)
     """
 
     name: str
     family: Family
     label: str
     image: ImageUse = "optional"
+    #: takes a last frame (``VideoRequest.end_image``) besides the first
+    end_frame: bool = False
+    #: images must reach the gateway inline (data URLs): URLs are fetched and inlined first
+    inline_images: bool = False
+    #: the wire field that carries the length
+    length_field: LengthField = "duration"
     durations: tuple[int, ...] = ()
     default_duration: int | None = None
+    #: (resolution, the lengths allowed at it) where a resolution narrows ``durations``
+    durations_at: tuple[tuple[str, tuple[int, ...]], ...] = ()
     sizes: tuple[str, ...] = ()
     default_size: str | None = None
     aspect_ratios: tuple[str, ...] = ()
@@ -87,16 +125,48 @@ class ModelSpec:
     default_mode: str | None = None
     uses_seed: bool = True
     uses_negative_prompt: bool = False
+    audio: AudioUse = "none"
     options: frozenset[str] = frozenset()
     max_prompt_chars: int = 10_000
     endpoint: Endpoint = "generations"
     known: bool = True
     free_size: bool = False
     free_duration: bool = False
+    typical_seconds: float | None = None
+    min_seconds: float | None = None
+
+    @property
+    def vendor(self) -> str:
+        """The vendor's name, e.g. ``"Hailuo / MiniMax"``."""
+        return FAMILY_LABELS[self.family]
+
+    @property
+    def max_images(self) -> int:
+        """How many images a request may carry (first frame, and last frame when supported)."""
+        if self.image == "none":
+            return 0
+        return 2 if self.end_frame else 1
+
+    @property
+    def uses_audio(self) -> bool:
+        return self.audio != "none"
 
     @property
     def image_to_video_only(self) -> bool:
         return self.image == "required"
+
+    def lengths_at(self, resolution: str | None) -> tuple[int, ...]:
+        """The lengths allowed at ``resolution`` (all of ``durations`` when it narrows none)."""
+        return dict(self.durations_at).get(resolution or "", self.durations)
+
+    def resolution_for(self, duration: int | None) -> str | None:
+        """The resolution to send when none was asked for and the default cannot make
+        ``duration`` (Vidu 2.0 makes 8 s only at 720p), else None (the server's default)."""
+        if duration is None or not self.durations_at:
+            return None
+        if duration in self.lengths_at(self.default_resolution):
+            return None
+        return next((r for r in self.resolutions if duration in self.lengths_at(r)), None)
 
     def size_to_aspect_ratio(self, size: str) -> str | None:
         """The aspect ratio a WxH size selects, or None when it matches none of ours."""
@@ -111,92 +181,272 @@ class ModelSpec:
         return None
 
     def size_to_resolution(self, size: str) -> str | None:
-        """Vidu: "1920x1080" -> "1080p" (the shorter side names the resolution)."""
+        """ "1920x1080" -> "1080p", "3840x2160" -> "4k" (the shorter side names the resolution),
+        or None when this model has no such resolution."""
         match = _SIZE_RE.match(size)
         if not match:
             return None
         short = min(int(match[1]), int(match[2]))
-        name = f"{short}p"
+        name = "4k" if short == 2160 else f"{short}p"
         return name if name in self.resolutions else None
 
 
-_KLING = dict(
+FAMILY_LABELS: Final[dict[str, str]] = {
+    "kling": "Kling",
+    "jimeng": "Jimeng",
+    "vidu": "Vidu",
+    "hailuo": "Hailuo / MiniMax",
+    "veo": "Veo",
+    "seedance": "Seedance",
+    "wan": "Wan",
+    "sora": "Sora",
+    "generic": "Other",
+}
+
+# -- the vendors' rules, one template each -----------------------------------------------------
+
+_RATIOS_3 = ("16:9", "9:16", "1:1")
+_RATIOS_6 = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
+
+_KLING: dict[str, Any] = dict(
     family="kling",
-    image="optional",
+    end_frame=True,  # metadata.image_tail
     durations=(5, 10),
     default_duration=5,
     sizes=("1280x720", "1920x1080", "720x1280", "1080x1920", "1024x1024"),
     default_size="1280x720",
-    aspect_ratios=("16:9", "9:16", "1:1"),
+    aspect_ratios=_RATIOS_3,
     default_aspect_ratio="16:9",
     modes=("std", "pro"),
     default_mode="std",
-    uses_seed=False,  # Kling's adaptor drops it; the docs' example sends it anyway
+    uses_seed=False,  # the plugin drops it; the docs' example sends it anyway
     uses_negative_prompt=True,
+    audio="switch",  # metadata.sound
     options=frozenset({"cfg_scale", "camera_control"}),
     max_prompt_chars=2500,
+    typical_seconds=120.0,
+    min_seconds=30.0,
 )
-_JIMENG = dict(
+_JIMENG: dict[str, Any] = dict(
     family="jimeng",
     durations=(5, 10),
     default_duration=5,
-    aspect_ratios=("16:9", "9:16", "1:1", "4:3", "3:4", "21:9"),
+    aspect_ratios=_RATIOS_6,
     default_aspect_ratio="16:9",
     max_prompt_chars=800,
+    typical_seconds=60.0,
+    min_seconds=20.0,
 )
-_VIDU = dict(
+_VIDU_RESOLUTIONS = ("360p", "540p", "720p", "1080p")
+_VIDU: dict[str, Any] = dict(
     family="vidu",
-    image="optional",
-    resolutions=("720p", "1080p"),
+    end_frame=True,  # images[]: two images make a start-end video
+    resolutions=_VIDU_RESOLUTIONS,
     default_resolution="1080p",
+    audio="switch",  # metadata.bgm
     options=frozenset({"movement_amplitude", "bgm"}),
     max_prompt_chars=1500,
+    typical_seconds=60.0,
+    min_seconds=15.0,
 )
-_SORA = dict(
+# Vidu 2.0 and 1.5: 4 s at any resolution, 8 s only at 720p
+_VIDU_4_OR_8: dict[str, Any] = dict(
+    durations=(4, 8),
+    default_duration=4,
+    durations_at=tuple((r, (4,)) for r in _VIDU_RESOLUTIONS if r != "720p"),
+)
+_HAILUO: dict[str, Any] = dict(
+    family="hailuo",
+    durations=(6, 10),
+    default_duration=6,
+    resolutions=("512p", "720p", "768p", "1080p"),
+    default_resolution="768p",
+    durations_at=(("512p", (6,)), ("720p", (6,)), ("1080p", (6,))),  # 10 s only at 768P
+    uses_seed=False,
+    max_prompt_chars=2000,
+    typical_seconds=180.0,
+    min_seconds=45.0,
+)
+_HAILUO_01: dict[str, Any] = dict(
+    _HAILUO,
+    durations=(6,),
+    resolutions=("720p",),
+    default_resolution="720p",
+    durations_at=(),
+)
+_VEO: dict[str, Any] = dict(
+    family="veo",
+    inline_images=True,  # an http image URL is silently ignored by the plugin
+    durations=(4, 6, 8),
+    default_duration=8,
+    sizes=("1280x720", "720x1280", "1920x1080", "1080x1920", "3840x2160", "2160x3840"),
+    aspect_ratios=("16:9", "9:16"),
+    resolutions=("720p", "1080p", "4k"),
+    uses_negative_prompt=True,  # metadata.negativePrompt
+    audio="switch",  # metadata.generateAudio
+    max_prompt_chars=4000,
+    typical_seconds=90.0,
+    min_seconds=30.0,
+)
+_SEEDANCE: dict[str, Any] = dict(
+    family="seedance",
+    length_field="seconds",  # the plugin does not read duration
+    # not in the reference: the vendor's own API takes 2-12 s
+    durations=tuple(range(2, 13)),
+    default_duration=5,
+    aspect_ratios=_RATIOS_6,
+    resolutions=("480p", "720p", "1080p", "4k"),
+    audio="switch",  # metadata.generate_audio
+    max_prompt_chars=2000,
+    typical_seconds=60.0,
+    min_seconds=20.0,
+)
+_WAN: dict[str, Any] = dict(
+    family="wan",
+    durations=(5, 10),  # not in the reference beyond "default 5"
+    default_duration=5,
+    uses_negative_prompt=True,  # metadata.input.negative_prompt
+    audio="track",  # metadata.input.audio_url
+    max_prompt_chars=1500,
+    typical_seconds=120.0,
+    min_seconds=40.0,
+)
+_WAN_T2V: dict[str, Any] = dict(
+    _WAN,
+    image="none",
+    # sent as W*H; the vendor's 480P, 720P and 1080P sizes
+    sizes=(
+        "832x480",
+        "480x832",
+        "624x624",
+        "1280x720",
+        "720x1280",
+        "960x960",
+        "1088x832",
+        "832x1088",
+        "1920x1080",
+        "1080x1920",
+        "1440x1440",
+        "1632x1248",
+        "1248x1632",
+    ),
+)
+_WAN_I2V: dict[str, Any] = dict(_WAN, image="required", resolutions=("480p", "720p", "1080p"))
+_WAN_I2V_SHORT: dict[str, Any] = dict(_WAN_I2V, durations=(5,), audio="none")  # 2.2 and 2.1
+_SORA: dict[str, Any] = dict(
     family="sora",
-    image="optional",
+    length_field="seconds",
     durations=(4, 8, 12),
     default_duration=4,
     default_size="720x1280",
     uses_seed=False,
     max_prompt_chars=4000,
     endpoint="videos",
+    typical_seconds=120.0,
+    min_seconds=30.0,
 )
 
 
-def _spec(name: str, label: str, **fields: Any) -> ModelSpec:
-    return ModelSpec(name=name, label=label, **fields)
+def _spec(name: str, label: str, template: Mapping[str, Any], **fields: Any) -> ModelSpec:
+    return ModelSpec(name=name, label=label, **{**template, **fields})
 
+
+_FAST = dict(typical_seconds=45.0, min_seconds=15.0)
+_SLOW = dict(typical_seconds=300.0, min_seconds=90.0)
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
-        _spec("kling-v1", "Kling v1", **_KLING),
-        _spec("kling-v1-6", "Kling v1.6", **_KLING),
-        _spec("kling-v2-master", "Kling v2 Master", **_KLING),
-        _spec("jimeng_vgfm_t2v_l20", "Jimeng text-to-video", image="none", **_JIMENG),
-        _spec("jimeng_vgfm_i2v_l20", "Jimeng image-to-video", image="required", **_JIMENG),
-        _spec("viduq1", "Vidu Q1", durations=(5,), default_duration=5, **_VIDU),
-        _spec("viduq2", "Vidu Q2", durations=(5,), default_duration=5, **_VIDU),
-        _spec("vidu2.0", "Vidu 2.0", durations=(4, 8), default_duration=4, **_VIDU),
-        _spec("vidu1.5", "Vidu 1.5", durations=(4, 8), default_duration=4, **_VIDU),
-        _spec("sora-2", "Sora 2", sizes=("720x1280", "1280x720"), **_SORA),
+        _spec("kling-v1", "Kling v1", _KLING),
+        _spec("kling-v1-6", "Kling v1.6", _KLING),
+        _spec(
+            "kling-v2-master",
+            "Kling v2 Master",
+            _KLING,
+            modes=("pro",),
+            default_mode="pro",
+            **_SLOW,
+        ),
+        _spec("jimeng_vgfm_t2v_l20", "Jimeng text-to-video", _JIMENG, image="none"),
+        _spec("jimeng_vgfm_i2v_l20", "Jimeng image-to-video", _JIMENG, image="required"),
+        _spec(
+            "viduq2", "Vidu Q2", _VIDU, durations=tuple(range(1, 11)), default_duration=5, **_FAST
+        ),
+        _spec(
+            "viduq1",
+            "Vidu Q1",
+            _VIDU,
+            durations=(5,),
+            default_duration=5,
+            resolutions=("720p", "1080p"),
+        ),
+        _spec("vidu2.0", "Vidu 2.0", _VIDU, **_VIDU_4_OR_8),
+        _spec("vidu1.5", "Vidu 1.5", _VIDU, **_VIDU_4_OR_8),
+        _spec("MiniMax-Hailuo-2.3", "Hailuo 2.3", _HAILUO, end_frame=True),
+        _spec("MiniMax-Hailuo-2.3-Fast", "Hailuo 2.3 Fast", _HAILUO, image="required", **_FAST),
+        _spec("MiniMax-Hailuo-02", "Hailuo 02", _HAILUO, end_frame=True),
+        _spec("T2V-01", "MiniMax T2V-01", _HAILUO_01, image="none"),
+        _spec("T2V-01-Director", "MiniMax T2V-01 Director", _HAILUO_01, image="none"),
+        _spec("I2V-01", "MiniMax I2V-01", _HAILUO_01, image="required"),
+        _spec("I2V-01-Director", "MiniMax I2V-01 Director", _HAILUO_01, image="required"),
+        _spec("I2V-01-live", "MiniMax I2V-01 Live", _HAILUO_01, image="required"),
+        # the image is the subject to keep (metadata.subject_reference), not a first frame
+        _spec("S2V-01", "MiniMax S2V-01 (subject)", _HAILUO_01, image="required"),
+        _spec("veo-3.0-generate-001", "Veo 3", _VEO),
+        _spec("veo-3.0-fast-generate-001", "Veo 3 Fast", _VEO, **_FAST),
+        _spec("veo-3.1-generate-preview", "Veo 3.1 (preview)", _VEO),
+        _spec("veo-3.1-fast-generate-preview", "Veo 3.1 Fast (preview)", _VEO, **_FAST),
+        _spec("doubao-seedance-1-0-pro-250528", "Seedance 1.0 Pro", _SEEDANCE, audio="none"),
+        _spec(
+            "doubao-seedance-1-0-lite-t2v",
+            "Seedance 1.0 Lite (text)",
+            _SEEDANCE,
+            image="none",
+            audio="none",
+            **_FAST,
+        ),
+        _spec(
+            "doubao-seedance-1-0-lite-i2v",
+            "Seedance 1.0 Lite (image)",
+            _SEEDANCE,
+            image="required",
+            audio="none",
+            **_FAST,
+        ),
+        _spec("doubao-seedance-1-5-pro-251215", "Seedance 1.5 Pro", _SEEDANCE),
+        _spec("doubao-seedance-2-0-260128", "Seedance 2.0", _SEEDANCE, typical_seconds=90.0),
+        _spec("doubao-seedance-2-0-fast-260128", "Seedance 2.0 Fast", _SEEDANCE, **_FAST),
+        _spec("doubao-seedance-2-0-mini-260615", "Seedance 2.0 Mini", _SEEDANCE, **_FAST),
+        _spec("doubao-seedance-2-5-260628", "Seedance 2.5", _SEEDANCE, typical_seconds=120.0),
+        _spec("wan2.7-t2v", "Wan 2.7 text-to-video", _WAN_T2V),
+        _spec("wan2.7-i2v", "Wan 2.7 image-to-video", _WAN_I2V),
+        _spec("wan2.5-t2v-preview", "Wan 2.5 text-to-video (preview)", _WAN_T2V),
+        _spec("wan2.5-i2v-preview", "Wan 2.5 image-to-video (preview)", _WAN_I2V),
+        _spec("wan2.2-i2v-flash", "Wan 2.2 Flash image-to-video", _WAN_I2V_SHORT, **_FAST),
+        _spec("wan2.2-i2v-plus", "Wan 2.2 Plus image-to-video", _WAN_I2V_SHORT),
+        _spec("wanx2.1-i2v-plus", "Wanx 2.1 Plus image-to-video", _WAN_I2V_SHORT, **_SLOW),
+        _spec("wanx2.1-i2v-turbo", "Wanx 2.1 Turbo image-to-video", _WAN_I2V_SHORT, **_FAST),
+        _spec("sora-2", "Sora 2", _SORA, sizes=("720x1280", "1280x720")),
         _spec(
             "sora-2-pro",
             "Sora 2 Pro",
+            _SORA,
             sizes=("720x1280", "1280x720", "1024x1792", "1792x1024"),
-            **_SORA,
+            **_SLOW,
         ),
     )
 }
 
-FAMILY_LABELS: dict[str, str] = {
-    "kling": "Kling",
-    "jimeng": "Jimeng",
-    "vidu": "Vidu",
-    "sora": "Sora",
-    "generic": "Other",
-}
+#: Names known by a prefix: a dated snapshot, or a family the reference names with a wildcard.
+#: (prefix, the rules it gets); the model keeps the name it was asked by.
+PREFIXES: Final[tuple[tuple[str, ModelSpec], ...]] = (
+    ("jimeng_v30", _spec("jimeng_v30", "Jimeng 3.0", _JIMENG)),
+    *(
+        (name + "-", spec)
+        for name, spec in MODELS.items()
+        if name.startswith("doubao-seedance-1-0-lite")
+    ),
+)
 
 
 def get_model_spec(model: str) -> ModelSpec:
@@ -204,10 +454,15 @@ def get_model_spec(model: str) -> ModelSpec:
 
     >>> get_model_spec("my-new-model").family
     'generic'
+    >>> get_model_spec("jimeng_v30_pro").durations
+    (5, 10)
     """
     spec = MODELS.get(model)
     if spec is not None:
         return spec
+    for prefix, rules in PREFIXES:
+        if model.startswith(prefix):
+            return dataclasses.replace(rules, name=model, label=f"{rules.label} ({model})")
     return ModelSpec(
         name=model,
         family="generic",
@@ -215,348 +470,11 @@ def get_model_spec(model: str) -> ModelSpec:
         known=False,
         free_size=True,
         free_duration=True,
+        end_frame=True,
         uses_negative_prompt=True,
+        audio="any",
         options=frozenset({"cfg_scale", "camera_control", "movement_amplitude", "bgm"}),
     )
-
-
-def _choices(values: tuple[Any, ...]) -> str:
-    shown = [repr(v) if isinstance(v, str) else str(v) for v in values]
-    if len(shown) == 1:
-        return shown[0]
-    return ", ".join(shown[:-1]) + " or " + shown[-1]
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def validate_request_fields(fields: Mapping[str, Any]) -> None:
-    """Raise ``ValidationError`` for the first field the model would reject.
-
-    ``fields`` are a VideoRequest's fields by name. Nothing here does network I/O; a local image
-    file is checked for existence, type and size.
-    """
-    model = fields["model"]
-    if not isinstance(model, str) or not model.strip() or len(model) > 100 or " " in model:
-        raise ValidationError(
-            "model", model, f"a model name such as {_choices(tuple(MODELS)[:4])}, or any other"
-        )
-    spec = get_model_spec(model)
-    name = spec.name
-
-    prompt = fields["prompt"]
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise ValidationError("prompt", prompt, "a non-empty text describing the video", model=name)
-    if len(prompt) > spec.max_prompt_chars:
-        raise ValidationError(
-            "prompt",
-            prompt,
-            f"at most {spec.max_prompt_chars} characters (this one has {len(prompt)})",
-            model=name,
-            hint="Shorten the prompt.",
-        )
-
-    _validate_duration(spec, fields.get("duration"), fields.get("seconds"))
-    _validate_geometry(
-        spec, fields.get("size"), fields.get("aspect_ratio"), fields.get("resolution")
-    )
-
-    seed = fields.get("seed")
-    if seed is not None and (not _is_int(seed) or not 0 <= seed <= MAX_SEED):
-        raise ValidationError(
-            "seed", seed, f"a whole number from 0 to {MAX_SEED}, or None", model=name
-        )
-
-    negative = fields.get("negative_prompt")
-    if negative is not None and (not isinstance(negative, str) or len(negative) > 2500):
-        raise ValidationError(
-            "negative_prompt", negative, "text of at most 2500 characters", model=name
-        )
-
-    mode = fields.get("mode")
-    if mode is not None and mode not in spec.modes and spec.known:
-        allowed = _choices(spec.modes) if spec.modes else f"nothing: {name} has no mode"
-        raise ValidationError("mode", mode, allowed, model=name)
-
-    _validate_options(spec, fields)
-    _validate_image(spec, fields.get("image"))
-    _validate_metadata(fields.get("metadata"), name)
-
-
-def _validate_duration(spec: ModelSpec, duration: Any, seconds: Any) -> None:
-    name = spec.name
-    if seconds is not None:
-        if not isinstance(seconds, str):
-            allowed = (
-                f"a string: {_choices(tuple(str(d) for d in spec.durations))}"
-                if spec.durations
-                else "a string of whole seconds, e.g. '5'"
-            )
-            raise ValidationError(
-                "seconds",
-                seconds,
-                allowed,
-                model=name,
-                hint=f"Write seconds={str(seconds)!r}, or use duration={seconds!r}.",
-            )
-        if not seconds.isdigit():
-            raise ValidationError(
-                "seconds", seconds, "a string of whole seconds, e.g. '4'", model=name
-            )
-        if duration is not None and int(seconds) != duration:
-            raise ValidationError(
-                "seconds",
-                seconds,
-                f"the same length as duration={duration}, or leave one unset",
-                model=name,
-            )
-        duration = int(seconds)
-        field = "seconds"
-    else:
-        field = "duration"
-    if duration is None:
-        return
-    if not _is_int(duration):
-        raise ValidationError(field, duration, "a whole number of seconds", model=name)
-    if spec.durations and not spec.free_duration:
-        if duration not in spec.durations:
-            raise ValidationError(field, duration, f"choose {_choices(spec.durations)}", model=name)
-    elif not 1 <= duration <= GENERIC_MAX_SECONDS:
-        raise ValidationError(field, duration, f"1 to {GENERIC_MAX_SECONDS} seconds", model=name)
-
-
-def _validate_geometry(spec: ModelSpec, size: Any, aspect_ratio: Any, resolution: Any) -> None:
-    name = spec.name
-    if size is not None:
-        if not isinstance(size, str) or not _SIZE_RE.match(size):
-            raise ValidationError("size", size, "WIDTHxHEIGHT, e.g. '1280x720'", model=name)
-        if spec.sizes and size not in spec.sizes:
-            raise ValidationError("size", size, _choices(spec.sizes), model=name)
-        if not spec.sizes and not spec.free_size:
-            # The model has no size parameter: accept a size only where it maps exactly.
-            if spec.resolutions and spec.size_to_resolution(size) is None:
-                raise ValidationError(
-                    "size",
-                    size,
-                    f"{name} takes resolution={_choices(spec.resolutions)} instead of a size",
-                    model=name,
-                )
-            if (
-                spec.aspect_ratios
-                and not spec.resolutions
-                and spec.size_to_aspect_ratio(size) is None
-            ):
-                raise ValidationError(
-                    "size",
-                    size,
-                    f"{name} takes aspect_ratio={_choices(spec.aspect_ratios)} instead of a size",
-                    model=name,
-                )
-            if not spec.resolutions and not spec.aspect_ratios:
-                raise ValidationError("size", size, f"nothing: {name} has no size", model=name)
-    if aspect_ratio is not None:
-        if spec.free_size:
-            if not isinstance(aspect_ratio, str) or not re.match(
-                r"^\d{1,2}:\d{1,2}$", aspect_ratio
-            ):
-                raise ValidationError("aspect_ratio", aspect_ratio, "W:H, e.g. '16:9'", model=name)
-        elif aspect_ratio not in spec.aspect_ratios:
-            allowed = (
-                _choices(spec.aspect_ratios)
-                if spec.aspect_ratios
-                else f"nothing: {name} sets its shape with size"
-            )
-            raise ValidationError("aspect_ratio", aspect_ratio, allowed, model=name)
-        if (
-            size is not None
-            and spec.aspect_ratios
-            and spec.size_to_aspect_ratio(size) != aspect_ratio
-        ):
-            raise ValidationError(
-                "aspect_ratio",
-                aspect_ratio,
-                f"the ratio of size={size!r}, or leave one unset",
-                model=name,
-            )
-    if resolution is not None:
-        if spec.free_size:
-            if not isinstance(resolution, str) or not re.match(r"^\d{3,4}p$", resolution):
-                raise ValidationError(
-                    "resolution", resolution, "e.g. '720p' or '1080p'", model=name
-                )
-        elif resolution not in spec.resolutions:
-            allowed = (
-                _choices(spec.resolutions)
-                if spec.resolutions
-                else f"nothing: {name} sets its shape with size or aspect_ratio"
-            )
-            raise ValidationError("resolution", resolution, allowed, model=name)
-
-
-def _validate_options(spec: ModelSpec, fields: Mapping[str, Any]) -> None:
-    name = spec.name
-    for option in ("cfg_scale", "camera_control", "movement_amplitude", "bgm"):
-        value = fields.get(option)
-        if value is None:
-            continue
-        if option not in spec.options:
-            owners = sorted({s.family for s in MODELS.values() if option in s.options})
-            raise ValidationError(
-                option, value, f"nothing: only {', '.join(owners)} models take {option}", model=name
-            )
-    cfg = fields.get("cfg_scale")
-    if cfg is not None and (
-        isinstance(cfg, bool)
-        or not isinstance(cfg, (int, float))
-        or not 0 <= cfg <= 1
-        or math.isnan(cfg)
-    ):
-        raise ValidationError("cfg_scale", cfg, "a number from 0 to 1 (default 0.5)", model=name)
-    camera = fields.get("camera_control")
-    if camera is not None:
-        _validate_camera(camera, name)
-    amplitude = fields.get("movement_amplitude")
-    if amplitude is not None and amplitude not in MOVEMENT_AMPLITUDES:
-        raise ValidationError(
-            "movement_amplitude", amplitude, _choices(MOVEMENT_AMPLITUDES), model=name
-        )
-    bgm = fields.get("bgm")
-    if bgm is not None and not isinstance(bgm, bool):
-        raise ValidationError("bgm", bgm, "True or False", model=name)
-
-
-def _validate_camera(camera: Any, model: str) -> None:
-    if not isinstance(camera, Mapping) or camera.get("type") not in CAMERA_CONTROL_TYPES:
-        raise ValidationError(
-            "camera_control",
-            camera,
-            f"a dict with type {_choices(CAMERA_CONTROL_TYPES)}",
-            model=model,
-        )
-    extra = set(camera) - {"type", "config"}
-    if extra:
-        raise ValidationError(
-            "camera_control", camera, "only the keys 'type' and 'config'", model=model
-        )
-    config = camera.get("config")
-    if camera["type"] != "simple":
-        if config:
-            raise ValidationError(
-                "camera_control.config", config, f"nothing for type {camera['type']!r}", model=model
-            )
-        return
-    if not isinstance(config, Mapping) or set(config) - set(CAMERA_AXES):
-        raise ValidationError(
-            "camera_control.config", config, f"a dict of {_choices(CAMERA_AXES)}", model=model
-        )
-    moved = 0
-    for axis, value in config.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not -10 <= value <= 10:
-            raise ValidationError(f"camera_control.config.{axis}", value, "-10 to 10", model=model)
-        moved += value != 0
-    if moved != 1:
-        raise ValidationError(
-            "camera_control.config",
-            config,
-            "exactly one non-zero axis for type 'simple'",
-            model=model,
-        )
-
-
-def _validate_image(spec: ModelSpec, image: Any) -> None:
-    name = spec.name
-    if image is None:
-        if spec.image == "required":
-            raise ValidationError(
-                "image",
-                None,
-                "an image URL or file: this is an image-to-video model",
-                model=name,
-                hint="Pass image='https://…/frame.png' or a local file path.",
-            )
-        return
-    if spec.image == "none":
-        i2v = [s.name for s in MODELS.values() if s.family == spec.family and s.image != "none"]
-        raise ValidationError(
-            "image",
-            image,
-            "nothing: this is a text-to-video model",
-            model=name,
-            hint=f"Use {i2v[0]} for image-to-video." if i2v else None,
-        )
-    if isinstance(image, str) and image.startswith(("http://", "https://")):
-        if len(image) > 4096 or any(c.isspace() for c in image):
-            raise ValidationError("image", image, "a well-formed http(s) URL", model=name)
-        return
-    if isinstance(image, str) and image.startswith("data:"):
-        if not image.startswith("data:image/") or ";base64," not in image:
-            raise ValidationError("image", image, "a data:image/...;base64,... URI", model=name)
-        raw_size = (len(image) - image.index(",") - 1) * 3 // 4
-        if raw_size > MAX_IMAGE_BYTES:
-            raise ValidationError(
-                "image",
-                f"<data URI of {raw_size} bytes>",
-                f"an image of at most {MAX_IMAGE_BYTES // 2**20} MiB",
-                model=name,
-                hint=_BIG_IMAGE_HINT,
-            )
-        return
-    if not isinstance(image, (str, os.PathLike)):
-        raise ValidationError(
-            "image", image, "an http(s) URL, a data URI or a local file path", model=name
-        )
-    path = Path(image)
-    if not path.is_file():
-        raise ValidationError(
-            "image",
-            str(image),
-            "an existing image file, an http(s) URL or a data URI",
-            model=name,
-            hint="Check the path (it is relative to the kernel's working directory).",
-        )
-    size = path.stat().st_size
-    if size > MAX_IMAGE_BYTES:
-        raise ValidationError(
-            "image",
-            str(image),
-            f"a file of at most {MAX_IMAGE_BYTES // 2**20} MiB (this one is {size / 2**20:.1f} MiB)",
-            model=name,
-            hint=_BIG_IMAGE_HINT,
-        )
-    with path.open("rb") as fh:
-        head = fh.read(12)
-    if not head.startswith(_IMAGE_MAGIC) or (head.startswith(b"RIFF") and head[8:12] != b"WEBP"):
-        raise ValidationError("image", str(image), "a PNG, JPEG, WebP or GIF image", model=name)
-
-
-_BIG_IMAGE_HINT = (
-    "Gateways cap request bodies near 4 MB: shrink the image, or upload it and pass its https URL."
-)
-
-
-def _validate_metadata(metadata: Any, model: str) -> None:
-    if metadata is None:
-        return
-    if not isinstance(metadata, Mapping) or not all(isinstance(k, str) for k in metadata):
-        raise ValidationError("metadata", metadata, "a dict with string keys", model=model)
-    if "model" in metadata:
-        raise ValidationError(
-            "metadata.model",
-            metadata["model"],
-            "nothing: the gateway drops it; set model= instead",
-            model=model,
-        )
-    try:
-        encoded = json.dumps(metadata, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(
-            "metadata", metadata, f"JSON-serialisable values only ({exc})", model=model
-        ) from None
-    if len(encoded) > MAX_METADATA_BYTES:
-        raise ValidationError(
-            "metadata", metadata, f"at most {MAX_METADATA_BYTES // 1024} KiB as JSON", model=model
-        )
 
 
 def request_field_names() -> tuple[str, ...]:

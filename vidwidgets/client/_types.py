@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from vidwidgets.client._exceptions import ValidationError
-from vidwidgets.client._models import ModelSpec, get_model_spec, validate_request_fields
+from vidwidgets.client._models import ModelSpec, get_model_spec, normalise_value
+from vidwidgets.client._validation import validate_request_fields
 
 __all__ = ["JobError", "JobStatus", "VideoJob", "VideoRequest"]
 
@@ -47,7 +48,11 @@ class VideoRequest:
         Traceback (most recent call last):
         vidwidgets.client._exceptions.ValidationError: [invalid_field] duration=7 is not allowed for sora-2: ...
 
-    ``image`` is an http(s) URL, a ``data:image/...`` URI or a local file path (image-to-video).
+    ``image`` is an http(s) URL, a ``data:image/...`` URI or a local file path (image-to-video);
+    ``end_image`` the same for the last frame, on models that take one. ``audio`` asks for sound:
+    ``True``/``False`` where the vendor generates it, the http(s) URL of a soundtrack for Wan.
+    A size or resolution in the vendor's own spelling (``"1920*1080"``, ``"1080P"``) is kept in
+    the catalog's (``"1920x1080"``, ``"1080p"``), so both spellings make the same request.
     Model-specific options (``cfg_scale``, ``camera_control`` for Kling; ``movement_amplitude``,
     ``bgm`` for Vidu) are rejected on models that do not take them. ``metadata`` is passed to
     the gateway as-is and overrides provider defaults.
@@ -64,6 +69,8 @@ class VideoRequest:
     seed: int | None = None
     negative_prompt: str | None = None
     image: str | os.PathLike[str] | None = None
+    end_image: str | os.PathLike[str] | None = None
+    audio: bool | str | None = None
     mode: str | None = None
     cfg_scale: float | None = None
     camera_control: Mapping[str, Any] | None = None
@@ -72,6 +79,11 @@ class VideoRequest:
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for name in ("size", "resolution"):
+            value = getattr(self, name)
+            normal = normalise_value(name, value)
+            if normal != value:
+                object.__setattr__(self, name, normal)  # frozen: the one spelling, once
         validate_request_fields({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
 
     def __hash__(self) -> int:
@@ -130,24 +142,27 @@ class VideoRequest:
         A local image counts by its content, so editing the file changes the fingerprint.
         """
         payload = self.to_dict()
-        if self.image is not None and not str(self.image).startswith(
-            ("http://", "https://", "data:")
-        ):
+        for name in ("image", "end_image"):
+            image = getattr(self, name)
+            if image is None or str(image).startswith(("http://", "https://", "data:")):
+                continue
             try:
-                payload["image"] = (
-                    "sha256:" + hashlib.sha256(Path(self.image).read_bytes()).hexdigest()
-                )
+                payload[name] = "sha256:" + hashlib.sha256(Path(image).read_bytes()).hexdigest()
             except OSError:
                 # gone or unreadable since validation: identify it by path; sending it is
                 # refused later with a ValidationError naming the image, before any request
-                payload["image"] = "missing:" + os.fspath(self.image)
+                payload[name] = "missing:" + os.fspath(image)
         encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(encoded.encode()).hexdigest()[:32]
 
     def __repr__(self) -> str:
         fields = []
         for key, value in self.to_dict().items():
-            if key == "image" and isinstance(value, str) and value.startswith("data:"):
+            if (
+                key in ("image", "end_image")
+                and isinstance(value, str)
+                and value.startswith("data:")
+            ):
                 value = f"<data URI, {len(value)} chars>"
             elif isinstance(value, str) and len(value) > 60:
                 value = value[:57] + "..."

@@ -39,7 +39,7 @@ __all__ = ["ParameterForm"]
 
 _DESC = {"description_width": "120px"}
 _WIDE = w.Layout(width="100%")
-_FAMILIES = ("kling", "jimeng", "vidu", "sora")
+_FAMILIES = tuple(f for f in FAMILY_LABELS if f != "generic")  # every vendor of the catalog
 
 # The form's own look: one <style> block, shipped in a hidden HTML widget (ipywidgets has no
 # other way to add CSS); the class names are part of the public surface for browser tests.

@@ -35,6 +35,7 @@ from vidwidgets.client._download import (
 )
 from vidwidgets.client._exceptions import ValidationError, VideoAPIError
 from vidwidgets.client._http import MAX_JSON_BYTES, Response, Transport
+from vidwidgets.client._inline import inline_images
 from vidwidgets.client._jobs import JobBook, JobLike
 from vidwidgets.client._journal import Journal
 from vidwidgets.client._mapping import (
@@ -254,7 +255,9 @@ class VideoClient:
         own limit of jobs in flight to what the server holds and sends the create again when
         one of its jobs ends (see ``_admission``), rather than counting retries.
         """
-        request = _as_request(request)
+        # Veo reads only inline images: a path or URL becomes a data URL here, fetched without
+        # the API's credentials (the image host is not the API)
+        request = await inline_images(_as_request(request))
         prepared = prepare_create(request, self.api_format, max_body_bytes=self.max_body_bytes)
         transport, state = self._transport(), self._state()
         budget = self._deadline_for(request) if timeout is None else timeout

@@ -33,6 +33,7 @@ lint: setup
 	$(VENV)/bin/ruff check vidwidgets tests benchmarks
 	$(VENV)/bin/ruff format --check vidwidgets tests benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 format: setup
 	$(VENV)/bin/ruff check --fix vidwidgets tests benchmarks

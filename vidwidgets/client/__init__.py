@@ -25,14 +25,28 @@ from vidwidgets.client._exceptions import (
 )
 from vidwidgets.client._journal import Journal
 from vidwidgets.client._metrics import MetricsSnapshot
-from vidwidgets.client._models import MODELS, ModelSpec, get_model_spec
+from vidwidgets.client._models import (
+    CAMERA_AXES,
+    CAMERA_CONTROL_TYPES,
+    FAMILY_LABELS,
+    MAX_SEED,
+    MODELS,
+    MOVEMENT_AMPLITUDES,
+    ModelSpec,
+    get_model_spec,
+)
 from vidwidgets.client._polling import PollConfig
 from vidwidgets.client._retry import RetryPolicy
 from vidwidgets.client._types import JobError, JobStatus, VideoJob, VideoRequest
 
 __all__ = [
+    "CAMERA_AXES",
+    "CAMERA_CONTROL_TYPES",
     "DEFAULT_BASE_URL",
+    "FAMILY_LABELS",
+    "MAX_SEED",
     "MODELS",
+    "MOVEMENT_AMPLITUDES",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",

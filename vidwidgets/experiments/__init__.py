@@ -8,7 +8,8 @@ task id and reuses finished videos, and the records behind the Comparison grid a
 """
 
 from vidwidgets.experiments._captions import caption, differing_fields
-from vidwidgets.experiments._paths import safe_name
+from vidwidgets.experiments._media import probe_video
+from vidwidgets.experiments._paths import atomic_write_bytes, safe_name
 from vidwidgets.experiments._runner import (
     Cell,
     CellRun,
@@ -37,10 +38,12 @@ __all__ = [
     "RunRecord",
     "Usage",
     "as_cells",
+    "atomic_write_bytes",
     "caption",
     "cell_key",
     "default_runs_dir",
     "differing_fields",
+    "probe_video",
     "public_server_url",
     "run_cells",
     "safe_name",

@@ -3,6 +3,7 @@
 This layer imports aiohttp but never ipywidgets; the widgets compose it.
 """
 
+from vidwidgets._exports import publish
 from vidwidgets.client._cache import ResultCache
 from vidwidgets.client._client import DEFAULT_BASE_URL, VideoClient
 from vidwidgets.client._exceptions import (
@@ -76,3 +77,6 @@ __all__ = [
     "VideoRequest",
     "get_model_spec",
 ]
+
+# reprs, tracebacks and pickle name the top-level exports vidwidgets.X
+publish(__name__, globals())

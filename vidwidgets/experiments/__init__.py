@@ -7,6 +7,7 @@ task id and reuses finished videos, and the records behind the Comparison grid a
     >>> exp.to_dataframe()                                               # doctest: +SKIP
 """
 
+from vidwidgets._exports import publish
 from vidwidgets.experiments._captions import caption, differing_fields
 from vidwidgets.experiments._media import probe_video
 from vidwidgets.experiments._paths import atomic_write_bytes, safe_name
@@ -48,3 +49,6 @@ __all__ = [
     "run_cells",
     "safe_name",
 ]
+
+# reprs, tracebacks and pickle name the top-level exports vidwidgets.X
+publish(__name__, globals())

@@ -233,7 +233,9 @@ class ImageField:
                 description="Image",
                 placeholder="https://…/first-frame.png or a local path",
                 style=styles.text,
-                layout=styles.wide,
+                # its own Layout: hiding it sets display on the layout, and a shared one
+                # would hide the prompt with it
+                layout=w.Layout(width="100%"),
                 continuous_update=False,
             ),
             "vw-image-url",

@@ -1,7 +1,7 @@
-"""The ``vidwidgets`` command: generate one video, compare a grid, manage the stored runs.
+r"""The ``vidwidgets`` command: generate one video, compare a grid, manage the stored runs.
 
     vidwidgets generate --model viduq1 --prompt "a red fox in snow" --seed 7 --out fox.mp4
-    vidwidgets compare --model viduq1 --prompt "a red fox" --prompt "a grey wolf" \\
+    vidwidgets compare --model viduq1 --prompt "a red fox" --prompt "a grey wolf" \
         --seed 1 --seed 2 --out report.html --grid-video grid.mp4
     vidwidgets runs list | usage | prune --older-than 30d [--keep N] [--dry-run] | export NAME
 
@@ -591,8 +591,10 @@ class Progress:
 
 
 def _elide(text: str, width: int) -> str:
-    """Shorten ``text`` to ``width`` characters by cutting its middle: captions end with what
-    differs between cells (``... · seed=7``), so the tail must survive."""
+    """Shorten ``text`` to ``width`` characters by cutting its middle.
+
+    Captions end with what differs between cells (``... · seed=7``), so the tail must survive.
+    """
     if len(text) <= width:
         return text
     tail = (width - 1) // 2
@@ -600,8 +602,10 @@ def _elide(text: str, width: int) -> str:
 
 
 def _fit(text: str, columns: int) -> str:
-    """Cut ``text`` to ``columns`` terminal cells (wide CJK characters take two): a line that
-    wrapped would break the cursor arithmetic of the redraw."""
+    """Cut ``text`` to ``columns`` terminal cells (wide CJK characters take two).
+
+    A line that wrapped would break the cursor arithmetic of the redraw.
+    """
     used = 0
     for i, char in enumerate(text):
         used += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1

@@ -1,5 +1,7 @@
-"""Persistent prompt experiments: a folder per experiment, a concurrent runner that resumes by
-task id and reuses finished videos, and the records behind the Comparison grid and the CLI.
+"""Persistent prompt experiments, run concurrently, resumed, and reused.
+
+A folder per experiment, a concurrent runner that resumes by task id and reuses finished
+videos, and the records behind the Comparison grid and the CLI.
 
     >>> from vidwidgets.experiments import ExperimentStore, run_cells
     >>> exp = ExperimentStore().experiment("fox-prompts")                # doctest: +SKIP

@@ -1,5 +1,6 @@
-"""Export an experiment: a self-contained HTML report with a synchronized player, and one
-side-by-side grid video.
+"""Export an experiment.
+
+A self-contained HTML report with a synchronized player, and one side-by-side grid video.
 
     >>> from vidwidgets.export import export_html, export_grid_video
     >>> export_html(experiment, "report.html")             # doctest: +SKIP

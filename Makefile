@@ -34,6 +34,7 @@ lint: setup
 	$(VENV)/bin/ruff check vidwidgets tests benchmarks
 	$(VENV)/bin/ruff format --check vidwidgets tests benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mkdocs build --strict --quiet --site-dir site
 
 format: setup

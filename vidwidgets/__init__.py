@@ -17,56 +17,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from vidwidgets import _defaults
+from vidwidgets._exports import EXPORTS as _EXPORTS
 
 __version__ = "0.1.0"
-
-# public name -> module that defines it
-_EXPORTS: dict[str, str] = {
-    # client
-    "VideoClient": "vidwidgets.client",
-    "VideoRequest": "vidwidgets.client",
-    "VideoJob": "vidwidgets.client",
-    "JobStatus": "vidwidgets.client",
-    "JobError": "vidwidgets.client",
-    "ModelSpec": "vidwidgets.client",
-    "MODELS": "vidwidgets.client",
-    "get_model_spec": "vidwidgets.client",
-    "VideoAPIError": "vidwidgets.client",
-    "ValidationError": "vidwidgets.client",
-    "APIStatusError": "vidwidgets.client",
-    "BadRequestError": "vidwidgets.client",
-    "AuthenticationError": "vidwidgets.client",
-    "PermissionDeniedError": "vidwidgets.client",
-    "NotFoundError": "vidwidgets.client",
-    "RateLimitError": "vidwidgets.client",
-    "ServerError": "vidwidgets.client",
-    "APIConnectionError": "vidwidgets.client",
-    "APITimeoutError": "vidwidgets.client",
-    "ProtocolError": "vidwidgets.client",
-    "GenerationFailed": "vidwidgets.client",
-    "PollTimeout": "vidwidgets.client",
-    "JobCancelled": "vidwidgets.client",
-    "run": "vidwidgets._runtime",
-    # experiments and export
-    "ExperimentStore": "vidwidgets.experiments",
-    "Experiment": "vidwidgets.experiments",
-    "ExperimentRunner": "vidwidgets.experiments",
-    "run_cells": "vidwidgets.experiments",
-    "export_html": "vidwidgets.export",
-    "export_grid_video": "vidwidgets.export",
-    # simulator
-    "Simulator": "vidwidgets.simulator",
-    "Fault": "vidwidgets.simulator",
-    "Faults": "vidwidgets.simulator",
-    "Timing": "vidwidgets.simulator",
-    # widgets
-    "ParameterForm": "vidwidgets.widgets",
-    "JobProgress": "vidwidgets.widgets",
-    "VideoPlayer": "vidwidgets.widgets",
-    # apps
-    "Studio": "vidwidgets.apps",
-    "Comparison": "vidwidgets.apps",
-}
 
 __all__ = ["__version__", *_EXPORTS]
 

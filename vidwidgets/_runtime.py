@@ -22,6 +22,8 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from vidwidgets._exports import publish
+
 __all__ = ["background_loop", "run"]
 
 T = TypeVar("T")
@@ -67,3 +69,7 @@ def run(coro: Coroutine[Any, Any, T], *, timeout: float | None = None) -> T:
     except (KeyboardInterrupt, concurrent.futures.TimeoutError):
         future.cancel()  # stop the work on the loop too: no orphaned polling
         raise
+
+
+# reprs, tracebacks and pickle name the top-level exports vidwidgets.X
+publish(__name__, globals())

@@ -1,7 +1,7 @@
-"""The ``vidwidgets`` command: generate one video, compare a grid, manage the stored runs.
+r"""The ``vidwidgets`` command: generate one video, compare a grid, manage the stored runs.
 
     vidwidgets generate --model viduq1 --prompt "a red fox in snow" --seed 7 --out fox.mp4
-    vidwidgets compare --model viduq1 --prompt "a red fox" --prompt "a grey wolf" \\
+    vidwidgets compare --model viduq1 --prompt "a red fox" --prompt "a grey wolf" \
         --seed 1 --seed 2 --out report.html --grid-video grid.mp4
     vidwidgets runs list | usage | prune --older-than 30d [--keep N] [--dry-run] | export NAME
 
@@ -90,6 +90,22 @@ def _int(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vidwidgets",
+        description="Generate and compare AI videos (Kling, Jimeng, Vidu, Sora via 88API).",
+        epilog="Exit codes: 0 all succeeded, 1 some failed, 2 usage error, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log requests to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    store, connection = _store_options(), _connection_options()
+    _add_generate(sub, [store, connection])
+    _add_compare(sub, [store, connection])
+    _add_runs(sub, store)
+    return parser
+
+
+def _store_options() -> argparse.ArgumentParser:
     store = argparse.ArgumentParser(add_help=False)
     store.add_argument(
         "--runs-dir",
@@ -97,7 +113,10 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="where experiments are stored (default: $VIDWIDGETS_RUNS_DIR or ./vidwidgets-runs)",
     )
+    return store
 
+
+def _connection_options() -> argparse.ArgumentParser:
     connection = argparse.ArgumentParser(add_help=False)
     group = connection.add_argument_group("connection")
     group.add_argument("--base-url", help="API address (default: $VIDWIDGETS_BASE_URL)")
@@ -116,63 +135,52 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument(
         "--no-cache", action="store_true", help="never reuse a finished video of the same request"
     )
+    return connection
 
-    def request_options(p: argparse.ArgumentParser, *, many: bool) -> None:
-        g = p.add_argument_group("request")
-        append: dict[str, Any] = {"action": "append"} if many else {}
-        g.add_argument(
-            "--model",
-            required=True,
-            help="model name" + (" (repeatable)" if many else ""),
-            **append,
-        )
-        g.add_argument(
-            "--prompt",
-            required=True,
-            help="what to show" + (" (repeatable)" if many else ""),
-            **append,
-        )
-        g.add_argument(
-            "--seed",
-            type=_int,
-            help="fixed seed: reproducible and cacheable" + (" (repeatable)" if many else ""),
-            **append,
-        )
-        g.add_argument("--duration", type=_int, help="seconds of video")
-        g.add_argument("--seconds", help='Sora: seconds as a string, "4", "8" or "12"')
-        g.add_argument("--size", help="WxH, e.g. 1280x720")
-        g.add_argument("--aspect-ratio", help="e.g. 16:9")
-        g.add_argument("--resolution", help="Vidu: 720p or 1080p")
-        g.add_argument("--negative-prompt", help="what not to show")
-        g.add_argument("--image", help="image-to-video: a file, an http(s) URL or a data URI")
-        g.add_argument("--mode", help="Kling: std or pro")
 
-    parser = argparse.ArgumentParser(
-        prog="vidwidgets",
-        description="Generate and compare AI videos (Kling, Jimeng, Vidu, Sora via 88API).",
-        epilog="Exit codes: 0 all succeeded, 1 some failed, 2 usage error, 130 interrupted.",
+def _request_options(p: argparse.ArgumentParser, *, many: bool) -> None:
+    g = p.add_argument_group("request")
+    append: dict[str, Any] = {"action": "append"} if many else {}
+    repeatable = " (repeatable)" if many else ""
+    g.add_argument("--model", required=True, help="model name" + repeatable, **append)
+    g.add_argument("--prompt", required=True, help="what to show" + repeatable, **append)
+    g.add_argument(
+        "--seed",
+        type=_int,
+        help="fixed seed: reproducible and cacheable" + repeatable,
+        **append,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log requests to stderr")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    g.add_argument("--duration", type=_int, help="seconds of video")
+    g.add_argument("--seconds", help='Sora: seconds as a string, "4", "8" or "12"')
+    g.add_argument("--size", help="WxH, e.g. 1280x720")
+    g.add_argument("--aspect-ratio", help="e.g. 16:9")
+    g.add_argument("--resolution", help="Vidu: 720p or 1080p")
+    g.add_argument("--negative-prompt", help="what not to show")
+    g.add_argument("--image", help="image-to-video: a file, an http(s) URL or a data URI")
+    g.add_argument("--mode", help="Kling: std or pro")
 
+
+# argparse's subparsers action has no public type name
+_Subparsers = Any
+
+
+def _add_generate(sub: _Subparsers, parents: list[argparse.ArgumentParser]) -> None:
     gen = sub.add_parser(
-        "generate",
-        parents=[store, connection],
-        help="generate one video",
-        description="Generate one video.",
+        "generate", parents=parents, help="generate one video", description="Generate one video."
     )
-    request_options(gen, many=False)
+    _request_options(gen, many=False)
     gen.add_argument("--out", type=Path, help="copy the video here (.mp4)")
     gen.add_argument("--experiment", default="generate", help="experiment to store it in")
 
+
+def _add_compare(sub: _Subparsers, parents: list[argparse.ArgumentParser]) -> None:
     cmp_ = sub.add_parser(
         "compare",
-        parents=[store, connection],
+        parents=parents,
         help="run a grid of prompts × models × seeds and export a report",
         description="Run every combination of --prompt, --model and --seed side by side.",
     )
-    request_options(cmp_, many=True)
+    _request_options(cmp_, many=True)
     cmp_.add_argument("--experiment", help="experiment name (default: derived from the grid)")
     cmp_.add_argument(
         "--out", type=Path, help="HTML report (default: report.html in the experiment folder)"
@@ -189,6 +197,8 @@ def _parser() -> argparse.ArgumentParser:
         "--reference", metavar="NAME", help="mark these runs as used by NAME (prune keeps them)"
     )
 
+
+def _add_runs(sub: _Subparsers, store: argparse.ArgumentParser) -> None:
     runs = sub.add_parser("runs", help="list, measure, prune or export stored runs")
     runs_sub = runs.add_subparsers(dest="runs_command", required=True, metavar="ACTION")
     lst = runs_sub.add_parser("list", parents=[store], help="experiments, or one experiment's runs")
@@ -207,7 +217,6 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--videos", choices=("embed", "copy", "link"), default="embed")
     exp.add_argument("--grid-video", type=Path, help="also write one side-by-side MP4")
     exp.add_argument("--columns", type=_positive_int)
-    return parser
 
 
 def _version() -> str:
@@ -582,8 +591,10 @@ class Progress:
 
 
 def _elide(text: str, width: int) -> str:
-    """Shorten ``text`` to ``width`` characters by cutting its middle: captions end with what
-    differs between cells (``... · seed=7``), so the tail must survive."""
+    """Shorten ``text`` to ``width`` characters by cutting its middle.
+
+    Captions end with what differs between cells (``... · seed=7``), so the tail must survive.
+    """
     if len(text) <= width:
         return text
     tail = (width - 1) // 2
@@ -591,8 +602,10 @@ def _elide(text: str, width: int) -> str:
 
 
 def _fit(text: str, columns: int) -> str:
-    """Cut ``text`` to ``columns`` terminal cells (wide CJK characters take two): a line that
-    wrapped would break the cursor arithmetic of the redraw."""
+    """Cut ``text`` to ``columns`` terminal cells (wide CJK characters take two).
+
+    A line that wrapped would break the cursor arithmetic of the redraw.
+    """
     used = 0
     for i, char in enumerate(text):
         used += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
@@ -629,103 +642,123 @@ def _table(rows: list[list[str]], out: Callable[[str], Any] = print) -> None:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    store = _store(args)
-    action = args.runs_command
-    if action == "list":
-        if args.name:
-            exp = store.find(args.name)
-            if exp is None:
-                raise UsageError(
-                    f"experiment={args.name!r} is not allowed: no such experiment in {store.root}"
-                )
-            fields = differing_fields([r.request for r in exp.records]) or ["prompt"]
-            rows = [["#", "cell", "model", "seed", "status", "job id", "seconds", "rating", "file"]]
-            for i, rec in enumerate(exp.records, 1):
-                rows.append(
-                    [
-                        str(i),
-                        caption(rec.request, fields, label=rec.label)[:40],
-                        str(rec.request.get("model", "")),
-                        str(rec.request.get("seed", "")),
-                        rec.status + (" (cache)" if rec.cached_from else ""),
-                        (rec.job_id or "")[:36],
-                        f"{rec.generation_seconds:.1f}"
-                        if rec.generation_seconds is not None
-                        else "",
-                        "★" * rec.rating,
-                        rec.file or "",
-                    ]
-                )
-            _table(rows)
-            return EXIT_OK
-        experiments = store.experiments()
-        if not experiments:
-            print(f"no experiments in {store.root}")
-            return EXIT_OK
-        rows = [["experiment", "runs", "succeeded", "pending", "failed", "size", "updated"]]
-        for exp in experiments:
-            recs = exp.records
-            updated = max((r.updated_at for r in recs), default=exp.created_at)
-            rows.append(
-                [
-                    exp.name,
-                    str(len(recs)),
-                    str(sum(r.status == "succeeded" for r in recs)),
-                    str(sum(r.is_pending for r in recs)),
-                    str(sum(r.status in ("failed", "cancelled") for r in recs)),
-                    _human(exp.usage()),
-                    time.strftime("%Y-%m-%d %H:%M", time.localtime(updated)),
-                ]
-            )
-        _table(rows)
-        return EXIT_OK
-    if action == "usage":
-        usage = store.usage()
-        rows = [["experiment", "size"]]
-        rows += [[name, _human(size)] for name, size in sorted(usage.experiments.items())]
-        rows.append(["total", _human(usage.total_bytes)])
-        _table(rows)
-        return EXIT_OK
-    if action == "prune":
-        if args.older_than is None and args.keep is None:
-            raise UsageError(
-                "prune needs --older-than DURATION and/or --keep N (e.g. --older-than 30d)"
-            )
-        if args.keep is not None and args.keep < 0:
-            raise UsageError(f"--keep={args.keep} is not allowed: a whole number >= 0")
-        report = store.prune(
-            older_than=args.older_than,
-            keep=args.keep,
-            experiment=args.experiment,
-            dry_run=args.dry_run,
-        )
-        verb = "would remove" if args.dry_run else "removed"
-        print(
-            f"{verb} {len(report.removed)} runs, {_human(report.freed_bytes)} freed"
-            f"{' (dry run)' if args.dry_run else ''}; kept {len(report.kept_referenced)} "
-            "referenced runs"
-        )
-        for name, key in report.removed:
-            print(f"  {verb}: {name}/{key}")
-        return EXIT_OK
-    if action == "export":
-        exp = store.find(args.name)
-        if exp is None:
-            raise UsageError(
-                f"experiment={args.name!r} is not allowed: no such experiment in {store.root}"
-            )
-        from vidwidgets.export import export_grid_video, export_html
+    action = _RUNS_ACTIONS.get(args.runs_command)
+    if action is None:  # pragma: no cover - argparse checks
+        raise UsageError(f"unknown runs action {args.runs_command!r}")
+    return action(_store(args), args)
 
-        export_html(exp, args.out, videos=args.videos, columns=args.columns)
-        print(f"report: {args.out}")
-        if args.grid_video is not None:
-            try:
-                export_grid_video(exp, args.grid_video, columns=args.columns)
-            except ValueError as exc:
-                raise UsageError(str(exc)) from None
-            print(f"grid video: {args.grid_video}")
+
+def _find(store: ExperimentStore, name: str) -> Experiment:
+    exp = store.find(name)
+    if exp is None:
+        raise UsageError(f"experiment={name!r} is not allowed: no such experiment in {store.root}")
+    return exp
+
+
+def _runs_list(store: ExperimentStore, args: argparse.Namespace) -> int:
+    if args.name:
+        _table(_run_rows(_find(store, args.name)))
         return EXIT_OK
-    raise UsageError(f"unknown runs action {action!r}")  # pragma: no cover - argparse checks
+    experiments = store.experiments()
+    if not experiments:
+        print(f"no experiments in {store.root}")
+        return EXIT_OK
+    rows = [["experiment", "runs", "succeeded", "pending", "failed", "size", "updated"]]
+    for exp in experiments:
+        recs = exp.records
+        updated = max((r.updated_at for r in recs), default=exp.created_at)
+        rows.append(
+            [
+                exp.name,
+                str(len(recs)),
+                str(sum(r.status == "succeeded" for r in recs)),
+                str(sum(r.is_pending for r in recs)),
+                str(sum(r.status in ("failed", "cancelled") for r in recs)),
+                _human(exp.usage()),
+                time.strftime("%Y-%m-%d %H:%M", time.localtime(updated)),
+            ]
+        )
+    _table(rows)
+    return EXIT_OK
+
+
+def _run_rows(exp: Experiment) -> list[list[str]]:
+    """One experiment, run by run, each captioned by what differs from the others."""
+    fields = differing_fields([r.request for r in exp.records]) or ["prompt"]
+    rows = [["#", "cell", "model", "seed", "status", "job id", "seconds", "rating", "file"]]
+    for i, rec in enumerate(exp.records, 1):
+        seconds = rec.generation_seconds
+        rows.append(
+            [
+                str(i),
+                caption(rec.request, fields, label=rec.label)[:40],
+                str(rec.request.get("model", "")),
+                str(rec.request.get("seed", "")),
+                rec.status + (" (cache)" if rec.cached_from else ""),
+                (rec.job_id or "")[:36],
+                f"{seconds:.1f}" if seconds is not None else "",
+                "★" * rec.rating,
+                rec.file or "",
+            ]
+        )
+    return rows
+
+
+def _runs_usage(store: ExperimentStore, _args: argparse.Namespace) -> int:
+    usage = store.usage()
+    rows = [["experiment", "size"]]
+    rows += [[name, _human(size)] for name, size in sorted(usage.experiments.items())]
+    rows.append(["total", _human(usage.total_bytes)])
+    _table(rows)
+    return EXIT_OK
+
+
+def _runs_prune(store: ExperimentStore, args: argparse.Namespace) -> int:
+    if args.older_than is None and args.keep is None:
+        raise UsageError(
+            "prune needs --older-than DURATION and/or --keep N (e.g. --older-than 30d)"
+        )
+    if args.keep is not None and args.keep < 0:
+        raise UsageError(f"--keep={args.keep} is not allowed: a whole number >= 0")
+    report = store.prune(
+        older_than=args.older_than,
+        keep=args.keep,
+        experiment=args.experiment,
+        dry_run=args.dry_run,
+    )
+    verb = "would remove" if args.dry_run else "removed"
+    print(
+        f"{verb} {len(report.removed)} runs, {_human(report.freed_bytes)} freed"
+        f"{' (dry run)' if args.dry_run else ''}; kept {len(report.kept_referenced)} "
+        "referenced runs"
+    )
+    for name, key in report.removed:
+        print(f"  {verb}: {name}/{key}")
+    return EXIT_OK
+
+
+def _runs_export(store: ExperimentStore, args: argparse.Namespace) -> int:
+    exp = _find(store, args.name)
+    from vidwidgets.export import export_grid_video, export_html
+
+    export_html(exp, args.out, videos=args.videos, columns=args.columns)
+    print(f"report: {args.out}")
+    if args.grid_video is not None:
+        try:
+            export_grid_video(exp, args.grid_video, columns=args.columns)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"grid video: {args.grid_video}")
+    return EXIT_OK
+
+
+# ``vidwidgets runs ACTION``: what each action does
+_RUNS_ACTIONS: dict[str, Callable[[ExperimentStore, argparse.Namespace], int]] = {
+    "list": _runs_list,
+    "usage": _runs_usage,
+    "prune": _runs_prune,
+    "export": _runs_export,
+}
 
 
 if __name__ == "__main__":

@@ -205,6 +205,12 @@ def test_text_to_video_model_hides_the_image() -> None:
     assert not shown(form.image_url)
 
 
+def test_hiding_the_image_keeps_the_prompt_shown() -> None:
+    form = ParameterForm(model="jimeng_vgfm_t2v_l20", prompt="a fox")
+    assert not shown(form.image_url)
+    assert shown(form.prompt)
+
+
 def test_kling_advanced_options() -> None:
     form = ParameterForm(model="kling-v1", prompt="a fox")
     form.cfg_enabled.value = True

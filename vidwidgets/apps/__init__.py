@@ -1,6 +1,10 @@
 """Apps composed of the widgets: the Studio and the Comparison grid."""
 
+from vidwidgets._exports import publish
 from vidwidgets.apps._comparison import Comparison, ComparisonCell
 from vidwidgets.apps._studio import Studio, StudioRun
 
 __all__ = ["Comparison", "ComparisonCell", "Studio", "StudioRun"]
+
+# reprs, tracebacks and pickle name the top-level exports vidwidgets.X
+publish(__name__, globals())

@@ -21,11 +21,8 @@ from urllib.parse import urlsplit
 import ipywidgets as w
 import traitlets
 
-from vidwidgets.client._exceptions import VideoAPIError
-from vidwidgets.client._types import JobStatus, VideoJob, VideoRequest
-from vidwidgets.widgets._form import ParameterForm
-from vidwidgets.widgets._player import VideoPlayer
-from vidwidgets.widgets._progress import JobProgress
+from vidwidgets.client import JobStatus, VideoAPIError, VideoJob, VideoRequest
+from vidwidgets.widgets import JobProgress, ParameterForm, VideoPlayer
 
 __all__ = ["Studio", "StudioRun"]
 

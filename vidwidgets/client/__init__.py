@@ -3,6 +3,7 @@
 This layer imports aiohttp but never ipywidgets; the widgets compose it.
 """
 
+from vidwidgets._exports import publish
 from vidwidgets.client._cache import ResultCache
 from vidwidgets.client._client import DEFAULT_BASE_URL, VideoClient
 from vidwidgets.client._exceptions import (
@@ -25,15 +26,29 @@ from vidwidgets.client._exceptions import (
 )
 from vidwidgets.client._journal import Journal
 from vidwidgets.client._metrics import MetricsSnapshot
-from vidwidgets.client._models import MODELS, ModelSpec, get_model_spec
+from vidwidgets.client._models import (
+    CAMERA_AXES,
+    CAMERA_CONTROL_TYPES,
+    FAMILY_LABELS,
+    MAX_SEED,
+    MODELS,
+    MOVEMENT_AMPLITUDES,
+    ModelSpec,
+    get_model_spec,
+)
 from vidwidgets.client._polling import PollConfig
 from vidwidgets.client._retry import RetryPolicy
 from vidwidgets.client._target import DefaultTarget, Endpoint
 from vidwidgets.client._types import JobError, JobStatus, VideoJob, VideoRequest
 
 __all__ = [
+    "CAMERA_AXES",
+    "CAMERA_CONTROL_TYPES",
     "DEFAULT_BASE_URL",
+    "FAMILY_LABELS",
+    "MAX_SEED",
     "MODELS",
+    "MOVEMENT_AMPLITUDES",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -65,3 +80,6 @@ __all__ = [
     "VideoRequest",
     "get_model_spec",
 ]
+
+# reprs, tracebacks and pickle name the top-level exports vidwidgets.X
+publish(__name__, globals())

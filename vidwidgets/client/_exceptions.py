@@ -89,6 +89,11 @@ class VideoAPIError(Exception):
         self.job = job
         self.body = body
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # BaseException pickles as cls(*args), which the subclasses' own signatures refuse:
+        # rebuild without __init__ from args and the attributes (pickle, copy, multiprocessing).
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
     def __str__(self) -> str:
         parts = []
         if self.status is not None:
@@ -242,3 +247,11 @@ def redact(text: str, secret: str | None) -> str:
     if secret and secret in text:
         return text.replace(secret, "***")
     return text
+
+
+def _rebuild(cls: type[VideoAPIError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """An unpickled error: ``cls`` made without its ``__init__``, then given its attributes."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error

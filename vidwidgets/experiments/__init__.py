@@ -1,5 +1,7 @@
-"""Persistent prompt experiments: a folder per experiment, a concurrent runner that resumes by
-task id and reuses finished videos, and the records behind the Comparison grid and the CLI.
+"""Persistent prompt experiments, run concurrently, resumed, and reused.
+
+A folder per experiment, a concurrent runner that resumes by task id and reuses finished
+videos, and the records behind the Comparison grid and the CLI.
 
     >>> from vidwidgets.experiments import ExperimentStore, run_cells
     >>> exp = ExperimentStore().experiment("fox-prompts")                # doctest: +SKIP
@@ -7,8 +9,10 @@ task id and reuses finished videos, and the records behind the Comparison grid a
     >>> exp.to_dataframe()                                               # doctest: +SKIP
 """
 
+from vidwidgets._exports import publish
 from vidwidgets.experiments._captions import caption, differing_fields
-from vidwidgets.experiments._paths import safe_name
+from vidwidgets.experiments._media import probe_video
+from vidwidgets.experiments._paths import atomic_write_bytes, safe_name
 from vidwidgets.experiments._runner import (
     Cell,
     CellRun,
@@ -37,11 +41,16 @@ __all__ = [
     "RunRecord",
     "Usage",
     "as_cells",
+    "atomic_write_bytes",
     "caption",
     "cell_key",
     "default_runs_dir",
     "differing_fields",
+    "probe_video",
     "public_server_url",
     "run_cells",
     "safe_name",
 ]
+
+# reprs, tracebacks and pickle name the top-level exports vidwidgets.X
+publish(__name__, globals())

@@ -35,9 +35,11 @@ _RESERVED = frozenset(
 
 
 def safe_name(text: str, *, max_len: int = _MAX_STEM) -> str:
-    """A file-name stem made from untrusted ``text``: only ``[A-Za-z0-9._-]``, no leading dot,
-    at most ``max_len`` characters, never empty. When anything had to change, a short hash of the
-    original is appended so two different ids never share a file.
+    """A file-name stem made from untrusted ``text``.
+
+    Only ``[A-Za-z0-9._-]``, no leading dot, at most ``max_len`` characters, never empty. When
+    anything had to change, a short hash of the original is appended so two different ids never
+    share a file.
 
         >>> safe_name("task_0123abcd")
         'task_0123abcd'
@@ -71,8 +73,10 @@ def inside(root: Path, relative: str | os.PathLike[str]) -> Path:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a reader (or a crash) sees the old file or the new one,
-    never a half-written one: a temporary file in the same folder, fsync, then ``os.replace``."""
+    """Write ``data`` to ``path`` so that a reader (or a crash) never sees a half-written file.
+
+    A temporary file in the same folder, fsync, then ``os.replace``: the old file or the new one.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

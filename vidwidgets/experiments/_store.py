@@ -531,47 +531,61 @@ class ExperimentStore:
         for exp in self.experiments():
             if experiment is not None and experiment not in (exp.name, exp.path.name):
                 continue
-            newest_first = sorted(exp.records, key=_finished_time, reverse=True)
-            protected = {r.key for r in newest_first[: keep or 0]} if keep is not None else set()
-            doomed: list[RunRecord] = []
-            for rec in newest_first:
-                if rec.is_pending or rec.key in protected:
-                    continue  # a task on the server is paid for: never forget its id
-                if older_than is not None and now - _finished_time(rec) < older_than:
-                    continue
-                if rec.referenced_by:
-                    report.kept_referenced.append((exp.name, rec.key))
-                    continue
-                doomed.append(rec)
-            if not doomed:
-                if not dry_run:
-                    report.partial_files_removed += exp.sweep()
-                continue
-            still_used = {
-                f for r in exp.records if r not in doomed for f in (r.file, r.thumbnail) if f
-            }
-            files = {f for r in doomed for f in (r.file, r.thumbnail) if f and f not in still_used}
-            for rec in doomed:
-                report.removed.append((exp.name, rec.key))
-            for rel in files:
-                with contextlib.suppress(OSError, ValueError):
-                    path = exp.file_path(rel)
-                    if path is not None and path.is_file():
-                        st = path.stat()
-                        if st.st_nlink <= 1:  # a hard link shared with another run frees nothing
-                            report.freed_bytes += st.st_size
+            doomed = _prunable(exp, report, now=now, older_than=older_than, keep=keep)
+            files = _files_only_of(exp, doomed)
+            report.removed.extend((exp.name, rec.key) for rec in doomed)
+            report.freed_bytes += _bytes_freed(exp, files)
             if dry_run:
                 continue
-            for rec in doomed:
-                exp.remove(rec.key, save=False)
-            exp.save()
-            for rel in files:
-                with contextlib.suppress(OSError, ValueError):
-                    path = exp.file_path(rel)
-                    if path is not None:
-                        path.unlink(missing_ok=True)
+            if doomed:
+                for rec in doomed:
+                    exp.remove(rec.key, save=False)
+                exp.save()  # the manifest first: a crash leaves orphaned files, never dangling records
+                for rel in files:
+                    with contextlib.suppress(OSError, ValueError):
+                        path = exp.file_path(rel)
+                        if path is not None:
+                            path.unlink(missing_ok=True)
             report.partial_files_removed += exp.sweep()
         return report
+
+
+def _prunable(
+    exp: Experiment, report: PruneReport, *, now: float, older_than: float | None, keep: int | None
+) -> list[RunRecord]:
+    """The runs of ``exp`` that ``prune`` removes; referenced ones are noted in ``report``."""
+    newest_first = sorted(exp.records, key=_finished_time, reverse=True)
+    protected = {r.key for r in newest_first[: keep or 0]} if keep is not None else set()
+    doomed: list[RunRecord] = []
+    for rec in newest_first:
+        if rec.is_pending or rec.key in protected:
+            continue  # a task on the server is paid for: never forget its id
+        if older_than is not None and now - _finished_time(rec) < older_than:
+            continue
+        if rec.referenced_by:
+            report.kept_referenced.append((exp.name, rec.key))
+            continue
+        doomed.append(rec)
+    return doomed
+
+
+def _files_only_of(exp: Experiment, doomed: list[RunRecord]) -> set[str]:
+    """The files of ``doomed`` runs that no other run of ``exp`` still uses."""
+    still_used = {f for r in exp.records if r not in doomed for f in (r.file, r.thumbnail) if f}
+    return {f for r in doomed for f in (r.file, r.thumbnail) if f and f not in still_used}
+
+
+def _bytes_freed(exp: Experiment, files: set[str]) -> int:
+    """What deleting ``files`` frees (a hard link shared with another run frees nothing)."""
+    freed = 0
+    for rel in files:
+        with contextlib.suppress(OSError, ValueError):
+            path = exp.file_path(rel)
+            if path is not None and path.is_file():
+                st = path.stat()
+                if st.st_nlink <= 1:
+                    freed += st.st_size
+    return freed
 
 
 def _finished_time(rec: RunRecord) -> float:

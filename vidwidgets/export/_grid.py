@@ -19,9 +19,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from vidwidgets.experiments._captions import caption, differing_fields
-from vidwidgets.experiments._media import probe_video
-from vidwidgets.experiments._store import Experiment, RunRecord
+from vidwidgets.experiments import (
+    Experiment,
+    RunRecord,
+    caption,
+    differing_fields,
+    probe_video,
+)
 
 __all__ = ["export_grid_video"]
 
@@ -36,6 +40,28 @@ class _Tile:
     text: str
     video: Path | None
     info: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Where the tiles go and how long and fast the output runs."""
+
+    n_tiles: int
+    cols: int
+    cw: int  # tile width
+    ch: int  # tile height, caption strip excluded
+    cap: int  # caption strip height (0 without captions)
+    rate: float
+    n_frames: int
+
+    @property
+    def size(self) -> tuple[int, int]:
+        rows = math.ceil(self.n_tiles / self.cols)
+        return self.cols * self.cw, rows * (self.ch + self.cap)
+
+    def origin(self, i: int) -> tuple[int, int]:
+        """Top-left corner of tile ``i``."""
+        return (i % self.cols) * self.cw, (i // self.cols) * (self.ch + self.cap)
 
 
 def export_grid_video(
@@ -59,8 +85,36 @@ def export_grid_video(
         >>> export_grid_video(store.experiment("fox"), "fox-grid.mp4")     # doctest: +SKIP
         PosixPath('fox-grid.mp4')
     """
-    import av
+    tiles = _tiles(experiment, keys)
+    playable = [t.info for t in tiles if t.info]
+    if not playable:
+        raise ValueError("no run of this experiment has a video file to export")
+    cols = columns or (len(tiles) if len(tiles) <= 3 else math.ceil(math.sqrt(len(tiles))))
+    cw = _even(cell_width or min(max(int(i["width"]) for i in playable), 480))
+    rate = fps or max(float(i["fps"] or 24) for i in playable)
+    length = min(max_seconds, max(float(i["duration"] or 0) for i in playable))
+    grid = _Grid(
+        n_tiles=len(tiles),
+        cols=cols,
+        cw=cw,
+        ch=_even(max(int(i["height"]) * cw / int(i["width"]) for i in playable)),
+        cap=CAPTION_HEIGHT if captions else 0,
+        rate=rate,
+        n_frames=max(1, round(length * rate)),
+    )
+    out = Path(path).expanduser().absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.part")
+    try:
+        _encode(tmp, tiles, grid)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
 
+
+def _tiles(experiment: Experiment, keys: Iterable[str] | None) -> list[_Tile]:
+    """One tile per run, captioned by what differs; a video PyAV cannot read counts as none."""
     records = experiment.records if keys is None else [experiment.get(k) for k in keys]
     if any(r is None for r in records):
         raise KeyError("some keys are not runs of this experiment")
@@ -78,59 +132,48 @@ def export_grid_video(
             except ValueError:
                 video = None
         tiles.append(_Tile(rec, caption(rec.request, fields, label=rec.label), video, info))
-    playable = [t for t in tiles if t.info]
-    if not playable:
-        raise ValueError("no run of this experiment has a video file to export")
+    return tiles
 
-    cols = columns or (len(tiles) if len(tiles) <= 3 else math.ceil(math.sqrt(len(tiles))))
-    rows = math.ceil(len(tiles) / cols)
-    widest = max(int(t.info["width"]) for t in playable if t.info)
-    cw = _even(cell_width or min(widest, 480))
-    ch = _even(max(int(t.info["height"]) * cw / int(t.info["width"]) for t in playable if t.info))
-    cap = CAPTION_HEIGHT if captions else 0
-    width, height = cols * cw, rows * (ch + cap)
-    rate = fps or max(float(t.info["fps"] or 24) for t in playable if t.info)
-    length = min(max_seconds, max(float(t.info["duration"] or 0) for t in playable if t.info))
-    n_frames = max(1, round(length * rate))
 
-    base = _background(tiles, cols, cw, ch, cap, width, height)
-    out = Path(path).expanduser().absolute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.part")
-    fraction = Fraction(rate).limit_denominator(1001)
-    try:
-        with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as container:
-            stream = container.add_stream("libx264", rate=fraction)
-            stream.width, stream.height = width, height
-            stream.pix_fmt = "yuv420p"
-            stream.options = {"crf": "23", "preset": "veryfast"}
-            with contextlib.ExitStack() as stack:
-                sources = []
-                for i, tile in enumerate(tiles):
-                    if tile.video is None or not tile.info:
-                        continue
-                    box = _letterbox(tile.info, cw, ch)
-                    x0 = (i % cols) * cw + box[0]
-                    y0 = (i // cols) * (ch + cap) + box[1]
-                    frames = stack.enter_context(_frames(tile.video, box[2], box[3]))
-                    sources.append(_Source(frames, x0, y0))
-                for n in range(n_frames):
-                    t = n / rate
-                    canvas = base.copy()
-                    for src in sources:
-                        image = src.at(t)
-                        if image is not None:
-                            h, w = image.shape[:2]
-                            canvas[src.y : src.y + h, src.x : src.x + w] = image
-                    frame = av.VideoFrame.from_ndarray(canvas, format="rgb24")
-                    for packet in stream.encode(frame):
-                        container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+def _encode(tmp: Path, tiles: list[_Tile], grid: _Grid) -> None:
+    """Encode the grid into ``tmp``: H.264 / yuv420p, index at the front."""
+    import av
+
+    width, height = grid.size
+    base = _background(tiles, grid)
+    fraction = Fraction(grid.rate).limit_denominator(1001)
+    with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as container:
+        stream = container.add_stream("libx264", rate=fraction)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": "23", "preset": "veryfast"}
+        with contextlib.ExitStack() as stack:
+            sources = []
+            for i, tile in enumerate(tiles):
+                if tile.video is None or not tile.info:
+                    continue
+                box = _letterbox(tile.info, grid.cw, grid.ch)
+                x, y = grid.origin(i)
+                frames = stack.enter_context(_frames(tile.video, box[2], box[3]))
+                sources.append(_Source(frames, x + box[0], y + box[1]))
+            for n in range(grid.n_frames):
+                canvas = _compose(base, sources, n / grid.rate)
+                frame = av.VideoFrame.from_ndarray(canvas, format="rgb24")
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def _compose(base: Frame, sources: list[_Source], t: float) -> Frame:
+    """The output frame at time ``t``: each source's current frame pasted onto the background."""
+    canvas = base.copy()
+    for src in sources:
+        image = src.at(t)
+        if image is not None:
+            h, w = image.shape[:2]
+            canvas[src.y : src.y + h, src.x : src.x + w] = image
+    return canvas
 
 
 def _even(value: float) -> int:
@@ -188,18 +231,16 @@ def _frames(path: Path, width: int, height: int) -> Iterator[Iterator[tuple[floa
         container.close()
 
 
-def _background(
-    tiles: list[_Tile], cols: int, cw: int, ch: int, cap: int, width: int, height: int
-) -> Frame:
+def _background(tiles: list[_Tile], grid: _Grid) -> Frame:
     """The static parts: black tiles, status text where there is no video, and the captions."""
     from PIL import Image, ImageDraw, ImageFont
 
-    image = Image.new("RGB", (width, height), (0, 0, 0))
+    cw, ch, cap = grid.cw, grid.ch, grid.cap
+    image = Image.new("RGB", grid.size, (0, 0, 0))
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=14)
     for i, tile in enumerate(tiles):
-        x = (i % cols) * cw
-        y = (i // cols) * (ch + cap)
+        x, y = grid.origin(i)
         if tile.video is None:
             draw.rectangle((x, y, x + cw - 1, y + ch - 1), fill=(60, 24, 24))
             error = tile.record.error or {}

@@ -23,9 +23,14 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-from vidwidgets.experiments._captions import caption, differing_fields
-from vidwidgets.experiments._paths import atomic_write_bytes, safe_name
-from vidwidgets.experiments._store import Experiment, RunRecord
+from vidwidgets.experiments import (
+    Experiment,
+    RunRecord,
+    atomic_write_bytes,
+    caption,
+    differing_fields,
+    safe_name,
+)
 
 __all__ = ["export_html"]
 

@@ -37,3 +37,9 @@ __all__ = [
     "TaskRecord",
     "Timing",
 ]
+
+# Reprs, tracebacks and pickle name them vidwidgets.X, like every top-level export. Set here, not
+# through vidwidgets._exports.publish: the simulator imports nothing else of vidwidgets.
+for _public in (Fault, Faults, Simulator, Timing):
+    _public.__module__ = "vidwidgets"
+del _public

@@ -1,7 +1,7 @@
 """ParameterForm: the fields of a VideoRequest, offered per model.
 
 Which fields appear and which values they allow come from the client's model table
-(``vidwidgets.client._models.MODELS``), the same rules ``VideoRequest`` validates with, so the
+(``vidwidgets.client.MODELS``), the same rules ``VideoRequest`` validates with, so the
 form never offers what the API would reject. Every change rebuilds the request; a
 ``ValidationError`` is shown next to the field it names and disables the run button.
 """
@@ -9,36 +9,39 @@ form never offers what the API would reject. Every change rebuilds the request; 
 from __future__ import annotations
 
 import contextlib
-import os
-import pathlib
 import random
-import tempfile
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
 import ipywidgets as w
 import traitlets
-from ipywidgets.widgets.widget_description import DescriptionStyle
-from ipywidgets.widgets.widget_string import LabelStyle, TextStyle
 
-from vidwidgets.client._exceptions import ValidationError
-from vidwidgets.client._models import (
-    CAMERA_AXES,
-    CAMERA_CONTROL_TYPES,
+from vidwidgets.client import (
     FAMILY_LABELS,
     MAX_SEED,
     MODELS,
-    MOVEMENT_AMPLITUDES,
     ModelSpec,
+    ValidationError,
+    VideoRequest,
     get_model_spec,
 )
-from vidwidgets.client._types import VideoRequest
+from vidwidgets.widgets._form_fields import (
+    CHOICES,
+    AdvancedFields,
+    Choice,
+    ImageField,
+    Styles,
+    configure_choices,
+    fill_choices,
+    hide,
+    int_or_text,
+    remove_files,
+    tagged,
+)
 
 __all__ = ["ParameterForm"]
 
-_DESC = {"description_width": "120px"}
-_WIDE = w.Layout(width="100%")
 _FAMILIES = tuple(f for f in FAMILY_LABELS if f != "generic")  # every vendor of the catalog
 
 # The form's own look: one <style> block, shipped in a hidden HTML widget (ipywidgets has no
@@ -53,109 +56,6 @@ _FORM_CSS = """<style>
 .vw-form .vw-char-count.vw-over { color: var(--jp-error-color1, #c62828); font-weight: 600; }
 .vw-form .vw-dice { width: 40px; }
 </style>"""
-
-
-#: The "default" choice. Not None: an ipywidgets Dropdown whose value is None shows no selection
-#: at all in the browser, so "default (5 s)" would appear as an empty box.
-DEFAULT = ""
-
-
-def _unset(value: Any) -> Any:
-    return None if value == DEFAULT else value
-
-
-def _hide(widget: w.Widget, hidden: bool) -> None:
-    widget.layout.display = "none" if hidden else None
-
-
-class _Choice:
-    """One request field: a dropdown of allowed values, or free text for unknown models.
-
-    The free-text box is created only when an unknown model needs it: every widget costs a
-    model (plus layout and style) in saved widget state.
-    """
-
-    def __init__(self, form: ParameterForm, name: str, label: str, css: str, hint: str) -> None:
-        self.form = form
-        self.name = name
-        self.label = label
-        self.css = css
-        self.hint = hint
-        self.dropdown = w.Dropdown(description=label, style=form._dropdown_style)
-        self.dropdown.add_class(css)
-        self._text: w.Text | None = None
-        self.mode = "hidden"
-        self.parse: Callable[[str], Any] = lambda s: s
-
-    @property
-    def text(self) -> w.Text:
-        if self._text is None:
-            self._text = w.Text(
-                description=self.label,
-                placeholder=self.hint,
-                style=self.form._text_style,
-                continuous_update=False,
-            )
-            self._text.add_class(self.css)
-            self._text.observe(self.form._on_field, "value")
-            self.form._arrange()
-        return self._text
-
-    def configure(self, mode: str, options: list[tuple[str, Any]], keep: Any, default: Any) -> None:
-        self.mode = mode
-        _hide(self.dropdown, mode != "choice")
-        if self._text is not None or mode == "free":
-            _hide(self.text, mode != "free")
-        if mode == "choice":
-            values = [v for _, v in options]
-            self.dropdown.options = options
-            keep = DEFAULT if keep is None else keep
-            default = DEFAULT if default is None else default
-            if keep in values:
-                self.dropdown.value = keep
-            else:
-                # A table default outside the allowed list (vidu2.0: 5 s of 4 or 8) falls back to
-                # the first allowed value rather than offering something the API rejects.
-                self.dropdown.value = default if default in values else values[0]
-        elif mode == "free" and keep is not None:
-            self.text.value = str(keep)
-
-    @property
-    def shown(self) -> bool:
-        return self.mode != "hidden"
-
-    @property
-    def value(self) -> Any:
-        if self.mode == "choice":
-            return _unset(self.dropdown.value)
-        if self.mode == "free":
-            text = self.text.value.strip()
-            return self.parse(text) if text else None
-        return None
-
-    def set(self, value: Any) -> None:
-        if self.mode == "choice":
-            value = DEFAULT if value is None else value
-            values = [v for _, v in self.dropdown.options]
-            if value not in values:
-                # The request was validated for this model, so this only happens for values the
-                # form does not list: show them anyway.
-                self.dropdown.options = [*self.dropdown.options, (str(value), value)]
-            self.dropdown.value = value
-        elif self.mode == "free":
-            self.text.value = "" if value is None else str(value)
-
-    def widgets(self) -> list[w.Widget]:
-        return [self.dropdown] if self._text is None else [self.dropdown, self._text]
-
-
-def _int_or_text(text: str) -> Any:
-    # Let VideoRequest judge the value: a non-number stays text and fails with its message.
-    return int(text) if text.isdigit() else text
-
-
-def _default_label(value: Any, unit: str = "") -> str:
-    return f"default ({value}{unit})" if value is not None else "default"
 
 
 class ParameterForm(w.VBox):  # type: ignore[misc]
@@ -193,15 +93,19 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         self._spec: ModelSpec = MODELS["kling-v1"]
         self._submit_callbacks: list[Callable[[VideoRequest], Any]] = []
         self._request: VideoRequest | None = None
-        # Image bytes stay out of synced traits: an upload is written to a temporary file and a
-        # data URI is kept here; only a short description is shown.
-        self._image_file: pathlib.Path | None = None
-        self._image_data: str | None = None
-        self._owned_files: list[pathlib.Path] = []
         self._metadata: dict[str, Any] = {}
-        weakref.finalize(self, _remove_files, self._owned_files)
+        self._show_button = show_button
 
-        self._build(show_button)
+        styles = Styles()
+        self._build_model_and_prompt(styles)
+        self._build_choices(styles)
+        self._image = ImageField(styles)
+        weakref.finalize(self, remove_files, self._image.owned_files)
+        self._expose_image()
+        self._advanced = AdvancedFields(styles)
+        self._expose_advanced()
+        self._build_footer(styles)
+        self._watch()
         self._arrange()
         self.run_button.description = button_description
 
@@ -211,177 +115,121 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         initial.setdefault("prompt", "")
         self._fill(initial)
 
-    # -- construction -------------------------------------------------------------------------
+    # -- construction: one builder per field family -------------------------------------------
 
-    def _build(self, show_button: bool) -> None:
-        # Widgets that are never hidden on their own share one Layout, and widgets of a kind
-        # share one Style: nbclient saves every widget model into the notebook, so this keeps a
-        # saved Studio well under the notebook suite's size budget.
-        plain = w.Layout()
-        wide = w.Layout(width="100%")
-        self._dropdown_style = DescriptionStyle(description_width="120px")
-        self._text_style = TextStyle(description_width="120px")
-        label_style = LabelStyle()
-        dstyle, tstyle = self._dropdown_style, self._text_style
-
-        def label(css: str, layout: w.Layout = plain) -> w.Label:
-            widget = w.Label(layout=layout, style=label_style)
-            widget.add_class(css)
-            return widget
-
+    def _build_model_and_prompt(self, styles: Styles) -> None:
+        plain, dstyle, tstyle = styles.plain, styles.dropdown, styles.text
         families = [(FAMILY_LABELS[f], f) for f in _FAMILIES] + [("Other (type a name)", "generic")]
-        self.family = w.Dropdown(
-            options=families, value="kling", description="Family", style=dstyle, layout=plain
+        self.family = tagged(
+            w.Dropdown(
+                options=families, value="kling", description="Family", style=dstyle, layout=plain
+            ),
+            "vw-family",
         )
-        self.family.add_class("vw-family")
-        self.model = w.Dropdown(description="Model", style=dstyle)
-        self.model.add_class("vw-model")
-        self.custom_model = w.Text(
-            description="Model name",
-            placeholder="any model the gateway knows, e.g. my-model-v1",
-            style=tstyle,
-            continuous_update=False,
+        self.model = tagged(w.Dropdown(description="Model", style=dstyle), "vw-model")
+        self.custom_model = tagged(
+            w.Text(
+                description="Model name",
+                placeholder="any model the gateway knows, e.g. my-model-v1",
+                style=tstyle,
+                continuous_update=False,
+            ),
+            "vw-model-custom",
         )
-        self.custom_model.add_class("vw-model-custom")
-
-        self.prompt = w.Textarea(
-            description="Prompt",
-            placeholder="Describe the video: subject, action, setting, camera, light…",
-            rows=4,
-            style=tstyle,
-            layout=wide,
+        self.prompt = tagged(
+            w.Textarea(
+                description="Prompt",
+                placeholder="Describe the video: subject, action, setting, camera, light…",
+                rows=4,
+                style=tstyle,
+                layout=styles.wide,
+            ),
+            "vw-prompt",
         )
-        self.prompt.add_class("vw-prompt")
-        self.char_count = label("vw-char-count")
-
-        self.negative_prompt = w.Textarea(
-            description="Negative",
-            placeholder="what to avoid (optional)",
-            rows=2,
-            style=tstyle,
-            layout=w.Layout(width="100%"),
+        self.char_count = styles.label("vw-char-count")
+        # its own Layout: it is hidden on its own, and hiding sets the layout's display
+        self.negative_prompt = tagged(
+            w.Textarea(
+                description="Negative",
+                placeholder="what to avoid (optional)",
+                rows=2,
+                style=tstyle,
+                layout=w.Layout(width="100%"),
+            ),
+            "vw-negative-prompt",
         )
-        self.negative_prompt.add_class("vw-negative-prompt")
-
-        self.seed = w.Text(
-            description="Seed",
-            placeholder="random",
-            style=tstyle,
-            layout=plain,
-            continuous_update=False,
+        self.seed = tagged(
+            w.Text(
+                description="Seed",
+                placeholder="random",
+                style=tstyle,
+                layout=plain,
+                continuous_update=False,
+            ),
+            "vw-seed",
         )
-        self.seed.add_class("vw-seed")
         # An icon, not the 🎲 emoji: headless and minimal Linux browsers lack emoji fonts.
-        self.dice = w.Button(icon="random", tooltip="Pick a random seed", layout=plain)
-        self.dice.add_class("vw-dice")
+        self.dice = tagged(
+            w.Button(icon="random", tooltip="Pick a random seed", layout=plain), "vw-dice"
+        )
         self.dice.on_click(lambda _b: self.roll_seed())
         self.seed_box = w.HBox([self.seed, self.dice])
 
-        self._duration = _Choice(self, "duration", "Duration", "vw-duration", "seconds, e.g. 5")
-        self._duration.parse = _int_or_text
-        self._size = _Choice(self, "size", "Size", "vw-size", "WIDTHxHEIGHT (optional)")
-        self._aspect = _Choice(
-            self, "aspect_ratio", "Aspect ratio", "vw-aspect-ratio", "W:H (optional)"
-        )
-        self._resolution = _Choice(self, "resolution", "Resolution", "vw-resolution", "e.g. 720p")
-        self._mode = _Choice(self, "mode", "Mode", "vw-mode", "")
+    def _build_choices(self, styles: Styles) -> None:
+        self._choice = {spec[0]: Choice(spec, styles, self._on_choice_text) for spec in CHOICES}
+        self._choice["duration"].parse = int_or_text
+        self._duration, self._size = self._choice["duration"], self._choice["size"]
+        self._aspect, self._resolution = self._choice["aspect_ratio"], self._choice["resolution"]
+        self._mode = self._choice["mode"]
         self.duration, self.size = self._duration.dropdown, self._size.dropdown
         self.aspect_ratio = self._aspect.dropdown
         self.resolution, self.mode = self._resolution.dropdown, self._mode.dropdown
 
-        self.image_url = w.Text(
-            description="Image",
-            placeholder="https://…/first-frame.png or a local path",
-            style=tstyle,
-            layout=wide,
-            continuous_update=False,
-        )
-        self.image_url.add_class("vw-image-url")
-        self.image_upload = w.FileUpload(
-            accept="image/*", multiple=False, description="Upload", layout=plain
-        )
-        self.image_upload.add_class("vw-image-upload")
-        self.image_name = label("vw-image-name")
-        self.image_clear = w.Button(description="Remove image", icon="times", layout=plain)
-        self.image_clear.add_class("vw-image-clear")
+    def _expose_image(self) -> None:
+        image = self._image
+        self.image_url, self.image_upload, self.image_name = image.url, image.upload, image.name
+        self.image_clear, self.image_box = image.clear_button, image.box
         self.image_clear.on_click(lambda _b: self.clear_image())
-        self.image_box = w.HBox([self.image_upload, self.image_name, self.image_clear])
         self.image_upload.observe(self._on_upload, "value")
 
-        # Advanced: Kling cfg_scale and camera control, Vidu movement amplitude and bgm.
-        self.cfg_enabled = w.Checkbox(description="set cfg_scale", indent=False, layout=plain)
-        self.cfg_scale = w.FloatSlider(
-            value=0.5, min=0.0, max=1.0, step=0.05, description="cfg_scale", layout=plain
-        )
-        self.cfg_scale.add_class("vw-cfg-scale")
-        self.cfg_row = w.HBox([self.cfg_scale, self.cfg_enabled])
-        self.camera_type = w.Dropdown(
-            options=[("none", DEFAULT), *((t, t) for t in CAMERA_CONTROL_TYPES)],
-            description="Camera",
-            style=dstyle,
-        )
-        self.camera_type.add_class("vw-camera-type")
-        self.camera_axis = w.Dropdown(
-            options=list(CAMERA_AXES), value="zoom", description="axis", layout=plain
-        )
-        self.camera_amount = w.FloatSlider(
-            value=5.0, min=-10, max=10, step=0.5, description="by", layout=plain
-        )
-        self.camera_row = w.HBox([self.camera_axis, self.camera_amount])
-        self.movement = w.Dropdown(
-            options=[("default", DEFAULT), *((m, m) for m in MOVEMENT_AMPLITUDES)],
-            description="Movement",
-            style=dstyle,
-        )
-        self.movement.add_class("vw-movement")
-        self.bgm = w.Dropdown(
-            options=[("default", DEFAULT), ("on", True), ("off", False)],
-            description="Music (bgm)",
-            style=dstyle,
-        )
-        self.bgm.add_class("vw-bgm")
-        self.advanced_box = w.VBox(
-            [self.cfg_row, self.camera_type, self.camera_row, self.movement, self.bgm]
-        )
-        self.advanced = w.Accordion(children=[self.advanced_box], selected_index=None)
-        self.advanced.set_title(0, "Advanced")
-        self.advanced.add_class("vw-advanced")
+    def _expose_advanced(self) -> None:
+        adv = self._advanced
+        self.cfg_enabled, self.cfg_scale, self.cfg_row = adv.cfg_enabled, adv.cfg_scale, adv.cfg_row
+        self.camera_type, self.camera_axis = adv.camera_type, adv.camera_axis
+        self.camera_amount, self.camera_row = adv.camera_amount, adv.camera_row
+        self.movement, self.bgm = adv.movement, adv.bgm
+        self.advanced_box, self.advanced = adv.box, adv.accordion
 
+    def _build_footer(self, styles: Styles) -> None:
         # One error label, moved next to whichever field the error is about.
-        self.field_error = label("vw-field-error")
+        self.field_error = styles.label("vw-field-error")
         self._error_group = ""
-        self.run_button = w.Button(
-            description="Generate", button_style="primary", icon="play", layout=plain
+        self.run_button = tagged(
+            w.Button(
+                description="Generate", button_style="primary", icon="play", layout=styles.plain
+            ),
+            "vw-generate",
         )
-        self.run_button.add_class("vw-generate")
         self.run_button.on_click(self._on_run_click)
-        self._style_html = w.HTML(_FORM_CSS, layout=w.Layout(display="none"))
-        self._style_html.add_class("vw-style")
-        self._show_button = show_button
+        self._style_html = tagged(w.HTML(_FORM_CSS, layout=w.Layout(display="none")), "vw-style")
 
+    def _watch(self) -> None:
         self.family.observe(self._on_family, "value")
         self.model.observe(self._on_model, "value")
         self.custom_model.observe(self._on_model, "value")
-        watched: list[w.Widget] = [
-            self.prompt,
-            self.negative_prompt,
-            self.seed,
-            self.image_url,
-            self.cfg_enabled,
-            self.cfg_scale,
-            self.camera_type,
-            self.camera_axis,
-            self.camera_amount,
-            self.movement,
-            self.bgm,
-        ]
+        watched: list[w.Widget] = [self.prompt, self.negative_prompt, self.seed, self.image_url]
+        watched += self._advanced.inputs()
         for choice in self._choices():
             watched += choice.widgets()
         for widget in watched:
             widget.observe(self._on_field, "value")
 
-    def _choices(self) -> tuple[_Choice, ...]:
-        return (self._duration, self._size, self._aspect, self._resolution, self._mode)
+    def _on_choice_text(self, text: w.Text) -> None:
+        text.observe(self._on_field, "value")
+        self._arrange()
+
+    def _choices(self) -> tuple[Choice, ...]:
+        return tuple(self._choice.values())
 
     def _groups(self) -> list[tuple[str, list[w.Widget]]]:
         """The form's rows in order, by the error group each belongs to."""
@@ -448,11 +296,8 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         return value
 
     def clear_image(self) -> None:
-        self._image_file = None
-        self._image_data = None
         with self._quiet():
-            self.image_url.value = ""
-            self.image_name.value = ""
+            self._image.clear()
         self._validate()
 
     # -- filling ------------------------------------------------------------------------------
@@ -468,53 +313,34 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
     def _fill(self, values: Mapping[str, Any], *, reset: bool = False) -> None:
         values = dict(values)
         with self._quiet():
-            name = str(values.get("model") or "kling-v1")
-            self._select_model(name)
-            spec = self._spec
+            self._select_model(str(values.get("model") or "kling-v1"))
             if reset:
                 self._reset_fields()
-            if "prompt" in values:
-                self.prompt.value = values["prompt"] or ""
-            if "negative_prompt" in values:
-                self.negative_prompt.value = values["negative_prompt"] or ""
-            if "seed" in values:
-                self.seed.value = "" if values["seed"] is None else str(values["seed"])
-            if values.get("seconds") is not None:
-                self._duration.set(int(values["seconds"]))
-            elif values.get("duration") is not None:
-                self._duration.set(values["duration"])
-            for choice in (self._size, self._aspect, self._resolution, self._mode):
-                if choice.name in values:
-                    choice.set(values[choice.name])
+            self._fill_text(values)
+            fill_choices(self._choice, values)
             if "image" in values:
-                self._set_image(values["image"])
-            if values.get("cfg_scale") is not None:
-                self.cfg_enabled.value = True
-                self.cfg_scale.value = float(values["cfg_scale"])
-            camera = values.get("camera_control")
-            if camera:
-                self.camera_type.value = camera["type"]
-                config = camera.get("config") or {}
-                for axis, amount in config.items():
-                    if amount:
-                        self.camera_axis.value = axis
-                        self.camera_amount.value = float(amount)
-            if "movement_amplitude" in values:
-                self.movement.value = values["movement_amplitude"] or DEFAULT
-            if "bgm" in values:
-                self.bgm.value = DEFAULT if values["bgm"] is None else values["bgm"]
+                self._image.set(values["image"])
+            self._advanced.fill(values)
             if "metadata" in values:
                 # Not a form field: carried through unchanged so assigning a request loses nothing.
                 self._metadata = dict(values["metadata"] or {})
-            unknown = set(values) - _FORM_FIELDS - {"metadata"}
+            unknown = sorted(set(values) - _FORM_FIELDS - {"metadata"})
             if unknown:
                 raise ValidationError(
-                    sorted(unknown)[0],
-                    values[sorted(unknown)[0]],
+                    unknown[0],
+                    values[unknown[0]],
                     "a field the form offers (set metadata through the client)",
-                    model=spec.name,
+                    model=self._spec.name,
                 )
         self._validate()
+
+    def _fill_text(self, values: Mapping[str, Any]) -> None:
+        if "prompt" in values:
+            self.prompt.value = values["prompt"] or ""
+        if "negative_prompt" in values:
+            self.negative_prompt.value = values["negative_prompt"] or ""
+        if "seed" in values:
+            self.seed.value = "" if values["seed"] is None else str(values["seed"])
 
     def _reset_fields(self) -> None:
         self.prompt.value = ""
@@ -522,29 +348,8 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         self.seed.value = ""
         self._metadata = {}
         self._configure(self._spec, keep=False)
-        self._image_file = None
-        self._image_data = None
-        self.image_url.value = ""
-        self.image_name.value = ""
-        self.cfg_enabled.value = False
-        self.cfg_scale.value = 0.5
-        self.camera_type.value = DEFAULT
-        self.movement.value = DEFAULT
-        self.bgm.value = DEFAULT
-
-    def _set_image(self, image: Any) -> None:
-        self._image_file = None
-        self._image_data = None
-        self.image_name.value = ""
-        self.image_url.value = ""
-        if image is None:
-            return
-        text = os.fspath(image)
-        if text.startswith("data:"):
-            self._image_data = text
-            self.image_name.value = f"inline image ({len(text) * 3 // 4 // 1024} KiB)"
-        else:
-            self.image_url.value = text
+        self._image.clear()
+        self._advanced.reset()
 
     def _select_model(self, name: str) -> None:
         spec = get_model_spec(name.strip())
@@ -563,8 +368,8 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         names = [s for s in MODELS.values() if s.family == family]
         with self._quiet():
             self.model.options = [(f"{s.label} — {s.name}", s.name) for s in names]
-        _hide(self.model, family == "generic")
-        _hide(self.custom_model, family != "generic")
+        hide(self.model, family == "generic")
+        hide(self.custom_model, family != "generic")
 
     def _apply_spec(self, spec: ModelSpec) -> None:
         changed = spec != self._spec
@@ -577,46 +382,13 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
     def _configure(self, spec: ModelSpec, *, keep: bool) -> None:
         """Show the fields this model takes, offering only its allowed values."""
         with self._quiet():
-            d = self._duration
-            current = d.value if keep else None
-            d.dropdown.description = "Seconds" if spec.endpoint == "videos" else "Duration"
-            if spec.free_duration:
-                d.configure("free", [], current, None)
-            elif spec.durations:
-                # "default" (None) leaves the length to the server, so an assigned request
-                # without a duration reads back unchanged.
-                default = spec.default_duration if spec.default_duration in spec.durations else None
-                durations: list[tuple[str, Any]] = [(_default_label(default, " s"), DEFAULT)]
-                durations += [(f"{s} s", s) for s in spec.durations]
-                d.configure("choice", durations, current, None)
-            else:
-                d.configure("hidden", [], None, None)
-            geometry = (
-                (self._size, spec.sizes, spec.default_size, ""),
-                (self._aspect, spec.aspect_ratios, spec.default_aspect_ratio, ""),
-                (self._resolution, spec.resolutions, spec.default_resolution, ""),
-                (self._mode, spec.modes, spec.default_mode, ""),
-            )
-            for choice, allowed, fallback, unit in geometry:
-                now = choice.value if keep else None
-                if spec.free_size and choice is not self._mode:
-                    choice.configure("free", [], now, None)
-                elif allowed:
-                    options: list[tuple[str, Any]] = [(_default_label(fallback, unit), DEFAULT)]
-                    options += [(a, a) for a in allowed]
-                    choice.configure("choice", options, now, None)
-                else:
-                    choice.configure("hidden", [], None, None)
-            _hide(self.negative_prompt, not spec.uses_negative_prompt)
-            _hide(self.seed_box, not spec.uses_seed)
-            _hide(self.image_url, spec.image == "none")
-            _hide(self.image_box, spec.image == "none")
+            configure_choices(self._choice, spec, keep=keep)
+            hide(self.negative_prompt, not spec.uses_negative_prompt)
+            hide(self.seed_box, not spec.uses_seed)
+            hide(self.image_url, spec.image == "none")
+            hide(self.image_box, spec.image == "none")
             self.image_url.description = "Image *" if spec.image == "required" else "Image"
-            _hide(self.cfg_row, "cfg_scale" not in spec.options)
-            _hide(self.camera_row, "camera_control" not in spec.options)
-            _hide(self.movement, "movement_amplitude" not in spec.options)
-            _hide(self.bgm, "bgm" not in spec.options)
-            _hide(self.advanced, not spec.options)
+            self._advanced.configure(spec)
 
     # -- building and validating ----------------------------------------------------------------
 
@@ -627,32 +399,17 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         if spec.uses_negative_prompt and self.negative_prompt.value.strip():
             fields["negative_prompt"] = self.negative_prompt.value
         if spec.uses_seed and self.seed.value.strip():
-            text = self.seed.value.strip()
-            fields["seed"] = int(text) if text.isdigit() else text
+            fields["seed"] = int_or_text(self.seed.value.strip())
         duration = self._duration.value
         if duration is not None:
-            if spec.endpoint == "videos":
-                fields["seconds"] = str(duration)
-            else:
-                fields["duration"] = duration
+            key = "seconds" if spec.endpoint == "videos" else "duration"
+            fields[key] = str(duration) if key == "seconds" else duration
         for choice in (self._size, self._aspect, self._resolution, self._mode):
             if choice.value is not None:
                 fields[choice.name] = choice.value
-        if spec.image != "none":
-            image = self._image_data or self._image_file or self.image_url.value.strip() or None
-            if image is not None:
-                fields["image"] = image
-        if "cfg_scale" in spec.options and self.cfg_enabled.value:
-            fields["cfg_scale"] = round(float(self.cfg_scale.value), 4)
-        if "camera_control" in spec.options and self.camera_type.value != DEFAULT:
-            camera: dict[str, Any] = {"type": self.camera_type.value}
-            if self.camera_type.value == "simple":
-                camera["config"] = {self.camera_axis.value: float(self.camera_amount.value)}
-            fields["camera_control"] = camera
-        if "movement_amplitude" in spec.options and self.movement.value != DEFAULT:
-            fields["movement_amplitude"] = self.movement.value
-        if "bgm" in spec.options and self.bgm.value != DEFAULT:
-            fields["bgm"] = self.bgm.value
+        if spec.image != "none" and self._image.value is not None:
+            fields["image"] = self._image.value
+        fields.update(self._advanced.fields(spec))
         if self._metadata:
             fields["metadata"] = self._metadata
         return fields
@@ -673,21 +430,7 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         try:
             request = self._build_request()
         except ValidationError as exc:
-            self._request = None
-            field = exc.field.split(".")[0]
-            if field == "prompt" and not str(self.prompt.value).strip():
-                text = "Describe the video to enable Generate."
-            elif field == "model" and not str(exc.value or "").strip():
-                text = "Type a model name."
-            else:
-                text = _error_text(exc)
-            self.field_error.value = text
-            self._error_group = _ERROR_GROUPS.get(field, field)
-            if self._error_group not in {g for g, _ in self._groups()}:
-                self._error_group = "other"
-            self.error_field = exc.field
-            self.error = text
-            self.valid = False
+            self._show_error(exc)
         else:
             self._request = request
             self.field_error.value = ""
@@ -697,6 +440,18 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
             self.valid = True
         self._arrange()
         self.run_button.disabled = not self.valid
+
+    def _show_error(self, exc: ValidationError) -> None:
+        self._request = None
+        field = exc.field.split(".")[0]
+        text = _error_text(exc, prompt=str(self.prompt.value))
+        self.field_error.value = text
+        self._error_group = _ERROR_GROUPS.get(field, field)
+        if self._error_group not in {g for g, _ in self._groups()}:
+            self._error_group = "other"
+        self.error_field = exc.field
+        self.error = text
+        self.valid = False
 
     # -- events -------------------------------------------------------------------------------
 
@@ -737,23 +492,8 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         items = change["new"]
         if not items:
             return
-        item = items[0]
-        name = str(item.get("name") or "upload")
-        data = bytes(item["content"])
-        suffix = pathlib.Path(name).suffix.lower() or ".img"
-        fd, tmp = tempfile.mkstemp(prefix="vidwidgets-upload-", suffix=suffix)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        path = pathlib.Path(tmp)
-        self._owned_files.append(path)
-        # The upload's bytes sit in a synced trait: clear it at once so they never reach saved
-        # widget state; from here on only the temporary file's path (a plain attribute) is used.
-        self.image_upload.value = ()
         with self._quiet():
-            self.image_url.value = ""
-        self._image_data = None
-        self._image_file = path
-        self.image_name.value = f"📎 {name} ({len(data) // 1024} KiB)"
+            self._image.take_upload(items[0])
         self._validate()
 
     def _on_run_click(self, _button: w.Button) -> None:
@@ -813,7 +553,12 @@ def _describe(spec: ModelSpec) -> str:
     return f"{spec.label}: {kind}, prompt up to {spec.max_prompt_chars} characters."
 
 
-def _error_text(exc: ValidationError) -> str:
+def _error_text(exc: ValidationError, *, prompt: str) -> str:
+    field = exc.field.split(".")[0]
+    if field == "prompt" and not prompt.strip():
+        return "Describe the video to enable Generate."
+    if field == "model" and not str(exc.value or "").strip():
+        return "Type a model name."
     # The message repeats the value; a long prompt would drown the part that says what to do.
     if len(repr(exc.value)) > 40:
         where = f" for {exc.model}" if exc.model else ""
@@ -821,9 +566,3 @@ def _error_text(exc: ValidationError) -> str:
     else:
         text = exc.message
     return text + (f" — {exc.hint}" if exc.hint else "")
-
-
-def _remove_files(paths: list[pathlib.Path]) -> None:
-    for path in paths:
-        with contextlib.suppress(OSError):
-            path.unlink()

@@ -22,6 +22,8 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from vidwidgets.client import submit_on
+
 __all__ = ["background_loop", "run"]
 
 T = TypeVar("T")
@@ -61,7 +63,7 @@ def run(coro: Coroutine[Any, Any, T], *, timeout: float | None = None) -> T:
     if threading.current_thread() is _thread:
         coro.close()
         raise RuntimeError("vidwidgets.run() cannot be called from inside a vidwidgets coroutine")
-    future = asyncio.run_coroutine_threadsafe(coro, loop)
+    future = submit_on(loop, coro)
     try:
         return future.result(timeout)
     except (KeyboardInterrupt, concurrent.futures.TimeoutError):

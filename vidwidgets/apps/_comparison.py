@@ -16,7 +16,6 @@ runs as asyncio tasks on the kernel's loop: the kernel stays free while cells ge
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import hashlib
 import itertools
 import json
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
+from vidwidgets.client import call_soon_on, running_on
 from vidwidgets.client._exceptions import VideoAPIError
 from vidwidgets.client._types import VideoRequest
 from vidwidgets.experiments import (
@@ -778,25 +778,9 @@ class Comparison(anywidget.AnyWidget):
 
     def _on_loop(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn`` on the comparison's loop (widget callbacks may arrive on another thread)."""
-        try:
-            here = asyncio.get_running_loop()
-        except RuntimeError:
-            here = None
-        if here is self._loop:
-            fn(*args)
-        else:
-            done: concurrent.futures.Future[None] = concurrent.futures.Future()
-
-            def call() -> None:
-                try:
-                    fn(*args)
-                    done.set_result(None)
-                except BaseException as exc:  # handed to the caller below
-                    done.set_exception(exc)
-
-            self._loop.call_soon_threadsafe(call)
-            if self._loop_thread_is_other():
-                done.result(30)
+        done = call_soon_on(self._loop, fn, *args)
+        if not done.done() and self._loop_thread_is_other():
+            done.result(30)
 
     def _loop_thread_is_other(self) -> bool:
         # the background runtime loop lives on its own thread: wait for it so errors surface
@@ -809,11 +793,7 @@ class Comparison(anywidget.AnyWidget):
 
     def _changed(self, *, immediate: bool = False) -> None:
         """Something changed: send it, coalesced (a grid of polling cells would flood the comm)."""
-        try:
-            on_loop = asyncio.get_running_loop() is self._loop
-        except RuntimeError:
-            on_loop = False
-        if not on_loop:
+        if not running_on(self._loop):
             self._flush()
             return
         wait = self._last_flush + self.min_interval - time.monotonic()

@@ -24,6 +24,7 @@ from vidwidgets.client._exceptions import (
     VideoAPIError,
 )
 from vidwidgets.client._journal import Journal
+from vidwidgets.client._loops import call_soon_on, running_on, submit_on
 from vidwidgets.client._metrics import MetricsSnapshot
 from vidwidgets.client._models import MODELS, ModelSpec, get_model_spec
 from vidwidgets.client._polling import PollConfig
@@ -60,5 +61,8 @@ __all__ = [
     "VideoClient",
     "VideoJob",
     "VideoRequest",
+    "call_soon_on",
     "get_model_spec",
+    "running_on",
+    "submit_on",
 ]

@@ -16,6 +16,7 @@ from typing import Any
 import anywidget
 import traitlets
 
+from vidwidgets.client import call_soon_on
 from vidwidgets.client._exceptions import GenerationFailed, JobCancelled, VideoAPIError, redact
 from vidwidgets.client._types import JobStatus, VideoJob
 
@@ -183,8 +184,9 @@ class JobProgress(anywidget.AnyWidget):
 
         Safe to call from any thread: off the event loop it hops onto it.
         """
-        if self._hop(self.update, job):
-            return
+        call_soon_on(self._loop, self._update, job)
+
+    def _update(self, job: VideoJob) -> None:
         self._job = job
         self._status = job.status
         self._progress = job.progress
@@ -202,8 +204,9 @@ class JobProgress(anywidget.AnyWidget):
 
     def fail(self, error: BaseException, *, secret: str | None = None) -> None:
         """Show a failure: the server's message and what to do next (``secret`` is redacted)."""
-        if self._hop(lambda: self.fail(error, secret=secret)):
-            return
+        call_soon_on(self._loop, self._fail, error, secret)
+
+    def _fail(self, error: BaseException, secret: str | None) -> None:
         if isinstance(error, (asyncio.CancelledError, JobCancelled)):
             self.mark_cancelled()
             return
@@ -223,24 +226,9 @@ class JobProgress(anywidget.AnyWidget):
 
     def set_note(self, text: str) -> None:
         """A short line under the bar, e.g. "downloading the video…" (sent at once)."""
-        if self._hop(self.set_note, text):
-            return
-        self.note = text
+        call_soon_on(self._loop, setattr, self, "note", text)
 
     # -- throttling ---------------------------------------------------------------------------
-
-    def _hop(self, fn: Callable[..., Any], *args: Any) -> bool:
-        """Re-run ``fn`` on our loop when called from another thread; True if it hopped."""
-        loop = self._loop
-        if loop is None or not loop.is_running():
-            return False
-        try:
-            if asyncio.get_running_loop() is loop:
-                return False
-        except RuntimeError:
-            pass
-        loop.call_soon_threadsafe(fn, *args)
-        return True
 
     def _schedule(self, *, immediate: bool, secret: str | None = None) -> None:
         if secret is not None:

@@ -45,20 +45,10 @@ __all__ = ["Cell", "CellRun", "ExperimentRunner", "as_cells", "run_cells"]
 
 log = logging.getLogger("vidwidgets.experiments")
 
-CellStatus = Literal[
-    "waiting",  # for a concurrency slot
-    "creating",
-    "queued",
-    "in_progress",
-    "downloading",
-    "succeeded",
-    "failed",
-    "cancelled",
-    "pending",  # stopped or timed out locally; the task is still on the server: run again
-]
+#: A cell's status: waiting, creating, queued, in_progress, downloading, then a final one.
+CellStatus = JobStatus
 Source = Literal["disk", "cache", "resumed", "created"]
 PENDING_OR_DONE = ("queued", "in_progress", "succeeded")
-FINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled", "pending"})
 
 #: the ``server`` of runs made on the embedded simulator, whose tasks die with their process
 EMBEDDED = "embedded-simulator"
@@ -170,7 +160,7 @@ class CellRun:
         self.key = cell.key
         self.label = cell.label
         self.request = cell.request
-        self.status: CellStatus = "waiting"
+        self.status: CellStatus = JobStatus.WAITING
         self.source: Source | None = None
         self.progress: int | None = None
         self.job: VideoJob | None = None
@@ -198,7 +188,7 @@ class CellRun:
 
     @property
     def done(self) -> bool:
-        return self.status in FINAL_STATUSES
+        return self.status.is_final
 
     @property
     def elapsed(self) -> float:
@@ -392,7 +382,7 @@ class ExperimentRunner:
     # -- the work --------------------------------------------------------------------------
 
     def _start(self, run: CellRun, after: asyncio.Task[None] | None = None) -> None:
-        run.status = "waiting"
+        run.status = JobStatus.WAITING
         run._task = asyncio.get_running_loop().create_task(
             self._guarded(run, after), name=f"vidwidgets cell {run.label or run.key[:12]}"
         )
@@ -426,7 +416,7 @@ class ExperimentRunner:
 
     def _set(self, run: CellRun, status: CellStatus) -> None:
         run.status = status
-        if status in FINAL_STATUSES:
+        if status.is_final:
             run.finished = time.time()
         self._notify(run)
 
@@ -444,16 +434,16 @@ class ExperimentRunner:
             # the cell's own task ends here; the caller sees the final status instead
             await self._finish_interrupted(run)
         except GenerationFailed as exc:
-            self._fail(run, exc, status="failed")
+            self._fail(run, exc, status=JobStatus.FAILED)
         except JobCancelled as exc:
-            self._fail(run, exc, status="cancelled")
+            self._fail(run, exc, status=JobStatus.CANCELLED)
         except Exception as exc:
             rec = self.experiment.get(run.key)
             if rec is not None and rec.job_id and rec.status not in ("failed", "cancelled"):
                 # the task exists on the server: keep its id and resume next time
-                self._fail(run, exc, status="pending", keep_record_status=True)
+                self._fail(run, exc, status=JobStatus.PENDING, keep_record_status=True)
             else:
-                self._fail(run, exc, status="failed")
+                self._fail(run, exc, status=JobStatus.FAILED)
         finally:
             self._inflight = {f: r for f, r in self._inflight.items() if r is not run}
 
@@ -477,10 +467,13 @@ class ExperimentRunner:
                     completed_at=time.time(),
                     error=_cancel_error(rec),
                 )
-            self._set(run, "succeeded" if rec is not None and rec.is_finished else "cancelled")
+            self._set(
+                run,
+                JobStatus.SUCCEEDED if rec is not None and rec.is_finished else JobStatus.CANCELLED,
+            )
         else:
             finished = rec is not None and rec.is_finished and self.experiment.video_path(rec)
-            self._set(run, "succeeded" if finished else "pending")
+            self._set(run, JobStatus.SUCCEEDED if finished else JobStatus.PENDING)
 
     def _fail(
         self,
@@ -497,10 +490,10 @@ class ExperimentRunner:
             rec = self.experiment.put(self._new_record(run.cell), save=False)
         fields: dict[str, Any] = {"error": error}
         if not keep_record_status:
-            fields["status"] = status
+            fields["status"] = status.value
             fields["completed_at"] = time.time()
         self.experiment.update(run.key, **fields)
-        if status == "failed":
+        if status is JobStatus.FAILED:
             log.warning("cell %r failed: %s", run.label or run.key, exc)
         self._set(run, status)
 
@@ -516,7 +509,7 @@ class ExperimentRunner:
             if rec.is_finished and exp.video_path(rec):
                 run.source = "disk"
                 run.progress = 100
-                self._set(run, "succeeded")
+                self._set(run, JobStatus.SUCCEEDED)
                 return
             # 2. a task exists: resume it by id
             other = (
@@ -532,7 +525,7 @@ class ExperimentRunner:
                     hint="Connect to that server (base URL and key) to resume it, or retry the "
                     "cell to generate it again here.",
                 )
-                self._set(run, "pending")
+                self._set(run, JobStatus.PENDING)
                 return
             if rec.job_id and rec.status in PENDING_OR_DONE and other:
                 # made on an embedded simulator that has stopped: nothing to resume, nothing paid
@@ -564,7 +557,7 @@ class ExperimentRunner:
             elif rec.status in ("failed", "cancelled") and not self.retry_failed:
                 run.source = "disk"
                 run.error = _ErrorFromRecord(rec)
-                self._set(run, "failed" if rec.status == "failed" else "cancelled")
+                self._set(run, JobStatus.FAILED if rec.status == "failed" else JobStatus.CANCELLED)
                 return
 
         if force_new and rec is not None:
@@ -631,7 +624,7 @@ class ExperimentRunner:
         exp.put(rec)
         run.source = "cache"
         run.progress = 100
-        self._set(run, "succeeded")
+        self._set(run, JobStatus.SUCCEEDED)
         return True
 
     def _link_into(self, src: Path, relative: str) -> str:
@@ -653,7 +646,7 @@ class ExperimentRunner:
         return relative
 
     async def _create_and_finish(self, run: CellRun) -> None:
-        self._set(run, "creating")
+        self._set(run, JobStatus.CREATING)
         # A create that was sent must finish even if we are cancelled meanwhile: its id is what
         # a later run resumes, and losing it would pay for a video nobody can fetch.
         create = asyncio.ensure_future(self.client.create(run.request))
@@ -689,9 +682,7 @@ class ExperimentRunner:
         job = VideoJob(
             id=rec.job_id or "",
             request=run.request,
-            status=JobStatus(rec.status)
-            if rec.status in JobStatus._value2member_map_
-            else JobStatus.QUEUED,
+            status=JobStatus(rec.status) if rec.status in JobStatus.REPORTED else JobStatus.QUEUED,
             api_format=rec.api_format or self._api_format or "88api",
             created_at=rec.created_at or time.time(),
         )
@@ -702,7 +693,9 @@ class ExperimentRunner:
         self, run: CellRun, job: VideoJob, *, refresh: bool = False
     ) -> None:
         exp = self.experiment
-        self._set(run, "in_progress" if job.status is JobStatus.IN_PROGRESS else "queued")
+        self._set(
+            run, JobStatus.IN_PROGRESS if job.status is JobStatus.IN_PROGRESS else JobStatus.QUEUED
+        )
 
         def on_job(update: VideoJob) -> None:
             run.job = update
@@ -714,7 +707,7 @@ class ExperimentRunner:
                     exp.update(
                         run.key, status="in_progress", started_at=rec.started_at or time.time()
                     )
-                self._set(run, "in_progress")
+                self._set(run, JobStatus.IN_PROGRESS)
             else:
                 self._notify(run)
 
@@ -741,10 +734,10 @@ class ExperimentRunner:
             started_at=rec.started_at,
             generation_seconds=round(completed - (rec.created_at or job.created_at), 3),
         )
-        self._set(run, "downloading")
+        self._set(run, JobStatus.DOWNLOADING)
         await self._download(run, job)
         run.progress = 100
-        self._set(run, "succeeded")
+        self._set(run, JobStatus.SUCCEEDED)
 
     async def _download(self, run: CellRun, job: VideoJob) -> None:
         exp = self.experiment

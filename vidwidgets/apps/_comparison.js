@@ -10,8 +10,10 @@
 // message ({type: "get", key, source, rid}) and gets binary chunks back, which become a Blob URL
 // that lives only in this tab. Every text from Python (prompts, captions, notes, errors) is set
 // with textContent — never innerHTML — so HTML in a prompt shows as text and runs nothing.
+//
+// What a cell sends is CellFrontState (apps/_cell_state.py); which statuses are running or final
+// comes from Python in the `vocabulary` trait (JobStatus), so this file never lists them.
 
-const RUNNING = new Set(["waiting", "creating", "queued", "in_progress", "downloading"]);
 const LABELS = {
   new: "Not started",
   waiting: "Waiting for a slot",
@@ -137,6 +139,9 @@ function render({ model, el }) {
   const pending = new Map(); // rid -> {key, source, parts, received}
   let headers = [];
   let receivedAt = performance.now();
+  const inSet = (name, status) => ((model.get("vocabulary") || {})[name] || []).includes(status);
+  const isRunning = (status) => inSet("running", status);
+  const isFinal = (status) => inSet("final", status);
 
   // -- synchronized playback ---------------------------------------------------------------
   let playing = false;
@@ -549,7 +554,7 @@ function render({ model, el }) {
   }
 
   function paintClock(tile, cell) {
-    const running = RUNNING.has(cell.status);
+    const running = isRunning(cell.status);
     const since = running ? (performance.now() - receivedAt) / 1000 : 0;
     if (cell.elapsed === null || cell.elapsed === undefined) {
       tile.clock.textContent = "";
@@ -565,7 +570,7 @@ function render({ model, el }) {
 
   function paintTile(tile, cell) {
     const status = cell.status;
-    const running = RUNNING.has(status);
+    const running = isRunning(status);
     tile.node.dataset.status = status;
     tile.node.dataset.row = String(cell.row);
     tile.node.dataset.column = String(cell.column);
@@ -592,7 +597,7 @@ function render({ model, el }) {
     tile.hint.textContent = cell.hint || "";
     tile.cancel.hidden = !running;
     tile.cancel.disabled = false;
-    tile.retry.hidden = !(status === "failed" || status === "cancelled" || status === "pending");
+    tile.retry.hidden = !(isFinal(status) && status !== "succeeded");
     tile.retry.textContent = status === "pending" ? "Resume" : "Retry";
     tile.retry.disabled = false;
     paintStars(tile, cell.rating || 0);
@@ -773,7 +778,7 @@ function render({ model, el }) {
     const cells = model.get("cells_state") || [];
     for (const cell of cells) {
       const tile = tiles.get(cell.key);
-      if (tile && RUNNING.has(cell.status)) paintClock(tile, cell);
+      if (tile && isRunning(cell.status)) paintClock(tile, cell);
     }
     paintOverallClock();
   }, 1000);

@@ -31,9 +31,10 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
+from vidwidgets.apps._cell_state import CellFrontState
 from vidwidgets.client import call_soon_on, running_on
 from vidwidgets.client._exceptions import VideoAPIError
-from vidwidgets.client._types import VideoRequest
+from vidwidgets.client._types import JobStatus, VideoRequest
 from vidwidgets.experiments import (
     Cell,
     CellRun,
@@ -61,8 +62,6 @@ AXES = ("prompt", "model", "seed")
 #: A single varying axis wraps after this many columns.
 MAX_AUTO_COLUMNS = 4
 DEFAULT_MODEL = "kling-v1"
-RUNNING = frozenset({"waiting", "creating", "queued", "in_progress", "downloading"})
-FINAL = frozenset({"succeeded", "failed", "cancelled", "pending"})
 
 
 class ComparisonCell:
@@ -93,7 +92,7 @@ class ComparisonCell:
         self._source_file: pathlib.Path | None = None
 
     def __repr__(self) -> str:
-        return f"ComparisonCell({self.caption!r}, status={self.status!r})"
+        return f"ComparisonCell({self.caption!r}, status={self.status.value!r})"
 
     # -- state --------------------------------------------------------------------------------
 
@@ -103,7 +102,7 @@ class ComparisonCell:
         return self._owner.experiment.get(self.key)
 
     @property
-    def status(self) -> str:
+    def status(self) -> JobStatus:
         """waiting, creating, queued, in_progress, downloading, succeeded, failed, cancelled, or
         pending (the task is still on the server: run again to resume it). Before the cell runs,
         whatever the manifest says (``"new"`` when it has nothing)."""
@@ -111,10 +110,13 @@ class ComparisonCell:
             return self.run.status
         rec = self.record
         if rec is None or (rec.job_id is None and rec.status == "queued"):
-            return "new"  # no record, or one that only holds a rating or a note
+            return JobStatus.NEW  # no record, or one that only holds a rating or a note
         if rec.is_finished and self._owner.experiment.video_path(rec):
-            return "succeeded"
-        return "pending" if rec.is_pending else rec.status
+            return JobStatus.SUCCEEDED
+        # a word this version does not know shows as failed, so Retry is offered
+        return (
+            JobStatus.PENDING if rec.is_pending else JobStatus.parse(rec.status, JobStatus.FAILED)
+        )
 
     @property
     def progress(self) -> int | None:
@@ -127,11 +129,11 @@ class ComparisonCell:
 
     @property
     def pending(self) -> bool:
-        return self.status in RUNNING
+        return self.status.is_running
 
     @property
     def finished(self) -> bool:
-        return self.status == "succeeded"
+        return self.status is JobStatus.SUCCEEDED
 
     @property
     def source(self) -> str | None:
@@ -225,7 +227,7 @@ class ComparisonCell:
 
     # -- what the browser gets ----------------------------------------------------------------
 
-    def _front_state(self) -> dict[str, Any]:
+    def _front_state(self) -> CellFrontState:
         run = self.run
         status = self.status
         rec = self.record
@@ -238,7 +240,7 @@ class ComparisonCell:
         eta = fraction = None
         # a cell loaded from disk took no time now; its generation time is in the results
         elapsed = round(run.elapsed, 2) if run is not None and run.source != "disk" else None
-        if run is not None and run.progress is not None and status in RUNNING:
+        if run is not None and run.progress is not None and status.is_running:
             fraction = max(0.0, min(1.0, run.progress / 100))
             if 0 < fraction < 1 and elapsed:
                 eta = round(elapsed * (1 - fraction) / fraction, 1)
@@ -250,7 +252,7 @@ class ComparisonCell:
             "caption": self.caption,
             "prompt": self.request.prompt,
             "model": self.request.model,
-            "status": status,
+            "status": status.value,
             "origin": (run.source if run is not None else None) or "",
             "fraction": fraction,
             "elapsed": elapsed,
@@ -331,7 +333,9 @@ class Comparison(anywidget.AnyWidget):
     row_labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
     column_labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
     #: one small dict per cell (no video bytes: those go over custom messages on request)
-    cells_state = traitlets.List(traitlets.Dict()).tag(sync=True)
+    cells_state = traitlets.List(traitlets.Dict()).tag(sync=True)  # of CellFrontState
+    #: which statuses count as running and final, so the front end never spells them out
+    vocabulary = traitlets.Dict(JobStatus.vocabulary()).tag(sync=True)
     #: done / failed / running / ... counts, elapsed seconds and ETA, for the overall bar
     summary = traitlets.Dict().tag(sync=True)
     #: A/B mode: overlay two cells (by key) with a draggable wipe
@@ -789,7 +793,7 @@ class Comparison(anywidget.AnyWidget):
         return _runtime._loop is self._loop and threading.current_thread() is not _runtime._thread
 
     def _on_run_update(self, run: CellRun) -> None:
-        self._changed(immediate=run.status in FINAL)
+        self._changed(immediate=run.status.is_final)
 
     def _changed(self, *, immediate: bool = False) -> None:
         """Something changed: send it, coalesced (a grid of polling cells would flood the comm)."""
@@ -820,7 +824,7 @@ class Comparison(anywidget.AnyWidget):
         counts: dict[str, int] = {}
         for state in states:
             counts[state["status"]] = counts.get(state["status"], 0) + 1
-        running = sum(n for s, n in counts.items() if s in RUNNING)
+        running = sum(n for s, n in counts.items() if s in JobStatus.RUNNING)
         if self._started_at is not None and running == 0 and self._finished_at is None:
             self._finished_at = time.time()
         elapsed = None
@@ -832,7 +836,7 @@ class Comparison(anywidget.AnyWidget):
             end = self._finished_at if self._finished_at is not None else time.time()
             elapsed = round(max(0.0, end - self._started_at), 2)
         with self.hold_sync():
-            self.cells_state = states
+            self.cells_state = [dict(s) for s in states]
             self.summary = {
                 "total": len(states),
                 "done": counts.get("succeeded", 0),

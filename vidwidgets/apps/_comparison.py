@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
+from vidwidgets._sync_engine import with_sync_engine
 from vidwidgets.apps._cell_state import CellFrontState
 from vidwidgets.client import call_soon_on, running_on
 from vidwidgets.client._exceptions import VideoAPIError
@@ -322,7 +323,8 @@ class Comparison(anywidget.AnyWidget):
             never pays for them silently).
     """
 
-    _esm = _HERE / "_comparison.js"
+    # the shared synchronized-playback engine, then this widget's module (no build step)
+    _esm = with_sync_engine((_HERE / "_comparison.js").read_text("utf-8"))
     _css = _HERE / "_comparison.css"
 
     title = traitlets.Unicode("").tag(sync=True)

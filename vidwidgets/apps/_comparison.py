@@ -104,9 +104,10 @@ class ComparisonCell:
 
     @property
     def status(self) -> JobStatus:
-        """waiting, creating, queued, in_progress, downloading, succeeded, failed, cancelled, or
-        pending (the task is still on the server: run again to resume it). Before the cell runs,
-        whatever the manifest says (``"new"`` when it has nothing)."""
+        """A :class:`~vidwidgets.client.JobStatus`: waiting, creating, queued, in_progress,
+        downloading, succeeded, failed, cancelled, or pending (the task is still on the server:
+        run again to resume it). Before the cell runs, whatever the manifest says (``new`` when
+        it has nothing)."""
         if self.run is not None:
             return self.run.status
         rec = self.record

@@ -93,7 +93,7 @@ class ComparisonCell:
         self._source_file: pathlib.Path | None = None
 
     def __repr__(self) -> str:
-        return f"ComparisonCell({self.caption!r}, status={self.status.value!r})"
+        return f"ComparisonCell({self.caption!r}, status={self.status!r})"
 
     # -- state --------------------------------------------------------------------------------
 
@@ -103,11 +103,15 @@ class ComparisonCell:
         return self._owner.experiment.get(self.key)
 
     @property
-    def status(self) -> JobStatus:
-        """A :class:`~vidwidgets.client.JobStatus`: waiting, creating, queued, in_progress,
-        downloading, succeeded, failed, cancelled, or pending (the task is still on the server:
-        run again to resume it). Before the cell runs, whatever the manifest says (``new`` when
-        it has nothing)."""
+    def status(self) -> str:
+        """waiting, creating, queued, in_progress, downloading, succeeded, failed, cancelled, or
+        pending (the task is still on the server: run again to resume it). Before the cell runs,
+        whatever the manifest says (``"new"`` when it has nothing). A
+        :class:`~vidwidgets.client.JobStatus` value, as a plain string."""
+        return str(self._job_status)
+
+    @property
+    def _job_status(self) -> JobStatus:
         if self.run is not None:
             return self.run.status
         rec = self.record
@@ -131,11 +135,11 @@ class ComparisonCell:
 
     @property
     def pending(self) -> bool:
-        return self.status.is_running
+        return self._job_status.is_running
 
     @property
     def finished(self) -> bool:
-        return self.status is JobStatus.SUCCEEDED
+        return self._job_status is JobStatus.SUCCEEDED
 
     @property
     def source(self) -> str | None:
@@ -231,7 +235,7 @@ class ComparisonCell:
 
     def _front_state(self) -> CellFrontState:
         run = self.run
-        status = self.status
+        status = self._job_status
         rec = self.record
         path = self.path if status == "succeeded" else None
         if path != self._source_file:

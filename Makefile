@@ -35,7 +35,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check vidwidgets tests benchmarks
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir site
 
 format: setup
 	$(VENV)/bin/ruff check --fix vidwidgets tests benchmarks
@@ -51,7 +51,7 @@ bench: setup
 
 ## make docs: the documentation site on http://127.0.0.1:8000, rebuilt on every change
 docs: setup
-	$(VENV)/bin/mkdocs serve -a 127.0.0.1:8000
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve -a 127.0.0.1:8000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts bench-results site

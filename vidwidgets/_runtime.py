@@ -63,6 +63,7 @@ def run(coro: Coroutine[Any, Any, T], *, timeout: float | None = None) -> T:
     if threading.current_thread() is _thread:
         coro.close()
         raise RuntimeError("vidwidgets.run() cannot be called from inside a vidwidgets coroutine")
+    # the runtime sits below the client (vidwidgets.client.submit_on is this same call)
     future = asyncio.run_coroutine_threadsafe(coro, loop)
     try:
         return future.result(timeout)

@@ -22,8 +22,8 @@ from ipywidgets.embed import dependency_state, embed_data
 
 from tests.widgets._comm import RecordingComm, customs, from_browser_custom
 from vidwidgets.apps import Comparison
-from vidwidgets.apps._comparison import RUNNING
-from vidwidgets.client import VideoClient
+from vidwidgets.apps._cell_state import CellFrontState
+from vidwidgets.client import JobStatus, VideoClient
 from vidwidgets.simulator import Simulator, Timing
 
 API_KEY = "sk-sim-COMPARISON-distinctive-7731"
@@ -100,6 +100,25 @@ async def test_prompts_by_seeds_make_rows_by_columns_captioned_with_what_differs
     assert [s["status"] for s in cmp.cells_state] == ["new"] * 6
 
 
+async def test_the_front_end_receives_the_running_and_final_sets_of_job_status(
+    client: VideoClient, tmp_path: Path
+) -> None:
+    cmp = grid(client, tmp_path, autorun=False)
+    sent_state = json.loads(json.dumps(cmp.get_state()))  # what the comm carries
+    assert set(sent_state["vocabulary"]["running"]) == set(JobStatus.RUNNING)
+    assert set(sent_state["vocabulary"]["final"]) == set(JobStatus.FINAL)
+
+
+async def test_each_cell_sends_exactly_the_keys_of_cell_front_state(
+    client: VideoClient, tmp_path: Path
+) -> None:
+    cmp = grid(client, tmp_path)
+    await cmp
+    keys = set(CellFrontState.__required_keys__)
+    assert all(set(state) == keys for state in cmp.cells_state)
+    assert {JobStatus(s["status"]) for s in cmp.cells_state} == {JobStatus.SUCCEEDED}
+
+
 async def test_a_list_of_requests_is_captioned_by_the_one_field_that_differs(
     client: VideoClient, tmp_path: Path
 ) -> None:
@@ -138,7 +157,7 @@ async def test_all_cells_run_concurrently_within_the_clients_bound_and_the_kerne
         peak = ticks = 0
         etas: list[float] = []
         while not all(c.status == "succeeded" for c in cmp.cells):
-            active = sum(c.status in RUNNING - {"waiting"} for c in cmp.cells)
+            active = sum(c.status in JobStatus.RUNNING - {"waiting"} for c in cmp.cells)
             peak = max(peak, active)
             if cmp.summary.get("eta"):
                 etas.append(cmp.summary["eta"])

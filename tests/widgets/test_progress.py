@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 from vidwidgets.client import GenerationFailed, JobError, JobStatus, RateLimitError, VideoJob
@@ -160,3 +161,28 @@ async def test_updates_from_another_thread_hop_onto_the_loop() -> None:
 def test_repr_is_short() -> None:
     progress = JobProgress(job(progress=5))
     assert repr(progress) == "JobProgress(status='in_progress', progress=5, job='task-1')"
+
+
+async def test_the_front_end_receives_the_running_and_final_sets_of_job_status() -> None:
+    progress = JobProgress()
+    sent_state = json.loads(json.dumps(progress.get_state()))  # what the comm carries
+    assert set(sent_state["vocabulary"]["running"]) == set(JobStatus.RUNNING)
+    assert set(sent_state["vocabulary"]["final"]) == set(JobStatus.FINAL)
+
+
+async def test_every_state_the_widget_shows_is_a_job_status() -> None:
+    progress = JobProgress(min_interval=0)
+    states = [progress.state]
+    progress.start()
+    states.append(progress.state)
+    for status in (JobStatus.QUEUED, JobStatus.IN_PROGRESS, JobStatus.SUCCEEDED):
+        progress.update(job(status))
+        states.append(progress.state)
+    assert [JobStatus(s) for s in states] == [
+        JobStatus.IDLE,
+        JobStatus.SUBMITTING,
+        JobStatus.QUEUED,
+        JobStatus.IN_PROGRESS,
+        JobStatus.SUCCEEDED,
+    ]
+    assert all(type(s) is str for s in states)  # plain strings in widget state

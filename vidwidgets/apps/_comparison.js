@@ -1,17 +1,18 @@
 // Comparison front end (anywidget ES module): the grid, each cell's progress and video, one
 // control bar that plays every video in sync, and the A/B wipe.
 //
-// Synchronized playback runs entirely here, with no kernel round trip per frame: the longest
-// video leads; the others follow it, nudged by playbackRate when they drift by more than half a
-// frame and re-seeked when they drift far. A seek or a frame step is applied to all videos, and
-// playback resumes only after every one of them has fired "seeked".
+// Synchronized playback runs entirely here, with no kernel round trip per frame, in the engine
+// shared with the HTML export (vidwidgets/_sync_engine.js: Python puts its text in front of this
+// module, which is how createSyncEngine is in scope); this file only wires the controls to it.
 //
 // Video bytes never travel in widget state: a cell asks the kernel for its file with a custom
 // message ({type: "get", key, source, rid}) and gets binary chunks back, which become a Blob URL
 // that lives only in this tab. Every text from Python (prompts, captions, notes, errors) is set
 // with textContent — never innerHTML — so HTML in a prompt shows as text and runs nothing.
+//
+// What a cell sends is CellFrontState (apps/_cell_state.py); which statuses are running or final
+// comes from Python in the `vocabulary` trait (JobStatus), so this file never lists them.
 
-const RUNNING = new Set(["waiting", "creating", "queued", "in_progress", "downloading"]);
 const LABELS = {
   new: "Not started",
   waiting: "Waiting for a slot",
@@ -25,8 +26,6 @@ const LABELS = {
   pending: "Pending on the server",
 };
 const SPEEDS = [0.25, 0.5, 1, 1.5, 2];
-const FAR_DRIFT = 0.25; // seconds: beyond this a follower jumps instead of being nudged
-const SEEK_TIMEOUT_MS = 3000;
 
 function fmtClock(seconds) {
   const s = Math.max(0, Math.round(seconds));
@@ -51,10 +50,6 @@ function button(className, text, parent, title) {
   b.type = "button";
   if (title) b.title = title;
   return b;
-}
-
-function dur(v) {
-  return Number.isFinite(v.duration) && v.duration > 0 ? v.duration : 0;
 }
 
 function render({ model, el }) {
@@ -137,13 +132,11 @@ function render({ model, el }) {
   const pending = new Map(); // rid -> {key, source, parts, received}
   let headers = [];
   let receivedAt = performance.now();
+  const inSet = (name, status) => ((model.get("vocabulary") || {})[name] || []).includes(status);
+  const isRunning = (status) => inSet("running", status);
+  const isFinal = (status) => inSet("final", status);
 
-  // -- synchronized playback ---------------------------------------------------------------
-  let playing = false;
-  let seeking = 0; // > 0 while a seek of all videos is in flight
-  let seekToken = 0;
-  let scheduled = false;
-  let rate = 1;
+  // -- synchronized playback (the shared engine) --------------------------------------------
   let wipePos = 50;
 
   function active() {
@@ -157,197 +150,48 @@ function render({ model, el }) {
     return vs;
   }
 
-  function leader(vs) {
-    let best = null;
-    for (const v of vs) if (best === null || dur(v) > dur(best)) best = v;
-    return best;
-  }
-
   function frame() {
     let fps = 0;
     for (const cell of model.get("cells_state") || []) fps = Math.max(fps, cell.fps || 0);
     return 1 / (fps || 24); // the finest frame of all: stepping reaches every frame
   }
 
-  function clampFor(v, t) {
-    const d = dur(v);
-    return d ? Math.max(0, Math.min(t, d - 0.001)) : Math.max(0, t);
-  }
-
   function ui() {
-    const vs = active();
-    const L = leader(vs);
-    const total = L ? dur(L) : 0;
-    const t = L ? L.currentTime : 0;
-    timeLabel.textContent = `${fmtTime(t)} / ${fmtTime(total)}`;
-    if (total && document.activeElement !== seek) seek.value = String(Math.round((1000 * t) / total));
-    playBtn.textContent = playing ? "❚❚ Pause all" : "▶ Play all";
-    playBtn.setAttribute("aria-pressed", playing ? "true" : "false");
-    root.dataset.playing = playing ? "true" : "false";
-    root.dataset.videos = String(vs.length);
-  }
-
-  function whenSeeked(v) {
-    return new Promise((resolve) => {
-      if (!v.seeking) {
-        // some browsers finish a seek to the current position synchronously
-        setTimeout(resolve, 0);
-      }
-      const done = () => {
-        v.removeEventListener("seeked", done);
-        resolve();
-      };
-      v.addEventListener("seeked", done);
-      setTimeout(done, SEEK_TIMEOUT_MS);
-    });
-  }
-
-  async function seekAll(t) {
-    const token = ++seekToken;
-    seeking += 1;
-    try {
-      const vs = active();
-      for (const v of vs) v.pause(); // they start again together once all have landed
-      const waits = vs.map((v) => {
-        v.currentTime = clampFor(v, t);
-        return whenSeeked(v);
-      });
-      await Promise.all(waits);
-    } finally {
-      seeking -= 1;
+    const p = engine.position();
+    timeLabel.textContent = `${fmtTime(p.time)} / ${fmtTime(p.duration)}`;
+    if (p.duration && document.activeElement !== seek) {
+      seek.value = String(Math.round((1000 * p.time) / p.duration));
     }
-    if (token !== seekToken || disposed) return; // a newer seek took over
-    if (playing) startAll();
-    ui();
+    playBtn.textContent = p.playing ? "❚❚ Pause all" : "▶ Play all";
+    playBtn.setAttribute("aria-pressed", p.playing ? "true" : "false");
+    root.dataset.playing = p.playing ? "true" : "false";
+    root.dataset.videos = String(p.count);
   }
 
-  function startAll() {
-    const vs = active();
-    const L = leader(vs);
-    if (!L) return;
-    const f = frame();
-    for (const v of vs) {
-      v.playbackRate = rate;
-      if (v === L || L.currentTime < dur(v) - f) v.play().catch(() => {});
-    }
-    schedule();
-  }
-
-  function play() {
-    const vs = active();
-    const L = leader(vs);
-    playing = true;
-    if (L && dur(L) && L.currentTime >= dur(L) - frame() / 2) {
-      seekAll(0);
-    } else {
-      startAll();
-    }
-    ui();
-  }
-
-  function pause() {
-    playing = false;
-    const vs = active();
-    for (const v of vs) v.pause();
-    const L = leader(vs);
-    if (L) seekAll(L.currentTime); // line every follower up with the leader's paused frame
-    ui();
-  }
-
-  function step(n) {
-    const L = leader(active());
-    if (!L) return;
-    playing = false;
-    const total = dur(L);
-    const t = L.currentTime + n * frame();
-    seekAll(Math.max(0, total ? Math.min(t, total) : t));
-  }
+  const engine = createSyncEngine({
+    videos: active,
+    frame,
+    loop: () => model.get("loop"),
+    onChange: () => {
+      if (!disposed) ui();
+    },
+  });
+  const { play, pause, step } = engine;
 
   function setRate(r) {
-    rate = r > 0 ? r : 1;
-    for (const v of active()) v.playbackRate = rate;
-    speedSel.value = String(rate);
+    engine.setRate(r);
+    speedSel.value = String(engine.rate());
   }
 
-  function tick() {
-    scheduled = false;
-    if (disposed) return;
-    if (playing && !seeking) {
-      const vs = active();
-      const L = leader(vs);
-      if (L) {
-        const t = L.currentTime;
-        const f = frame();
-        for (const v of vs) {
-          if (v === L) continue;
-          const target = clampFor(v, t);
-          if (t >= dur(v) - f) {
-            if (!v.paused) v.pause(); // a shorter video holds its last frame
-            continue;
-          }
-          if (v.paused) v.play().catch(() => {});
-          const drift = v.currentTime - target;
-          if (Math.abs(drift) > FAR_DRIFT) {
-            v.currentTime = target;
-            v.playbackRate = rate;
-          } else if (Math.abs(drift) > f / 2) {
-            // ahead: slow down a little; behind: speed up — catches up without a visible jump
-            const nudge = Math.max(-0.2, Math.min(0.2, drift * 2));
-            v.playbackRate = rate * (1 - nudge);
-          } else if (v.playbackRate !== rate) {
-            v.playbackRate = rate;
-          }
-        }
-      }
-    }
-    ui();
-    if (playing) schedule();
-  }
+  engine.attach(abA);
+  engine.attach(abB);
 
-  function schedule() {
-    if (scheduled || disposed) return;
-    scheduled = true;
-    // requestAnimationFrame stops in hidden tabs; a timer keeps headless browsers in sync too
-    if (document.hidden || !window.requestAnimationFrame) setTimeout(tick, 1000 / 30);
-    else window.requestAnimationFrame(tick);
-  }
-
-  function onEnded(event) {
-    const vs = active();
-    if (event.target !== leader(vs) || !playing) return;
-    if (model.get("loop")) {
-      seekAll(0);
-    } else {
-      pause();
-    }
-  }
-
-  function joinPlayback(v) {
-    // a video that arrives while the others play starts at the leader's time
-    const L = leader(active().filter((x) => x !== v));
-    if (L) v.currentTime = clampFor(v, L.currentTime);
-    v.playbackRate = rate;
-    if (playing) v.play().catch(() => {});
-  }
-
-  function wireVideo(v) {
-    v.muted = true; // muted playback needs no user gesture; many grids at once need no sound
-    v.loop = false; // looping is ours: all videos wrap together
-    v.addEventListener("ended", onEnded);
-    v.addEventListener("loadedmetadata", () => {
-      joinPlayback(v);
-      ui();
-    });
-  }
-  wireVideo(abA);
-  wireVideo(abB);
-
-  playBtn.addEventListener("click", () => (playing ? pause() : play()));
+  playBtn.addEventListener("click", engine.toggle);
   backBtn.addEventListener("click", () => step(-1));
   fwdBtn.addEventListener("click", () => step(1));
   seek.addEventListener("input", () => {
-    const L = leader(active());
-    if (L) seekAll((dur(L) * Number(seek.value)) / 1000);
+    const p = engine.position();
+    if (p.count) engine.seek((p.duration * Number(seek.value)) / 1000);
   });
   loopBox.addEventListener("change", () => {
     model.set("loop", loopBox.checked);
@@ -355,7 +199,7 @@ function render({ model, el }) {
   });
   speedSel.addEventListener("change", () => {
     setRate(Number(speedSel.value) || 1);
-    model.set("playback_rate", rate);
+    model.set("playback_rate", engine.rate());
     model.save_changes();
   });
   root.tabIndex = 0;
@@ -363,8 +207,7 @@ function render({ model, el }) {
     if (e.target && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(e.target.tagName)) return;
     if (e.key === " ") {
       e.preventDefault();
-      if (playing) pause();
-      else play();
+      engine.toggle();
     } else if (e.key === "ArrowRight") {
       e.preventDefault();
       step(1);
@@ -495,7 +338,7 @@ function render({ model, el }) {
     tile.video.hidden = true;
     tile.video.playsInline = true;
     tile.video.preload = "auto";
-    wireVideo(tile.video);
+    engine.attach(tile.video);
     tile.progress = make("div", "vw-cell-progress", tile.media);
     const line = make("div", "vw-cell-status-line", tile.progress);
     tile.status = make("span", "vw-cell-status", line);
@@ -549,7 +392,7 @@ function render({ model, el }) {
   }
 
   function paintClock(tile, cell) {
-    const running = RUNNING.has(cell.status);
+    const running = isRunning(cell.status);
     const since = running ? (performance.now() - receivedAt) / 1000 : 0;
     if (cell.elapsed === null || cell.elapsed === undefined) {
       tile.clock.textContent = "";
@@ -565,7 +408,7 @@ function render({ model, el }) {
 
   function paintTile(tile, cell) {
     const status = cell.status;
-    const running = RUNNING.has(status);
+    const running = isRunning(status);
     tile.node.dataset.status = status;
     tile.node.dataset.row = String(cell.row);
     tile.node.dataset.column = String(cell.column);
@@ -592,7 +435,7 @@ function render({ model, el }) {
     tile.hint.textContent = cell.hint || "";
     tile.cancel.hidden = !running;
     tile.cancel.disabled = false;
-    tile.retry.hidden = !(status === "failed" || status === "cancelled" || status === "pending");
+    tile.retry.hidden = !(isFinal(status) && status !== "succeeded");
     tile.retry.textContent = status === "pending" ? "Resume" : "Retry";
     tile.retry.disabled = false;
     paintStars(tile, cell.rating || 0);
@@ -715,7 +558,7 @@ function render({ model, el }) {
     if (disposed || !msg) return;
     if (msg.type === "play") return play();
     if (msg.type === "pause") return pause();
-    if (msg.type === "seek" && Number.isFinite(msg.t)) return seekAll(msg.t);
+    if (msg.type === "seek" && Number.isFinite(msg.t)) return engine.seek(msg.t);
     if (msg.type === "step" && Number.isFinite(msg.n)) return step(msg.n);
     const job = pending.get(msg.rid);
     if (!job) return; // an answer to another view of this grid
@@ -773,7 +616,7 @@ function render({ model, el }) {
     const cells = model.get("cells_state") || [];
     for (const cell of cells) {
       const tile = tiles.get(cell.key);
-      if (tile && RUNNING.has(cell.status)) paintClock(tile, cell);
+      if (tile && isRunning(cell.status)) paintClock(tile, cell);
     }
     paintOverallClock();
   }, 1000);
@@ -782,14 +625,14 @@ function render({ model, el }) {
   root.vwSync = {
     play,
     pause,
-    seek: seekAll,
+    seek: engine.seek,
     step,
     setRate,
     setWipe,
-    times: () => active().map((v) => v.currentTime),
-    paused: () => active().map((v) => v.paused),
+    times: engine.times,
+    paused: engine.paused,
     frame,
-    isPlaying: () => playing,
+    isPlaying: engine.isPlaying,
   };
 
   paintHead();
@@ -810,7 +653,7 @@ function render({ model, el }) {
     for (const name of ["title", "simulator", "message", "loop", "playback_rate"]) {
       model.off(`change:${name}`, paintHead);
     }
-    for (const v of active()) v.pause();
+    engine.dispose();
     for (const { url } of urls.values()) URL.revokeObjectURL(url);
   };
 }

@@ -16,7 +16,6 @@ runs as asyncio tasks on the kernel's loop: the kernel stays free while cells ge
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import hashlib
 import json
 import os
@@ -30,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
+from vidwidgets._sync_engine import with_sync_engine
+from vidwidgets.apps._cell_state import CellFrontState
 from vidwidgets.apps._grid import (
     CellClock,
     GridLayout,
@@ -41,7 +42,13 @@ from vidwidgets.apps._grid import (
     overall_eta,
     status_counts,
 )
-from vidwidgets.client import VideoAPIError, VideoRequest
+from vidwidgets.client import (
+    JobStatus,
+    VideoAPIError,
+    VideoRequest,
+    call_soon_on,
+    running_on,
+)
 from vidwidgets.experiments import (
     Cell,
     CellRun,
@@ -63,8 +70,6 @@ __all__ = ["Comparison", "ComparisonCell"]
 _HERE = pathlib.Path(__file__).parent
 
 DEFAULT_MODEL = "kling-v1"
-RUNNING = frozenset({"waiting", "creating", "queued", "in_progress", "downloading"})
-FINAL = frozenset({"succeeded", "failed", "cancelled", "pending"})
 
 
 class ComparisonCell:
@@ -108,15 +113,23 @@ class ComparisonCell:
     def status(self) -> str:
         """waiting, creating, queued, in_progress, downloading, succeeded, failed, cancelled, or
         pending (the task is still on the server: run again to resume it). Before the cell runs,
-        whatever the manifest says (``"new"`` when it has nothing)."""
+        whatever the manifest says (``"new"`` when it has nothing). A
+        :class:`~vidwidgets.client.JobStatus` value, as a plain string."""
+        return str(self._job_status)
+
+    @property
+    def _job_status(self) -> JobStatus:
         if self.run is not None:
             return self.run.status
         rec = self.record
         if rec is None or (rec.job_id is None and rec.status == "queued"):
-            return "new"  # no record, or one that only holds a rating or a note
+            return JobStatus.NEW  # no record, or one that only holds a rating or a note
         if rec.is_finished and self._control.experiment.video_path(rec):
-            return "succeeded"
-        return "pending" if rec.is_pending else rec.status
+            return JobStatus.SUCCEEDED
+        # a word this version does not know shows as failed, so Retry is offered
+        return (
+            JobStatus.PENDING if rec.is_pending else JobStatus.parse(rec.status, JobStatus.FAILED)
+        )
 
     @property
     def progress(self) -> int | None:
@@ -129,11 +142,11 @@ class ComparisonCell:
 
     @property
     def pending(self) -> bool:
-        return self.status in RUNNING
+        return self._job_status.is_running
 
     @property
     def finished(self) -> bool:
-        return self.status == "succeeded"
+        return self._job_status is JobStatus.SUCCEEDED
 
     @property
     def source(self) -> str | None:
@@ -217,11 +230,11 @@ class ComparisonCell:
 
     # -- what the browser gets ----------------------------------------------------------------
 
-    def front_state(self) -> dict[str, Any]:
+    def front_state(self) -> CellFrontState:
         """The small dict the browser draws this cell from (no video bytes: see
         :attr:`source_id`). A new video file gets a new ``source_id``."""
         run = self.run
-        status = self.status
+        status = self._job_status
         rec = self.record
         path = self.path if status == "succeeded" else None
         if path != self._source_file:
@@ -232,7 +245,7 @@ class ComparisonCell:
         eta = fraction = None
         # a cell loaded from disk took no time now; its generation time is in the results
         elapsed = round(run.elapsed, 2) if run is not None and run.source != "disk" else None
-        if run is not None and status in RUNNING:
+        if run is not None and status.is_running:
             fraction, eta = cell_eta(run.progress, elapsed)
         message, hint = _describe(self.error, rec, status)
         return {
@@ -242,7 +255,7 @@ class ComparisonCell:
             "caption": self.caption,
             "prompt": self.request.prompt,
             "model": self.request.model,
-            "status": status,
+            "status": status.value,
             "origin": (run.source if run is not None else None) or "",
             "fraction": fraction,
             "elapsed": elapsed,
@@ -316,33 +329,13 @@ class _GridControl:
 
     def on_loop(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn`` on the grid's loop (widget callbacks may arrive on another thread)."""
-        try:
-            here = asyncio.get_running_loop()
-        except RuntimeError:
-            here = None
-        if here is self.loop:
-            fn(*args)
-            return
-        done: concurrent.futures.Future[None] = concurrent.futures.Future()
-
-        def call() -> None:
-            try:
-                fn(*args)
-                done.set_result(None)
-            except BaseException as exc:  # handed to the caller below
-                done.set_exception(exc)
-
-        self.loop.call_soon_threadsafe(call)
-        if self.threaded:
+        done = call_soon_on(self.loop, fn, *args)
+        if not done.done() and self.threaded:
             done.result(30)  # the loop has its own thread: wait, so errors surface here
 
     def changed(self, *, immediate: bool = False) -> None:
         """Something changed: send it, coalesced (a grid of polling cells would flood the comm)."""
-        try:
-            on_loop = asyncio.get_running_loop() is self.loop
-        except RuntimeError:
-            on_loop = False
-        if not on_loop:
+        if not running_on(self.loop):
             self.flush()
             return
         wait = self._last_flush + self.min_interval - time.monotonic()
@@ -369,7 +362,7 @@ class _GridControl:
 
     def on_run_update(self, run: CellRun) -> None:
         """The runner's ``on_update``: a final status is shown at once, the rest coalesced."""
-        self.changed(immediate=run.status in FINAL)
+        self.changed(immediate=run.status.is_final)
 
     # -- actions (on the loop) ----------------------------------------------------------------
 
@@ -545,7 +538,8 @@ class Comparison(anywidget.AnyWidget):
             never pays for them silently).
     """
 
-    _esm = _HERE / "_comparison.js"
+    # the shared synchronized-playback engine, then this widget's module (no build step)
+    _esm = with_sync_engine((_HERE / "_comparison.js").read_text("utf-8"))
     _css = _HERE / "_comparison.css"
 
     title = traitlets.Unicode("").tag(sync=True)
@@ -556,7 +550,9 @@ class Comparison(anywidget.AnyWidget):
     row_labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
     column_labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
     #: one small dict per cell (no video bytes: those go over custom messages on request)
-    cells_state = traitlets.List(traitlets.Dict()).tag(sync=True)
+    cells_state = traitlets.List(traitlets.Dict()).tag(sync=True)  # of CellFrontState
+    #: which statuses count as running and final, so the front end never spells them out
+    vocabulary = traitlets.Dict(JobStatus.vocabulary()).tag(sync=True)
     #: done / failed / running / ... counts, elapsed seconds and ETA, for the overall bar
     summary = traitlets.Dict().tag(sync=True)
     #: A/B mode: overlay two cells (by key) with a draggable wipe
@@ -905,7 +901,7 @@ class Comparison(anywidget.AnyWidget):
         bound = max(1, int(getattr(self._client, "max_concurrency", 4) or 4))
         summary = _summary(self._cells, states, self._control.clock, bound)
         with self.hold_sync():
-            self.cells_state = states
+            self.cells_state = [dict(s) for s in states]
             self.summary = summary
 
     def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
@@ -969,7 +965,7 @@ def _summary(
     concurrency: int,
 ) -> dict[str, Any]:
     """The overall bar: the status counts, the elapsed time and the ETA."""
-    summary: dict[str, Any] = status_counts([s["status"] for s in states], RUNNING)
+    summary: dict[str, Any] = status_counts([s["status"] for s in states], JobStatus.RUNNING)
     clock.observe(summary["running"])
     # a grid that only loaded from disk (or the cache) took no time worth showing
     worked = any(c.run is not None and c.run.source not in ("disk", "cache") for c in cells)

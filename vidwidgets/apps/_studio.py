@@ -3,7 +3,7 @@
 Generation runs as asyncio tasks on the kernel's event loop, so the kernel stays free while jobs
 poll and several runs can be in flight (the client's ``max_concurrency`` queues the rest).
 Widget callbacks may arrive on another thread (ipykernel subshells); they hand their work to the
-loop with ``call_soon_threadsafe``.
+loop with ``vidwidgets.client.submit_on``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,14 @@ from urllib.parse import urlsplit
 import ipywidgets as w
 import traitlets
 
-from vidwidgets.client import JobStatus, VideoAPIError, VideoJob, VideoRequest
+from vidwidgets.client import (
+    JobStatus,
+    VideoAPIError,
+    VideoJob,
+    VideoRequest,
+    running_on,
+    submit_on,
+)
 from vidwidgets.widgets import JobProgress, ParameterForm, VideoPlayer
 
 __all__ = ["Studio", "StudioRun"]
@@ -332,7 +339,7 @@ class Studio(w.VBox):  # type: ignore[misc]
         the client's error on failure). Called from another thread, it hands the start to the
         loop and returns a ``concurrent.futures.Future`` for the same result.
         """
-        if not self._on_loop_thread():
+        if not running_on(self._loop):
 
             async def start() -> VideoJob:
                 task = self.generate(request)
@@ -340,7 +347,7 @@ class Studio(w.VBox):  # type: ignore[misc]
                 job: VideoJob = await task
                 return job
 
-            return asyncio.run_coroutine_threadsafe(start(), self._loop)
+            return submit_on(self._loop, start())
         if request is None:
             request = self.form.request  # raises ValidationError while the form is invalid
         number = len(self.runs) + 1
@@ -455,12 +462,6 @@ class Studio(w.VBox):  # type: ignore[misc]
         return self._download_dir
 
     # -- threads ------------------------------------------------------------------------------
-
-    def _on_loop_thread(self) -> bool:
-        try:
-            return asyncio.get_running_loop() is self._loop
-        except RuntimeError:
-            return False
 
     def _on_submit(self, request: VideoRequest) -> None:
         # generate() hops onto the loop itself when the click arrives on another thread.

@@ -23,8 +23,10 @@ from vidwidgets.client._exceptions import (
     ServerError,
     ValidationError,
     VideoAPIError,
+    redact,
 )
 from vidwidgets.client._journal import Journal
+from vidwidgets.client._loops import call_soon_on, running_on, submit_on
 from vidwidgets.client._metrics import MetricsSnapshot
 from vidwidgets.client._models import (
     CAMERA_AXES,
@@ -78,7 +80,11 @@ __all__ = [
     "VideoClient",
     "VideoJob",
     "VideoRequest",
+    "call_soon_on",
     "get_model_spec",
+    "redact",
+    "running_on",
+    "submit_on",
 ]
 
 # reprs, tracebacks and pickle name the top-level exports vidwidgets.X

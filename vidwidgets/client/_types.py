@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from vidwidgets.client._exceptions import ValidationError
 from vidwidgets.client._models import ModelSpec, get_model_spec, normalise_value
@@ -21,20 +21,106 @@ __all__ = ["JobError", "JobStatus", "VideoJob", "VideoRequest"]
 
 
 class JobStatus(str, enum.Enum):
-    """The five states every server vocabulary is normalised to."""
+    """The one status vocabulary: of a job on the server, of a progress widget, of a grid cell.
 
+    A server's answer is always one of the five :attr:`REPORTED` states (every gateway's words
+    are normalised to them); the others are the steps this side of the wire goes through before
+    and after the server's part::
+
+        idle / new ─► waiting ─► submitting / creating ─► queued ─► in_progress ─► downloading
+          (not started)   └──────────── RUNNING ────────────────────────────────────┘
+        ─► succeeded · failed · cancelled · pending          (FINAL)
+
+    ``submitting`` is a single job's create request in flight (:class:`JobProgress`),
+    ``creating`` a grid cell's; ``pending`` means the local work stopped while the task goes on
+    on the server (run again to resume it). :attr:`is_terminal` keeps its job meaning — the
+    server will not change it again — so ``pending`` is final without being terminal.
+
+        >>> JobStatus("queued"), str(JobStatus.IN_PROGRESS), JobStatus.SUCCEEDED.is_terminal
+        (<JobStatus.QUEUED: 'queued'>, 'in_progress', True)
+        >>> JobStatus.DOWNLOADING in JobStatus.RUNNING, JobStatus.PENDING.is_final
+        (True, True)
+    """
+
+    # what servers report, normalised
     QUEUED = "queued"
     IN_PROGRESS = "in_progress"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    # this side of the wire
+    IDLE = "idle"  # a progress widget with nothing to show yet
+    NEW = "new"  # a grid cell that never ran
+    WAITING = "waiting"  # for a concurrency slot
+    SUBMITTING = "submitting"  # a job's create request is in flight (no job id yet)
+    CREATING = "creating"  # a grid cell's create request is in flight
+    DOWNLOADING = "downloading"
+    PENDING = "pending"  # stopped here; the task is still on the server
+
+    #: The five states a server's answer is normalised to (what a ``VideoJob`` holds).
+    REPORTED: ClassVar[frozenset[JobStatus]]
+    #: Work is under way: show a clock, offer Cancel.
+    RUNNING: ClassVar[frozenset[JobStatus]]
+    #: The work stopped here: succeeded, failed, cancelled or pending (resumable).
+    FINAL: ClassVar[frozenset[JobStatus]]
 
     @property
     def is_terminal(self) -> bool:
-        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+        """The server will not change this status again (succeeded, failed or cancelled)."""
+        return self in _TERMINAL
+
+    @property
+    def is_running(self) -> bool:
+        return self in JobStatus.RUNNING
+
+    @property
+    def is_final(self) -> bool:
+        return self in JobStatus.FINAL
+
+    @classmethod
+    def parse(cls, value: object, default: JobStatus | None = None) -> JobStatus:
+        """The member spelled ``value``; ``default`` for any other value (ValueError without one).
+
+        >>> JobStatus.parse("pending"), JobStatus.parse("weird", JobStatus.FAILED)
+        (<JobStatus.PENDING: 'pending'>, <JobStatus.FAILED: 'failed'>)
+        """
+        try:
+            return cls(value)
+        except ValueError:
+            if default is None:
+                raise
+            return default
+
+    @classmethod
+    def vocabulary(cls) -> dict[str, list[str]]:
+        """The running and final sets as JSON lists: what a widget's front end receives, so
+        the browser never spells them out itself.
+
+            >>> JobStatus.vocabulary()["final"]
+            ['cancelled', 'failed', 'pending', 'succeeded']
+        """
+        return {
+            "running": sorted(s.value for s in cls.RUNNING),
+            "final": sorted(s.value for s in cls.FINAL),
+        }
 
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
+
+
+_TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
+JobStatus.REPORTED = frozenset({JobStatus.QUEUED, JobStatus.IN_PROGRESS, *_TERMINAL})
+JobStatus.RUNNING = frozenset(
+    {
+        JobStatus.WAITING,
+        JobStatus.SUBMITTING,
+        JobStatus.CREATING,
+        JobStatus.QUEUED,
+        JobStatus.IN_PROGRESS,
+        JobStatus.DOWNLOADING,
+    }
+)
+JobStatus.FINAL = frozenset({*_TERMINAL, JobStatus.PENDING})
 
 
 @dataclass(frozen=True)

@@ -45,20 +45,10 @@ __all__ = ["Cell", "CellRun", "ExperimentRunner", "as_cells", "run_cells"]
 
 log = logging.getLogger("vidwidgets.experiments")
 
-CellStatus = Literal[
-    "waiting",  # for a concurrency slot
-    "creating",
-    "queued",
-    "in_progress",
-    "downloading",
-    "succeeded",
-    "failed",
-    "cancelled",
-    "pending",  # stopped or timed out locally; the task is still on the server: run again
-]
+#: A cell's status: waiting, creating, queued, in_progress, downloading, then a final one.
+CellStatus = JobStatus
 Source = Literal["disk", "cache", "resumed", "created"]
 PENDING_OR_DONE = ("queued", "in_progress", "succeeded")
-FINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled", "pending"})
 
 #: the ``server`` of runs made on the embedded simulator, whose tasks die with their process
 EMBEDDED = "embedded-simulator"
@@ -171,7 +161,7 @@ class CellRun:
         self.key = cell.key
         self.label = cell.label
         self.request = cell.request
-        self.status: CellStatus = "waiting"
+        self.status: CellStatus = JobStatus.WAITING
         self.source: Source | None = None
         self.progress: int | None = None
         self.job: VideoJob | None = None
@@ -196,7 +186,7 @@ class CellRun:
 
     @property
     def done(self) -> bool:
-        return self.status in FINAL_STATUSES
+        return self.status.is_final
 
     @property
     def running(self) -> bool:
@@ -483,7 +473,7 @@ class ExperimentRunner:
     # -- the work --------------------------------------------------------------------------
 
     def _start(self, run: CellRun, after: asyncio.Task[None] | None = None) -> None:
-        run.status = "waiting"
+        run.status = JobStatus.WAITING
         self._tasks[run.key] = asyncio.get_running_loop().create_task(
             self._guarded(run, after), name=f"vidwidgets cell {run.label or run.key[:12]}"
         )
@@ -523,16 +513,16 @@ class ExperimentRunner:
             # the cell's own task ends here; the caller sees the final status instead
             await self._finish_interrupted(run)
         except GenerationFailed as exc:
-            self._fail(run, exc, status="failed")
+            self._fail(run, exc, status=JobStatus.FAILED)
         except JobCancelled as exc:
-            self._fail(run, exc, status="cancelled")
+            self._fail(run, exc, status=JobStatus.CANCELLED)
         except Exception as exc:
             rec = self.experiment.get(run.key)
             if rec is not None and rec.job_id and rec.status not in ("failed", "cancelled"):
                 # the task exists on the server: keep its id and resume next time
-                self._fail(run, exc, status="pending", keep_record_status=True)
+                self._fail(run, exc, status=JobStatus.PENDING, keep_record_status=True)
             else:
-                self._fail(run, exc, status="failed")
+                self._fail(run, exc, status=JobStatus.FAILED)
         finally:
             self._work.release(run)
 
@@ -553,11 +543,12 @@ class ExperimentRunner:
                     error=_cancel_error(rec),
                 )
             self._work.set_status(
-                run, "succeeded" if rec is not None and rec.is_finished else "cancelled"
+                run,
+                JobStatus.SUCCEEDED if rec is not None and rec.is_finished else JobStatus.CANCELLED,
             )
         else:
             finished = rec is not None and rec.is_finished and self.experiment.video_path(rec)
-            self._work.set_status(run, "succeeded" if finished else "pending")
+            self._work.set_status(run, JobStatus.SUCCEEDED if finished else JobStatus.PENDING)
 
     def _fail(
         self,
@@ -574,10 +565,10 @@ class ExperimentRunner:
             rec = self.experiment.put(_new_record(run.cell), save=False)
         fields: dict[str, Any] = {"error": error}
         if not keep_record_status:
-            fields["status"] = status
+            fields["status"] = status.value
             fields["completed_at"] = time.time()
         self.experiment.update(run.key, **fields)
-        if status == "failed":
+        if status is JobStatus.FAILED:
             log.warning("cell %r failed: %s", run.label or run.key, exc)
         self._work.set_status(run, status)
 
@@ -609,7 +600,7 @@ class _CellWork:
     def set_status(self, run: CellRun, status: CellStatus) -> None:
         """Move ``run`` to ``status`` (stamping when it finished) and notify."""
         run.status = status
-        if status in FINAL_STATUSES:
+        if status.is_final:
             run.finished = time.time()
         self.notify(run)
 
@@ -666,7 +657,7 @@ class _CellWork:
         if rec.is_finished and exp.video_path(rec):
             run.source = "disk"
             run.progress = 100
-            self.set_status(run, "succeeded")
+            self.set_status(run, JobStatus.SUCCEEDED)
             return True
         # 2. a task exists: resume it by id
         has_task = bool(rec.job_id) and rec.status in PENDING_OR_DONE
@@ -681,7 +672,7 @@ class _CellWork:
                 hint="Connect to that server (base URL and key) to resume it, or retry the "
                 "cell to generate it again here.",
             )
-            self.set_status(run, "pending")
+            self.set_status(run, JobStatus.PENDING)
             return True
         if has_task and other:
             # made on an embedded simulator that has stopped: nothing to resume, nothing paid
@@ -703,7 +694,9 @@ class _CellWork:
         elif rec.status in ("failed", "cancelled") and not self.runner.retry_failed:
             run.source = "disk"
             run.error = _ErrorFromRecord(rec)
-            self.set_status(run, "failed" if rec.status == "failed" else "cancelled")
+            self.set_status(
+                run, JobStatus.FAILED if rec.status == "failed" else JobStatus.CANCELLED
+            )
             return True
         return False
 
@@ -726,11 +719,11 @@ class _CellWork:
         _adopt_cached(exp, run.cell, *source)
         run.source = "cache"
         run.progress = 100
-        self.set_status(run, "succeeded")
+        self.set_status(run, JobStatus.SUCCEEDED)
         return True
 
     async def _create_and_finish(self, run: CellRun) -> None:
-        self.set_status(run, "creating")
+        self.set_status(run, JobStatus.CREATING)
         # A create that was sent must finish even if we are cancelled meanwhile: its id is what
         # a later run resumes, and losing it would pay for a video nobody can fetch.
         create = asyncio.ensure_future(self.runner.client.create(run.request))
@@ -764,11 +757,7 @@ class _CellWork:
 
     async def _resume(self, run: CellRun, rec: RunRecord) -> None:
         job = self.job_of(run, rec)
-        job.status = (
-            JobStatus(rec.status)
-            if rec.status in JobStatus._value2member_map_
-            else JobStatus.QUEUED
-        )
+        job.status = JobStatus(rec.status) if rec.status in JobStatus.REPORTED else JobStatus.QUEUED
         job.created_at = rec.created_at or time.time()
         run.job = job
         await self._wait_and_download(run, job, refresh=rec.status == "succeeded")
@@ -777,7 +766,9 @@ class _CellWork:
         self, run: CellRun, job: VideoJob, *, refresh: bool = False
     ) -> None:
         exp = self.runner.experiment
-        self.set_status(run, "in_progress" if job.status is JobStatus.IN_PROGRESS else "queued")
+        self.set_status(
+            run, JobStatus.IN_PROGRESS if job.status is JobStatus.IN_PROGRESS else JobStatus.QUEUED
+        )
 
         def on_job(update: VideoJob) -> None:
             run.job = update
@@ -789,7 +780,7 @@ class _CellWork:
                     exp.update(
                         run.key, status="in_progress", started_at=rec.started_at or time.time()
                     )
-                self.set_status(run, "in_progress")
+                self.set_status(run, JobStatus.IN_PROGRESS)
             else:
                 self.notify(run)
 
@@ -818,10 +809,10 @@ class _CellWork:
             started_at=rec.started_at,
             generation_seconds=round(completed - (rec.created_at or job.created_at), 3),
         )
-        self.set_status(run, "downloading")
+        self.set_status(run, JobStatus.DOWNLOADING)
         await _download(self.runner.client, exp, run, job)
         run.progress = 100
-        self.set_status(run, "succeeded")
+        self.set_status(run, JobStatus.SUCCEEDED)
 
 
 # -- the files and records a cell leaves behind ------------------------------------------------

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
+from vidwidgets._sync_engine import with_sync_engine
 from vidwidgets.experiments import (
     Experiment,
     RunRecord,
@@ -43,9 +44,9 @@ log = logging.getLogger("vidwidgets.export")
 
 
 def _player_js() -> str:
-    return (
-        importlib.resources.files("vidwidgets.export").joinpath("sync_player.js").read_text("utf-8")
-    )
+    # the shared engine, then this page's controls: one inline script, allowed by its hash
+    player = importlib.resources.files("vidwidgets.export").joinpath("sync_player.js")
+    return with_sync_engine(player.read_text("utf-8"))
 
 
 def export_html(

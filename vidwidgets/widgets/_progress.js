@@ -2,9 +2,9 @@
 //
 // The kernel sends state only when something changed (throttled, coalesced); the elapsed clock
 // and the ETA count on here in the browser, so a running job costs no messages per second.
-// All text from the server (status, messages, hints) is set with textContent.
+// All text from the server (status, messages, hints) is set with textContent. Which states are
+// running comes from Python (the `vocabulary` trait, from JobStatus): no second copy here.
 
-const RUNNING = new Set(["submitting", "queued", "in_progress"]);
 const LABELS = {
   idle: "Ready",
   submitting: "Submitting…",
@@ -48,10 +48,11 @@ function render({ model, el: host }) {
   const hint = el("div", "vw-hint", error);
 
   let receivedAt = performance.now();
+  const isRunning = (state) => ((model.get("vocabulary") || {}).running || []).includes(state);
 
   function paintClock() {
     const state = model.get("state");
-    const running = RUNNING.has(state);
+    const running = isRunning(state);
     const since = running ? (performance.now() - receivedAt) / 1000 : 0;
     const elapsed = model.get("elapsed");
     if (elapsed === null || elapsed === undefined || state === "idle") {
@@ -73,7 +74,7 @@ function render({ model, el: host }) {
     receivedAt = performance.now();
     const state = model.get("state");
     const value = model.get("value");
-    const running = RUNNING.has(state);
+    const running = isRunning(state);
     root.dataset.state = state;
     for (const name of Object.keys(LABELS)) root.classList.toggle(`vw-job-${name}`, name === state);
     const determinate = value !== null && value !== undefined;

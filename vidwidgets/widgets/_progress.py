@@ -16,16 +16,23 @@ from typing import Any
 import anywidget
 import traitlets
 
-from vidwidgets.client._exceptions import GenerationFailed, JobCancelled, VideoAPIError, redact
-from vidwidgets.client._types import JobStatus, VideoJob
+from vidwidgets.client import (
+    GenerationFailed,
+    JobCancelled,
+    JobStatus,
+    VideoAPIError,
+    VideoJob,
+    call_soon_on,
+    redact,
+)
 
 __all__ = ["JobProgress"]
 
 _HERE = pathlib.Path(__file__).parent
 
-#: States shown in the browser: the five job states plus "idle" (nothing yet) and "submitting"
-#: (the create request is in flight, so there is no job id yet).
-STATES = ("idle", "submitting", *(s.value for s in JobStatus))
+#: States shown in the browser: the five a server reports plus "idle" (nothing yet) and
+#: "submitting" (the create request is in flight, so there is no job id yet).
+STATES = (JobStatus.IDLE, JobStatus.SUBMITTING, *(s for s in JobStatus if s in JobStatus.REPORTED))
 
 
 class JobProgress(anywidget.AnyWidget):
@@ -49,7 +56,9 @@ class JobProgress(anywidget.AnyWidget):
     _esm = _HERE / "_progress.js"
     _css = _HERE / "_progress.css"
 
-    state = traitlets.Enum(STATES, default_value="idle").tag(sync=True)
+    state = traitlets.Enum([s.value for s in STATES], default_value="idle").tag(sync=True)
+    #: which states count as running and final, so the front end never spells them out
+    vocabulary = traitlets.Dict(JobStatus.vocabulary()).tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
     #: Fraction done (0..1) as the server reported it, or None when it does not say.
     value = traitlets.Float(None, allow_none=True).tag(sync=True)
@@ -75,7 +84,7 @@ class JobProgress(anywidget.AnyWidget):
         self.min_interval = min_interval
         self._job: VideoJob | None = None
         self._status: JobStatus | None = None
-        self._phase = "idle"
+        self._phase = JobStatus.IDLE
         self._progress: int | None = None
         self._error: BaseException | None = None
         self._task: asyncio.Future[Any] | None = None
@@ -121,15 +130,15 @@ class JobProgress(anywidget.AnyWidget):
 
     @property
     def pending(self) -> bool:
-        return self._phase in ("submitting", "queued", "in_progress")
+        return self._phase.is_running
 
     @property
     def finished(self) -> bool:
-        return self._phase == "succeeded"
+        return self._phase is JobStatus.SUCCEEDED
 
     @property
     def cancelled(self) -> bool:
-        return self._phase == "cancelled"
+        return self._phase is JobStatus.CANCELLED
 
     @property
     def elapsed_seconds(self) -> float | None:
@@ -165,14 +174,14 @@ class JobProgress(anywidget.AnyWidget):
     def attach(self, task: asyncio.Future[Any]) -> JobProgress:
         """Watch ``task``: its result, exception or cancellation ends this job's display."""
         self._task = task
-        if self._phase == "idle":
+        if self._phase is JobStatus.IDLE:
             self.start()
         task.add_done_callback(self._on_task_done)
         return self
 
     def start(self) -> None:
         """Show "submitting" and start the clock (before the server gave the job an id)."""
-        self._phase = "submitting"
+        self._phase = JobStatus.SUBMITTING
         self._started = time.monotonic()
         self._finished = None
         self._error = None
@@ -183,15 +192,16 @@ class JobProgress(anywidget.AnyWidget):
 
         Safe to call from any thread: off the event loop it hops onto it.
         """
-        if self._hop(self.update, job):
-            return
+        call_soon_on(self._loop, self._update, job)
+
+    def _update(self, job: VideoJob) -> None:
         self._job = job
         self._status = job.status
         self._progress = job.progress
         if self._started is None:
             self._started = time.monotonic() - job.elapsed
-        if self._phase not in ("failed", "cancelled") or job.is_terminal:
-            self._phase = job.status.value
+        if self._phase not in (JobStatus.FAILED, JobStatus.CANCELLED) or job.is_terminal:
+            self._phase = job.status
         if job.is_terminal and self._finished is None:
             self._finished = time.monotonic()
         if job.status is JobStatus.FAILED and self._error is None:
@@ -202,19 +212,20 @@ class JobProgress(anywidget.AnyWidget):
 
     def fail(self, error: BaseException, *, secret: str | None = None) -> None:
         """Show a failure: the server's message and what to do next (``secret`` is redacted)."""
-        if self._hop(lambda: self.fail(error, secret=secret)):
-            return
+        call_soon_on(self._loop, self._fail, error, secret)
+
+    def _fail(self, error: BaseException, secret: str | None) -> None:
         if isinstance(error, (asyncio.CancelledError, JobCancelled)):
             self.mark_cancelled()
             return
         self._error = error
-        self._phase = "failed"
+        self._phase = JobStatus.FAILED
         if self._finished is None:
             self._finished = time.monotonic()
         self._schedule(immediate=True, secret=secret)
 
     def mark_cancelled(self) -> None:
-        self._phase = "cancelled"
+        self._phase = JobStatus.CANCELLED
         if self._status is not None and not self._status.is_terminal:
             self._status = JobStatus.CANCELLED
         if self._finished is None:
@@ -223,24 +234,9 @@ class JobProgress(anywidget.AnyWidget):
 
     def set_note(self, text: str) -> None:
         """A short line under the bar, e.g. "downloading the video…" (sent at once)."""
-        if self._hop(self.set_note, text):
-            return
-        self.note = text
+        call_soon_on(self._loop, setattr, self, "note", text)
 
     # -- throttling ---------------------------------------------------------------------------
-
-    def _hop(self, fn: Callable[..., Any], *args: Any) -> bool:
-        """Re-run ``fn`` on our loop when called from another thread; True if it hopped."""
-        loop = self._loop
-        if loop is None or not loop.is_running():
-            return False
-        try:
-            if asyncio.get_running_loop() is loop:
-                return False
-        except RuntimeError:
-            pass
-        loop.call_soon_threadsafe(fn, *args)
-        return True
 
     def _schedule(self, *, immediate: bool, secret: str | None = None) -> None:
         if secret is not None:
@@ -268,8 +264,8 @@ class JobProgress(anywidget.AnyWidget):
         if self.pending and fraction and elapsed and 0 < fraction < 1:
             eta = elapsed * (1 - fraction) / fraction
         with self.hold_sync():
-            self.state = self._phase
-            self.value = fraction if self._phase != "succeeded" else 1.0
+            self.state = self._phase.value
+            self.value = fraction if self._phase is not JobStatus.SUCCEEDED else 1.0
             self.elapsed = None if elapsed is None else round(elapsed, 2)
             self.eta = None if eta is None else round(eta, 1)
             self.message = message
@@ -278,7 +274,7 @@ class JobProgress(anywidget.AnyWidget):
 
     def _describe_error(self) -> tuple[str, str]:
         error = self._error
-        if self._phase != "failed" or error is None:
+        if self._phase is not JobStatus.FAILED or error is None:
             return "", ""
         if isinstance(error, GenerationFailed):
             job = error.job or self._job
@@ -305,7 +301,7 @@ class JobProgress(anywidget.AnyWidget):
             return
         exc = task.exception()
         if exc is not None:
-            if self._phase != "failed":
+            if self._phase is not JobStatus.FAILED:
                 self.fail(exc)
             return
         result = task.result()
@@ -315,4 +311,4 @@ class JobProgress(anywidget.AnyWidget):
     def __repr__(self) -> str:
         progress = "" if self._progress is None else f", progress={self._progress}"
         job = f", job={self._job.id!r}" if self._job is not None else ""
-        return f"JobProgress(status={self._phase!r}{progress}{job})"
+        return f"JobProgress(status={self._phase.value!r}{progress}{job})"

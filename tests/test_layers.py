@@ -24,10 +24,6 @@ pytestmark = pytest.mark.skipif(LINT_IMPORTS is None, reason="import-linter is n
 
 # Broken on this branch by imports in files other branches are rewriting; the lead removes the
 # marks once those branches are merged (an XPASS in the report says it is time).
-_PENDING = {
-    "client-alone": "vidwidgets.client._client imports vidwidgets._embedded (the simulator)",
-    "public-init": "apps/_comparison.py and widgets/_progress.py import private modules",
-}
 CONTRACTS = ["layers", "client-alone", "export-beside-widgets", "simulator-alone", "public-init"]
 
 
@@ -63,15 +59,7 @@ def _name(contract_id: str) -> str:
     return match.group(1)
 
 
-@pytest.mark.parametrize(
-    "contract_id",
-    [
-        pytest.param(c, marks=pytest.mark.xfail(reason=_PENDING[c], strict=False))
-        if c in _PENDING
-        else c
-        for c in CONTRACTS
-    ],
-)
+@pytest.mark.parametrize("contract_id", CONTRACTS)
 def test_the_contract_is_kept(contract_id: str, verdicts: dict[str, str]) -> None:
     assert verdicts.get(_name(contract_id)) == "KEPT"
 

@@ -26,7 +26,7 @@ from vidwidgets.simulator import Simulator, Timing
 
 pytestmark = pytest.mark.slow
 
-FAST_MODEL, SLOW_MODEL = "viduq1", "kling-v1"
+FAST_MODEL, SLOW_MODEL = "viduq1", "vidu2.0"  # both honour the seed the grid sends
 PROMPTS = ("a red fox in snow", "a paper boat in the rain")
 CELLS = len(PROMPTS) * 2  # x two models, one seed
 

@@ -3,6 +3,7 @@
 This layer imports aiohttp but never ipywidgets; the widgets compose it.
 """
 
+from vidwidgets.client._available import AvailableModel
 from vidwidgets.client._cache import ResultCache
 from vidwidgets.client._client import DEFAULT_BASE_URL, VideoClient
 from vidwidgets.client._exceptions import (
@@ -14,6 +15,7 @@ from vidwidgets.client._exceptions import (
     ConflictError,
     GenerationFailed,
     JobCancelled,
+    ModelNotFound,
     NotFoundError,
     PermissionDeniedError,
     PollTimeout,
@@ -22,6 +24,7 @@ from vidwidgets.client._exceptions import (
     ServerError,
     ValidationError,
     VideoAPIError,
+    VideoGone,
 )
 from vidwidgets.client._journal import Journal
 from vidwidgets.client._metrics import MetricsSnapshot
@@ -38,6 +41,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
+    "AvailableModel",
     "BadRequestError",
     "ConflictError",
     "DefaultTarget",
@@ -48,6 +52,7 @@ __all__ = [
     "JobStatus",
     "Journal",
     "MetricsSnapshot",
+    "ModelNotFound",
     "ModelSpec",
     "NotFoundError",
     "PermissionDeniedError",
@@ -61,6 +66,7 @@ __all__ = [
     "ValidationError",
     "VideoAPIError",
     "VideoClient",
+    "VideoGone",
     "VideoJob",
     "VideoRequest",
     "get_model_spec",

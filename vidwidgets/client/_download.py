@@ -62,6 +62,8 @@ logger = logging.getLogger("vidwidgets")
 DEFAULT_MAX_DOWNLOAD_BYTES: Final[int] = 4 * 1024**3
 CHUNK_BYTES: Final[int] = 256 * 1024
 MAX_REDIRECTS: Final[int] = 5
+#: a direct URL answering these is dead (a signed CDN URL that expired): not tried again
+DEAD_URL_STATUSES: Final[frozenset[int]] = frozenset({401, 403, 404, 410})
 
 #: Accepted content types per variant. CDNs often say octet-stream for videos.
 CONTENT_TYPES: Final[dict[str, tuple[str, ...]]] = {
@@ -226,6 +228,7 @@ async def fetch_first(
     remaining = list(sources)
     attempt = 0
     while True:
+        retryable = False
         for url in list(remaining):
             started = time.monotonic()
             try:
@@ -248,13 +251,14 @@ async def fetch_first(
                 metrics.record_request("download", exc.status, 0.0)
                 logger.info("download from %s failed: %s", _show(url), exc)
                 last = exc
-                if not exc.retryable:
-                    remaining.remove(url)  # e.g. an expired signed URL: it stays expired
+                retryable = retryable or exc.retryable
+                if exc.status in DEAD_URL_STATUSES and len(remaining) > 1:
+                    remaining.remove(url)  # an expired signed URL stays expired
                 continue
             metrics.record_request("download", 200, time.monotonic() - started, retry=attempt > 0)
             metrics.record_download(result.bytes)
             return result
-        if not remaining or last is None or attempt >= retry.budget(last.status):
+        if not retryable or last is None or attempt >= retry.budget(last.status):
             break
         await asyncio.sleep(retry.delay(attempt, getattr(last, "retry_after", None)))
         attempt += 1

@@ -155,7 +155,7 @@ def _by_code(
     lowered = code.lower() if code else ""
     if is_gone(code, message):
         return VideoGone(message, **kwargs)
-    if lowered in PERMANENT_CODES:
+    if lowered == "model_not_found":  # permanent too: see PERMANENT_CODES
         return ModelNotFound(message, **kwargs)
     if lowered in NOT_FOUND_CODES:
         if lowered == "task_not_exist":

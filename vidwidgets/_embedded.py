@@ -10,8 +10,9 @@ Knobs (environment, read when it starts):
 
 - ``VIDWIDGETS_SIM_SPEED`` (default 8): how much faster than real life; a typical job then
   takes about 5–15 s.
-- ``VIDWIDGETS_SIM_DIALECT`` (default ``newapi``, the realistic gateway; ``docs`` or
-  ``openai`` also work — ``openai`` serves only ``/v1/videos`` and Sora models).
+- ``VIDWIDGETS_SIM_DIALECT`` (default ``plugin``, the late-2026 gateway with task plugins and
+  every current vendor; ``newapi`` (the gateway before plugins), ``docs`` or ``openai`` also
+  work — ``openai`` serves only ``/v1/videos`` and Sora models).
 - ``VIDWIDGETS_SIM_FAILURE_RATE`` (default 0): share of jobs that fail, to see failures.
 - ``VIDWIDGETS_SIM_VIDEO_SCALE`` (default 0.5): video width/height factor (small and quick).
 
@@ -45,6 +46,9 @@ _lock = threading.Lock()
 _simulator: Simulator | None = None
 
 DEFAULT_SPEED = 8.0
+#: the late-2026 gateway: what a deployed gateway answers today
+DEFAULT_DIALECT = "plugin"
+DIALECTS = ("plugin", "newapi", "docs", "openai")
 DEFAULT_VIDEO_SCALE = 0.5
 
 
@@ -64,11 +68,17 @@ def _env_float(name: str, default: float, *, low: float, high: float) -> float:
 
 
 def embedded_settings() -> dict[str, object]:
-    """The simulator options the environment asks for."""
-    dialect = os.environ.get("VIDWIDGETS_SIM_DIALECT", "newapi").strip().lower() or "newapi"
-    if dialect not in ("newapi", "docs", "openai"):
-        logger.warning("VIDWIDGETS_SIM_DIALECT=%r is unknown; using 'newapi'", dialect)
-        dialect = "newapi"
+    """The simulator options the environment asks for.
+
+    Example:
+        >>> embedded_settings()["dialect"]  # doctest: +SKIP
+        'plugin'
+    """
+    raw = os.environ.get("VIDWIDGETS_SIM_DIALECT", DEFAULT_DIALECT)
+    dialect = raw.strip().lower() or DEFAULT_DIALECT
+    if dialect not in DIALECTS:
+        logger.warning("VIDWIDGETS_SIM_DIALECT=%r is unknown; using %r", dialect, DEFAULT_DIALECT)
+        dialect = DEFAULT_DIALECT
     return {
         "dialect": dialect,
         "speed": _env_float("VIDWIDGETS_SIM_SPEED", DEFAULT_SPEED, low=0.01, high=100_000),

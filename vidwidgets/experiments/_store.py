@@ -471,14 +471,14 @@ class ExperimentStore:
     def find_cached(
         self, fingerprint: str, *, exclude: Experiment | None = None
     ) -> tuple[Experiment, RunRecord] | None:
-        """A finished run of the same request (by fingerprint) whose video is on disk (the
-        client's ``ResultCache.reusable`` rule)."""
+        """A finished run of the same reproducible request (by fingerprint) whose video is on
+        disk (the client's ``ResultCache.reusable`` rule: a seedless request is never found)."""
         for exp in self.experiments():
             if exclude is not None and exp.path == exclude.path:
                 continue
             for rec in exp.records:
                 if rec.fingerprint == fingerprint and ResultCache.reusable(
-                    rec.status, exp.video_path(rec)
+                    rec.status, exp.video_path(rec), rec.request
                 ):
                     return exp, rec
         return None

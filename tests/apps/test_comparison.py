@@ -610,3 +610,21 @@ async def test_add_samples_keeps_the_cell_that_ran_as_take_1_and_runs_only_new_t
     assert [c.caption for c in cmp.cells] == ["take 1", "take 2", "take 3"]
     assert [c.caption for c in new] == ["take 2", "take 3"]
     assert [r.take for r in cmp.experiment.records] == [1, 2, 3]  # the exports caption them
+
+
+async def test_samples_of_a_list_of_requests_make_takes_of_each(
+    client: VideoClient, tmp_path: Path
+) -> None:
+    cmp = Comparison(
+        requests=[{"model": "kling-v1", "prompt": "a fox"}, {"model": "viduq1", "prompt": "a fox"}],
+        samples=2,
+        client=client,
+        store=tmp_path / "runs",
+        autorun=False,
+    )
+    assert [c.caption for c in cmp.cells] == [
+        "model=kling-v1 · take 1",
+        "model=kling-v1 · take 2",
+        "model=viduq1 · take 1",
+        "model=viduq1 · take 2",
+    ]

@@ -792,14 +792,10 @@ class Comparison(anywidget.AnyWidget):
             >>> cmp.add(prompt="a white hare in snow")      # a new row   # doctest: +SKIP
             >>> cmp.add(seed=[4, 5])                         # two new columns  # doctest: +SKIP
         """
-        before = set(self.cell_keys)
-        self._spec.extend({"prompt": prompt, "model": model, "seed": seed}, requests)
-        self._layout_cells()
-        new = [c for c in self._cells if c.key not in before]
-        if run and new:
-            self._control.on_loop(self._control.submit, new)
-        self._control.changed(immediate=True)
-        return new
+        return self._grow(
+            lambda: self._spec.extend({"prompt": prompt, "model": model, "seed": seed}, requests),
+            run=run,
+        )
 
     def add_prompt(self, prompt: str, *, run: bool = True) -> list[ComparisonCell]:
         """Add a prompt (a row) and run only its cells."""
@@ -819,8 +815,13 @@ class Comparison(anywidget.AnyWidget):
 
             >>> cmp.add_samples(2)                           # takes 2 and 3  # doctest: +SKIP
         """
+        return self._grow(lambda: self._spec.add_takes(count), run=run)
+
+    def _grow(self, change: Callable[[], None], *, run: bool) -> list[ComparisonCell]:
+        """Apply ``change`` to the spec (it raises before changing anything when it is
+        refused), lay the grid out again and run only the cells that are new."""
         before = set(self.cell_keys)
-        self._spec.add_takes(count)
+        change()
         self._layout_cells()
         new = [c for c in self._cells if c.key not in before]
         if run and new:

@@ -3,6 +3,7 @@ r"""The ``vidwidgets`` command: generate one video, compare a grid, manage the s
     vidwidgets generate --model viduq1 --prompt "a red fox in snow" --seed 7 --out fox.mp4
     vidwidgets compare --model viduq1 --prompt "a red fox" --prompt "a grey wolf" \
         --seed 1 --seed 2 --out report.html --grid-video grid.mp4
+    vidwidgets compare --model kling-v1 --prompt "a red fox" --samples 3   # Kling ignores seeds
     vidwidgets runs list | usage | prune --older-than 30d [--keep N] [--dry-run] | export NAME
 
 Runs are stored like the notebook's (``$VIDWIDGETS_RUNS_DIR`` or ``./vidwidgets-runs``), so the
@@ -43,8 +44,11 @@ from vidwidgets.experiments import (
     ExperimentStore,
     RunRecord,
     caption,
+    check_seed_axis,
     default_runs_dir,
     differing_fields,
+    seed_for,
+    take_numbers,
 )
 
 __all__ = ["main"]
@@ -177,8 +181,10 @@ def _add_compare(sub: _Subparsers, parents: list[argparse.ArgumentParser]) -> No
     cmp_ = sub.add_parser(
         "compare",
         parents=parents,
-        help="run a grid of prompts × models × seeds and export a report",
-        description="Run every combination of --prompt, --model and --seed side by side.",
+        help="run a grid of prompts × models × seeds (or takes) and export a report",
+        description="Run every combination of --prompt, --model and --seed (and --samples "
+        "takes) side by side. A --seed goes only to models that honour seeds; more than one "
+        "--seed with a model that ignores them is refused.",
     )
     _request_options(cmp_, many=True)
     cmp_.add_argument("--experiment", help="experiment name (default: derived from the grid)")
@@ -192,6 +198,14 @@ def _add_compare(sub: _Subparsers, parents: list[argparse.ArgumentParser]) -> No
         help="videos inside the report (embed), in a folder beside it (copy) or linked (link)",
     )
     cmp_.add_argument("--grid-video", type=Path, help="also write one side-by-side MP4")
+    cmp_.add_argument(
+        "--samples",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="N independent takes of every cell, each its own create (for models that ignore "
+        "seeds: Kling, Hailuo, Sora)",
+    )
     cmp_.add_argument("--columns", type=_positive_int, help="grid columns")
     cmp_.add_argument(
         "--reference", metavar="NAME", help="mark these runs as used by NAME (prune keeps them)"
@@ -331,12 +345,15 @@ async def _generate(args: argparse.Namespace) -> int:
 def _grid_cells(args: argparse.Namespace) -> list[Cell]:
     extra = _request_fields(args)
     seeds: list[int | None] = list(dict.fromkeys(args.seed)) if args.seed else [None]
+    models = list(dict.fromkeys(args.model))
+    check_seed_axis(models, seeds)  # before anything is sent: exit 2
     cells: list[Cell] = []
     seen: set[str] = set()
-    for model, prompt, seed in itertools.product(
-        dict.fromkeys(args.model), dict.fromkeys(args.prompt), seeds
+    for model, prompt, seed, take in itertools.product(
+        models, dict.fromkeys(args.prompt), seeds, take_numbers(args.samples)
     ):
-        cell = Cell(VideoRequest(model=model, prompt=prompt, seed=seed, **extra))
+        request = VideoRequest(model=model, prompt=prompt, seed=seed_for(model, seed), **extra)
+        cell = Cell(request, take=take)
         if cell.key not in seen:
             seen.add(cell.key)
             cells.append(cell)
@@ -388,7 +405,9 @@ async def _run(
     """Run the cells with a live display; handles Ctrl-C. Returns the records and exit code."""
     client = _client(args)
     fields = differing_fields([c.request.to_dict() for c in cells])
-    captions = {c.key: caption(c.request.to_dict(), fields, label=c.label) for c in cells}
+    captions = {
+        c.key: caption(c.request.to_dict(), fields, label=c.label, take=c.take) for c in cells
+    }
     display = Progress(sys.stdout, [(c.key, captions[c.key]) for c in cells])
     print(f"experiment: {exp.name} ({exp.path})")
     async with client:
@@ -691,7 +710,7 @@ def _run_rows(exp: Experiment) -> list[list[str]]:
         rows.append(
             [
                 str(i),
-                caption(rec.request, fields, label=rec.label)[:40],
+                caption(rec.request, fields, label=rec.label, take=rec.take)[:40],
                 str(rec.request.get("model", "")),
                 str(rec.request.get("seed", "")),
                 rec.status + (" (cache)" if rec.cached_from else ""),

@@ -23,7 +23,7 @@ from ipywidgets.embed import dependency_state, embed_data
 from tests.widgets._comm import RecordingComm, customs, from_browser_custom
 from vidwidgets.apps import Comparison
 from vidwidgets.apps._cell_state import CellFrontState
-from vidwidgets.client import JobStatus, VideoClient
+from vidwidgets.client import JobStatus, ValidationError, VideoClient
 from vidwidgets.simulator import Simulator, Timing
 
 API_KEY = "sk-sim-COMPARISON-distinctive-7731"
@@ -518,3 +518,113 @@ async def test_the_export_buttons_write_the_report_and_the_grid_video(
     video = tmp_path / f"{stem}-grid.mp4"
     assert cmp.message == f"saved {video}"
     assert video.stat().st_size > 1000
+
+
+# -- seeds, honestly, and takes -----------------------------------------------------------
+
+
+async def test_a_seed_axis_on_a_model_that_ignores_seeds_is_refused_before_anything_is_sent(
+    client: VideoClient, sim: Simulator, tmp_path: Path
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        grid(client, tmp_path, model="kling-v1", seeds=[1, 2, 3])
+    assert caught.value.model == "kling-v1"
+    assert "samples=n" in (caught.value.hint or "")
+    assert sim.requests == []
+    assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").iterdir())
+
+
+async def test_a_seed_axis_over_a_mix_of_models_names_the_ones_that_ignore_seeds(
+    client: VideoClient, sim: Simulator, tmp_path: Path
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        grid(client, tmp_path, model=None, models=["kling-v1", "viduq1"], seeds=[1, 2])
+    assert caught.value.model == "kling-v1"
+    assert "viduq1" not in str(caught.value)
+    assert sim.requests == []
+
+
+async def test_one_grid_wide_seed_goes_only_to_the_models_that_honour_it(
+    client: VideoClient, tmp_path: Path
+) -> None:
+    cmp = grid(
+        client, tmp_path, prompts="a red fox", model=None, models=["kling-v1", "viduq1"], seeds=7
+    )
+    kling, vidu = cmp.cells
+    assert kling.request.seed is None
+    assert vidu.request.seed == 7
+    # a caption never claims a seed that was not sent
+    assert kling.caption == "model=kling-v1"
+    assert vidu.caption == "model=viduq1 · seed=7"
+    await cmp
+    assert [c.status for c in cmp.cells] == ["succeeded"] * 2
+    assert "seed" not in cmp.experiment.get(kling.key).request
+
+
+async def test_adding_a_seedless_model_to_a_seed_axis_is_refused_and_the_grid_unchanged(
+    client: VideoClient, tmp_path: Path
+) -> None:
+    cmp = grid(client, tmp_path, autorun=False)
+    before = cmp.cell_keys
+    with pytest.raises(ValidationError, match="kling-v1"):
+        cmp.add_model("kling-v1", run=False)
+    assert cmp.cell_keys == before
+    cmp.add_seed(4, run=False)  # the grid still takes what it can honour
+    assert len(cmp) == 8
+
+
+async def test_samples_make_take_columns_each_its_own_create(
+    client: VideoClient, sim: Simulator, tmp_path: Path
+) -> None:
+    cmp = grid(client, tmp_path, model="kling-v1", seeds=None, samples=3)
+    assert cmp.shape == (2, 3)
+    assert cmp.column_labels == ["take 1", "take 2", "take 3"]
+    assert cmp[1, 2].caption == "a grey wolf in snow · take 3"
+    assert len(set(cmp.cell_keys)) == 6
+    await cmp
+    assert sim.create_count == 6
+    assert len({c.record.job_id for c in cmp.cells}) == 6
+    assert all(c.request.seed is None for c in cmp.cells)
+
+
+async def test_running_the_same_takes_again_creates_nothing(
+    client: VideoClient, sim: Simulator, tmp_path: Path
+) -> None:
+    await grid(client, tmp_path, prompts="a red fox", model="kling-v1", seeds=None, samples=2)
+    again = grid(client, tmp_path, prompts="a red fox", model="kling-v1", seeds=None, samples=2)
+    await again
+    assert sim.create_count == 2
+    assert {c.source for c in again.cells} == {"disk"}
+
+
+async def test_add_samples_keeps_the_cell_that_ran_as_take_1_and_runs_only_new_takes(
+    client: VideoClient, sim: Simulator, tmp_path: Path
+) -> None:
+    cmp = grid(client, tmp_path, prompts="a red fox", model="kling-v1", seeds=None)
+    await cmp
+    first = cmp.cells[0].key
+    new = cmp.add_samples(2)
+    await cmp
+    assert sim.create_count == 3
+    assert cmp.cell_keys[0] == first
+    assert [c.caption for c in cmp.cells] == ["take 1", "take 2", "take 3"]
+    assert [c.caption for c in new] == ["take 2", "take 3"]
+    assert [r.take for r in cmp.experiment.records] == [1, 2, 3]  # the exports caption them
+
+
+async def test_samples_of_a_list_of_requests_make_takes_of_each(
+    client: VideoClient, tmp_path: Path
+) -> None:
+    cmp = Comparison(
+        requests=[{"model": "kling-v1", "prompt": "a fox"}, {"model": "viduq1", "prompt": "a fox"}],
+        samples=2,
+        client=client,
+        store=tmp_path / "runs",
+        autorun=False,
+    )
+    assert [c.caption for c in cmp.cells] == [
+        "model=kling-v1 · take 1",
+        "model=kling-v1 · take 2",
+        "model=viduq1 · take 1",
+        "model=viduq1 · take 2",
+    ]

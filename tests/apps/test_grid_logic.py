@@ -269,3 +269,21 @@ def test_new_work_while_the_grid_runs_keeps_the_clock_going() -> None:
     first = clock.started_at
     clock.restart()
     assert clock.started_at == first
+
+
+def test_takes_are_columns_after_the_seeds_and_read_take_n() -> None:
+    layout = layout_axes({**axes(prompts=["a fox", "a wolf"], seeds=[None]), "take": [1, 2, 3]})
+    assert (layout.rows, layout.columns) == (2, 3)
+    assert layout.column_labels == ["take 1", "take 2", "take 3"]
+    assert layout.places[5][0]["take"] == 3
+
+
+def test_a_caption_names_the_take_and_no_seed_the_request_was_not_sent() -> None:
+    requests = [
+        {"model": "kling-v1", "prompt": "a fox"},
+        {"model": "viduq1", "prompt": "a fox", "seed": 7},
+    ]
+    assert captions(requests, ["", ""], [2, 2]) == [
+        "model=kling-v1 · take 2",
+        "model=viduq1 · seed=7 · take 2",
+    ]

@@ -280,3 +280,33 @@ def test_long_captions_keep_their_differing_tail() -> None:
     assert short.startswith("model=kling-v1 · a red")
     assert short.endswith("seed=7")
     assert _elide("short", 48) == "short"
+
+
+def test_compare_with_seeds_on_a_model_that_ignores_them_exits_2_and_sends_nothing(
+    cli: Cli, sim: Simulator
+) -> None:
+    result = cli.run(
+        "compare", "--model", "kling-v1", "--prompt", "a fox", "--seed", "1", "--seed", "2"
+    )
+    assert result.returncode == 2
+    assert "kling-v1" in result.stderr
+    assert "samples=n" in result.stderr
+    assert sim.requests == []
+
+
+def test_compare_samples_runs_each_take_as_its_own_create(cli: Cli, sim: Simulator) -> None:
+    result = cli.run("compare", "--model", "kling-v1", "--prompt", "a fox", "--samples", "2")
+    assert result.returncode == 0, result.stderr
+    assert len(posts(sim)) == 2
+    runs = manifest(cli)["runs"]
+    assert [r["take"] for r in runs] == [1, 2]
+    assert all("seed" not in r["request"] for r in runs)
+
+
+def test_compare_sends_one_seed_only_to_the_models_that_honour_it(cli: Cli, sim: Simulator) -> None:
+    result = cli.run(
+        "compare", "--model", "kling-v1", "--model", "viduq1", "--prompt", "a fox", "--seed", "7"
+    )
+    assert result.returncode == 0, result.stderr
+    seeds = {r["request"]["model"]: r["request"].get("seed") for r in manifest(cli)["runs"]}
+    assert seeds == {"kling-v1": None, "viduq1": 7}

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from vidwidgets.client import GenerationFailed, JobStatus, NotFoundError, VideoClient, VideoJob
+from vidwidgets.client import (
+    GenerationFailed,
+    JobStatus,
+    NotFoundError,
+    ResultCache,
+    VideoClient,
+    VideoJob,
+)
 from vidwidgets.client._journal import Journal
 from vidwidgets.simulator import Simulator
 
@@ -174,3 +182,71 @@ async def test_a_task_the_server_no_longer_knows_leaves_the_journal(
     with pytest.raises(NotFoundError):
         await client.wait(job)
     assert client.resume() == []
+
+
+# -- a seedless model is never reproducible -------------------------------------------------
+
+
+async def test_a_model_that_ignores_seeds_is_generated_again_every_time(
+    make_sim: Any, make_client: Any
+) -> None:
+    from vidwidgets.client import VideoRequest
+
+    sim: Simulator = await make_sim("newapi")
+    client = make_client(sim)
+    kling = VideoRequest(model="kling-v1", prompt="a fox")
+    first = await client.generate(kling)
+    second = await client.generate(kling)
+    assert second.id != first.id
+    assert sim.create_count == 2
+    assert client.metrics.cache_hits == 0
+
+
+def test_only_a_seed_on_a_model_that_honours_it_is_reproducible() -> None:
+    assert ResultCache.reproducible({"model": "viduq1", "prompt": "a fox", "seed": 3})
+    assert not ResultCache.reproducible({"model": "viduq1", "prompt": "a fox"})
+    # an older manifest or cache file may hold a seed a seedless model dropped
+    assert not ResultCache.reproducible({"model": "kling-v1", "prompt": "a fox", "seed": 3})
+    assert not ResultCache.reproducible({"model": "sora-2", "prompt": "a fox", "seed": 3})
+    assert not ResultCache.reproducible(None)
+
+
+def test_a_finished_seedless_result_is_not_reusable_though_its_file_exists(
+    tmp_path: Path,
+) -> None:
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"\x00")
+    seeded = {"model": "viduq1", "prompt": "a fox", "seed": 3}
+    assert ResultCache.reusable("succeeded", video, seeded)
+    assert not ResultCache.reusable("succeeded", video, {**seeded, "model": "kling-v1"})
+    assert not ResultCache.reusable("succeeded", video, {"model": "viduq1", "prompt": "a fox"})
+
+
+def test_a_stored_cache_entry_of_a_seedless_model_is_never_served(tmp_path: Path) -> None:
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"\x00")
+    cache = ResultCache(folder=tmp_path / "cache")
+    key = cache.key("http://x", "88api", "abc")
+    # as a version that did not know Kling drops seeds would have written it
+    record = VideoJob(id="t1", status=JobStatus.SUCCEEDED, path=video).to_dict()
+    record["request"] = {"model": "kling-v1", "prompt": "a fox", "seed": 3}
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / f"{key}.json").write_text(json.dumps(record))
+    assert cache.get(key) is None
+
+
+def test_a_seedless_result_is_never_stored(tmp_path: Path) -> None:
+    from vidwidgets.client import VideoRequest
+
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"\x00")
+    cache = ResultCache(folder=tmp_path / "cache")
+    job = VideoJob(
+        id="t1",
+        request=VideoRequest(model="kling-v1", prompt="a fox"),
+        status=JobStatus.SUCCEEDED,
+        path=video,
+    )
+    cache.put("k", job)
+    assert cache.get("k") is None
+    assert not list((tmp_path / "cache").glob("*.json"))

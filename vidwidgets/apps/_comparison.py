@@ -56,7 +56,10 @@ from vidwidgets.experiments import (
     ExperimentRunner,
     ExperimentStore,
     RunRecord,
+    check_seed_axis,
     safe_name,
+    seed_for,
+    take_numbers,
 )
 from vidwidgets.widgets import send_file
 
@@ -196,8 +199,16 @@ class ComparisonCell:
                     fingerprint=self.request.fingerprint(),
                     request=self.request.to_dict(),
                     label=self.cell.label,
+                    take=self.cell.take,
                 )
             )
+
+    def become(self, cell: Cell) -> None:
+        """Stand for ``cell``, the same request under the same key as another take (the cell
+        of a grid that had no takes is take 1 once :meth:`Comparison.add_samples` adds some)."""
+        self.cell = cell
+        if self.key in self._control.experiment:
+            self._control.experiment.update(self.key, take=cell.take)
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -427,6 +438,8 @@ class _GridSpec:
         explicit: list[Cell],
         columns: int | None,
     ) -> None:
+        if axes is not None:
+            check_seed_axis(axes["model"], axes["seed"])
         self.axes = axes
         self.base = base
         self.explicit = explicit
@@ -443,18 +456,22 @@ class _GridSpec:
         base: VideoRequest | Mapping[str, Any] | None,
         overrides: Mapping[str, Any],
         columns: int | None,
+        samples: int = 1,
     ) -> _GridSpec:
-        """The spec of ``Comparison(...)``'s arguments, checked (``ValueError`` when wrong)."""
+        """The spec of ``Comparison(...)``'s arguments, checked (``ValueError`` when wrong; a
+        ``ValidationError`` for a seed axis on a model that ignores seeds)."""
         if columns is not None and columns < 1:
             raise ValueError(f"columns={columns!r} is not allowed: a whole number >= 1")
+        takes = take_numbers(samples)
         if requests is None:
             data = _base_dict(base, overrides)
-            return cls(_axes(prompts, models, seeds, data), data, [], columns)
+            axes = _axes(prompts, models, seeds, data)
+            return cls({**axes, "take": takes}, data, [], columns)
         if prompts is not None or models is not None or seeds is not None:
             raise ValueError("give either requests=[...] or prompts/models/seeds, not both")
         if base is not None or overrides:
             raise ValueError("base and field overrides apply to prompts/models/seeds only")
-        explicit = _as_cells(requests)
+        explicit = _as_cells(requests, samples)
         if not explicit:
             raise ValueError("requests=[] is empty: give at least one request")
         return cls(None, {}, explicit, columns)
@@ -466,7 +483,7 @@ class _GridSpec:
             cells = self.explicit
         else:
             layout = layout_axes(self.axes, self.columns)
-            cells = [Cell(_make_request(self.base, values)) for values, _, _ in layout.places]
+            cells = [_make_cell(self.base, values) for values, _, _ in layout.places]
         seen: set[str] = set()
         for cell in cells:
             if cell.key in seen:
@@ -493,19 +510,32 @@ class _GridSpec:
             return
         if requests is not None:
             raise ValueError("this comparison has axes: add(prompt=..., model=... or seed=...)")
+        axes = {axis: list(values) for axis, values in self.axes.items()}
         for axis, items in given.items():
             for value in [items] if isinstance(items, (str, int)) else list(items):
-                if value not in self.axes[axis]:
-                    self.axes[axis].append(value)
+                if value not in axes[axis]:
+                    axes[axis].append(value)
+        check_seed_axis(axes["model"], axes["seed"])  # before anything changes
+        self.axes = axes
+
+    def add_takes(self, count: int) -> None:
+        """``count`` more takes of every cell (the cells so far become take 1 of a grid that had
+        none: their videos are kept)."""
+        if count < 1:
+            raise ValueError(f"count={count!r} is not allowed: a whole number >= 1")
+        if self.axes is None:
+            raise ValueError("this comparison was built from requests: add(requests=[...])")
+        have = [t for t in self.axes["take"] if t is not None] or [1]
+        self.axes["take"] = list(range(1, len(have) + count + 1))
 
 
 class Comparison(anywidget.AnyWidget):
-    """A grid of videos that differ in the prompt, the model or the seed — generated
+    """A grid of videos that differ in the prompt, the model, the seed or the take — generated
     concurrently, stored on disk, played in sync, rated and exported.
 
         >>> import vidwidgets as vw
         >>> cmp = vw.Comparison(prompts=["a red fox in snow", "a grey wolf in snow"],
-        ...                     seeds=[1, 2, 3], model="kling-v1", duration=5)  # doctest: +SKIP
+        ...                     seeds=[1, 2, 3], model="viduq1", duration=5)  # doctest: +SKIP
         >>> cmp                                    # a 2 × 3 grid; cells start at once  # doctest: +SKIP
         >>> await cmp                              # every cell finished            # doctest: +SKIP
         >>> cmp.add_seed(4)                        # runs only the two new cells    # doctest: +SKIP
@@ -518,9 +548,20 @@ class Comparison(anywidget.AnyWidget):
         vw.Comparison(requests=[{"model": "kling-v1", "prompt": "a fox"},
                                 {"model": "viduq1", "prompt": "a fox"}])
 
-    Rows and columns follow the axes that vary (prompts are rows; models and seeds columns);
-    each cell is captioned only with what differs from the others. Keyword arguments that are
-    ``VideoRequest`` fields (``duration=5``, ``aspect_ratio="16:9"``...) override ``base``.
+    Kling, Hailuo and Sora ignore seeds: a seed axis on them is refused (``ValidationError``,
+    nothing sent); ask for independent takes instead, each its own cell and its own paid create,
+    captioned ``take 1`` … ``take n``::
+
+        vw.Comparison(prompts=["a red fox in snow"], model="kling-v1", samples=3)
+
+    One grid-wide seed over a mix of models (``models=["kling-v1", "viduq1"], seeds=7``) goes
+    to the models that honour it only; the others' cells are sent no seed and their captions
+    name none.
+
+    Rows and columns follow the axes that vary (prompts are rows; models, seeds and takes
+    columns); each cell is captioned only with what differs from the others. Keyword arguments
+    that are ``VideoRequest`` fields (``duration=5``, ``aspect_ratio="16:9"``...) override
+    ``base``.
 
     Parameters:
         experiment: the experiment folder's name (default: derived from the cells), so running
@@ -533,6 +574,9 @@ class Comparison(anywidget.AnyWidget):
             many cells generate at once.
         autorun: start the cells now (default). Otherwise call :meth:`run`.
         columns: force the number of columns (default: from the axes).
+        samples: independent takes of every request (default 1). Without a seed each take is a
+            new video; with one (on a model that honours seeds) each take sends that same seed,
+            a repeat that shows whether the model really reproduces it. Never from the cache.
         retry_failed: run failed and cancelled cells again when the comparison runs (default
             False: they show what happened and keep their Retry button — re-running the notebook
             never pays for them silently).
@@ -580,11 +624,12 @@ class Comparison(anywidget.AnyWidget):
         concurrency: int | None = None,
         export_dir: str | os.PathLike[str] | None = None,
         min_interval: float = 0.25,
+        samples: int = 1,
         **overrides: Any,
     ) -> None:
         super().__init__()
         self._spec = _GridSpec.from_arguments(
-            prompts, models, seeds, requests, base, overrides, columns
+            prompts, models, seeds, requests, base, overrides, columns, samples
         )
         loop, threaded = _grid_loop()
         self._owns_client = client is None
@@ -663,10 +708,16 @@ class Comparison(anywidget.AnyWidget):
             existing = previous.get(cell.key)
             if existing is not None:
                 existing.row, existing.column = r, c
+                if existing.cell.take != cell.take:
+                    existing.become(cell)  # the grid's first cell is now take 1 of several
                 cells.append(existing)
             else:
                 cells.append(ComparisonCell(self._control, cell, r, c))
-        texts = captions([c.request.to_dict() for c in cells], [c.cell.label for c in cells])
+        texts = captions(
+            [c.request.to_dict() for c in cells],
+            [c.cell.label for c in cells],
+            [c.cell.take for c in cells],
+        )
         for cc, text in zip(cells, texts, strict=True):
             cc.caption = text
         self._cells = cells
@@ -741,14 +792,10 @@ class Comparison(anywidget.AnyWidget):
             >>> cmp.add(prompt="a white hare in snow")      # a new row   # doctest: +SKIP
             >>> cmp.add(seed=[4, 5])                         # two new columns  # doctest: +SKIP
         """
-        before = set(self.cell_keys)
-        self._spec.extend({"prompt": prompt, "model": model, "seed": seed}, requests)
-        self._layout_cells()
-        new = [c for c in self._cells if c.key not in before]
-        if run and new:
-            self._control.on_loop(self._control.submit, new)
-        self._control.changed(immediate=True)
-        return new
+        return self._grow(
+            lambda: self._spec.extend({"prompt": prompt, "model": model, "seed": seed}, requests),
+            run=run,
+        )
 
     def add_prompt(self, prompt: str, *, run: bool = True) -> list[ComparisonCell]:
         """Add a prompt (a row) and run only its cells."""
@@ -761,6 +808,26 @@ class Comparison(anywidget.AnyWidget):
     def add_model(self, model: str, *, run: bool = True) -> list[ComparisonCell]:
         """Add a model and run only its cells."""
         return self.add(model=model, run=run)
+
+    def add_samples(self, count: int = 1, *, run: bool = True) -> list[ComparisonCell]:
+        """Add ``count`` more independent takes of every request (columns) and run only them.
+        On a grid without takes, the cells so far become take 1 and keep their videos.
+
+            >>> cmp.add_samples(2)                           # takes 2 and 3  # doctest: +SKIP
+        """
+        return self._grow(lambda: self._spec.add_takes(count), run=run)
+
+    def _grow(self, change: Callable[[], None], *, run: bool) -> list[ComparisonCell]:
+        """Apply ``change`` to the spec (it raises before changing anything when it is
+        refused), lay the grid out again and run only the cells that are new."""
+        before = set(self.cell_keys)
+        change()
+        self._layout_cells()
+        new = [c for c in self._cells if c.key not in before]
+        if run and new:
+            self._control.on_loop(self._control.submit, new)
+        self._control.changed(immediate=True)
+        return new
 
     def cancel(self) -> None:
         """Cancel every unfinished cell (DELETE on the server where the API has it). Await the
@@ -1012,10 +1079,12 @@ def _default_client() -> Any:
     return VideoClient()
 
 
-def _as_cells(items: Iterable[VideoRequest | Mapping[str, Any] | Cell]) -> list[Cell]:
+def _as_cells(
+    items: Iterable[VideoRequest | Mapping[str, Any] | Cell], samples: int = 1
+) -> list[Cell]:
     from vidwidgets.experiments import as_cells
 
-    return as_cells(items)
+    return as_cells(items, samples=samples)
 
 
 def _base_dict(
@@ -1057,11 +1126,15 @@ def _axes(prompts: Any, models: Any, seeds: Any, base: Mapping[str, Any]) -> dic
     }
 
 
-def _make_request(base: Mapping[str, Any], values: Mapping[str, Any]) -> VideoRequest:
+def _make_cell(base: Mapping[str, Any], values: Mapping[str, Any]) -> Cell:
+    """The cell at ``values`` of the axes: a grid-wide seed is sent only to models that honour
+    seeds (the others would drop it, and their captions must not claim it)."""
     data = {**base, **values}
-    if data.get("seed") is None:
-        data.pop("seed", None)
-    return VideoRequest.from_dict(data)
+    take = data.pop("take", None)
+    data["seed"] = seed_for(data["model"], data.get("seed"))
+    if data["seed"] is None:
+        data.pop("seed")
+    return Cell(VideoRequest.from_dict(data), take=take)
 
 
 def _axis_label(axis: str, value: Any) -> str:

@@ -35,8 +35,9 @@ __all__ = [
     "status_counts",
 ]
 
-#: The grid's axes, in the order they become rows, then columns.
-AXES = ("prompt", "model", "seed")
+#: The grid's axes, in the order they become rows, then columns (``take``: the takes of
+#: ``samples=n``, columns like the seeds).
+AXES = ("prompt", "model", "seed", "take")
 #: A single varying axis wraps after this many columns.
 MAX_AUTO_COLUMNS = 4
 
@@ -63,9 +64,11 @@ class GridLayout:
 def axis_label(axis: str, value: Any) -> str:
     """How a value of ``axis`` reads in a row or column header.
 
-    >>> axis_label("model", "kling-v1"), axis_label("seed", 3)
-    ('kling-v1', 'seed=3')
+    >>> axis_label("model", "kling-v1"), axis_label("seed", 3), axis_label("take", 2)
+    ('kling-v1', 'seed=3', 'take 2')
     """
+    if axis == "take":
+        return f"take {value}"
     return str(value) if axis in ("prompt", "model") else f"{axis}={value}"
 
 
@@ -78,7 +81,8 @@ def layout_axes(axes: Mapping[str, Sequence[Any]], columns: int | None = None) -
     headers (they would no longer line up).
 
     Args:
-        axes: the values of each axis of :data:`AXES`; an axis with one value is fixed.
+        axes: the values of each axis of :data:`AXES`; an axis with one value is fixed, and
+            one left out (``take``, say) is absent from the places.
         columns: force this many columns.
 
     Returns:
@@ -88,11 +92,12 @@ def layout_axes(axes: Mapping[str, Sequence[Any]], columns: int | None = None) -
         >>> layout_axes({"prompt": ["a fox"], "model": ["m"], "seed": [1, 2, 3, 4, 5]}).columns
         4
     """
-    varying = [a for a in AXES if len(axes[a]) > 1]
+    present = [a for a in AXES if a in axes]  # an axis left out is not there (e.g. no takes)
+    varying = [a for a in present if len(axes[a]) > 1]
     row_axis, col_axes = (varying[0], varying[1:]) if len(varying) >= 2 else (None, varying)
     row_values = list(axes[row_axis]) if row_axis else [None]
     col_combos = list(itertools.product(*(axes[a] for a in col_axes)))
-    fixed = {a: axes[a][0] for a in AXES if a not in varying}
+    fixed = {a: axes[a][0] for a in present if a not in varying}
     if columns is not None:
         wrap = columns
     else:
@@ -139,12 +144,18 @@ def layout_list(count: int, columns: int | None = None) -> GridLayout:
     return GridLayout([({}, i // wrap, i % wrap) for i in range(count)], wrap)
 
 
-def captions(requests: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> list[str]:
-    """Each cell's caption: its label, else only the fields in which the requests differ.
+def captions(
+    requests: Sequence[Mapping[str, Any]],
+    labels: Sequence[str],
+    takes: Sequence[int | None] | None = None,
+) -> list[str]:
+    """Each cell's caption: its label, else only the fields in which the requests differ; then
+    its take, for the takes of ``samples=n``.
 
     Args:
         requests: the cells' requests in ``to_dict()`` form.
         labels: the cells' labels ("" for none), in the same order.
+        takes: the cells' takes (None for none), in the same order; default: no takes.
 
     Returns:
         One caption per request.
@@ -152,9 +163,15 @@ def captions(requests: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> li
     Example:
         >>> captions([{"prompt": "a fox", "seed": 1}, {"prompt": "a fox", "seed": 2}], ["", ""])
         ['seed=1', 'seed=2']
+        >>> captions([{"prompt": "a fox"}, {"prompt": "a fox"}], ["", ""], [1, 2])
+        ['take 1', 'take 2']
     """
     fields = differing_fields(requests)
-    return [caption(r, fields, label=label) for r, label in zip(requests, labels, strict=True)]
+    numbers = list(takes) if takes is not None else [None] * len(requests)
+    return [
+        caption(r, fields, label=label, take=take)
+        for r, label, take in zip(requests, labels, numbers, strict=True)
+    ]
 
 
 def cell_eta(progress: int | None, elapsed: float | None) -> tuple[float | None, float | None]:

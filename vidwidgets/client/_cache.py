@@ -1,7 +1,8 @@
 """Reusing an earlier generation for an identical, reproducible request.
 
-A request is cacheable only when it names a ``seed``: without one the user asks for a *new*
-sample each time. The key is the server (base URL and format) plus the request's fingerprint
+A request is cacheable only when it is *reproducible*: it names a ``seed`` and its model honours
+seeds (Kling, Hailuo and Sora drop them). Without one the user asks for a *new* take each time,
+and an earlier take is not "the same video". The key is the server (base URL and format) plus the request's fingerprint
 (a local image counts by its content). Only succeeded jobs whose file still exists are served;
 failures are never stored.
 
@@ -21,9 +22,11 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from vidwidgets.client._models import get_model_spec
 from vidwidgets.client._types import JobStatus, VideoJob, VideoRequest
 
 __all__ = ["ResultCache"]
@@ -44,18 +47,49 @@ class ResultCache:
         return f"ResultCache(ttl={self.ttl}, folder={self.folder})"
 
     @staticmethod
-    def cacheable(request: VideoRequest) -> bool:
-        return request.seed is not None
+    def reproducible(request: VideoRequest | Mapping[str, Any] | None) -> bool:
+        """Whether the same request makes the same video again: a seed is given and the model
+        honours it. ``request`` may be a ``VideoRequest`` or its ``to_dict()`` form (a record's).
 
-    @staticmethod
-    def reusable(status: JobStatus | str, path: Path | None) -> bool:
-        """Whether a finished generation may stand in for a new one: it succeeded and its file
-        is still on disk (the one rule for every cache of results, the experiment store's too).
-
-        >>> ResultCache.reusable("failed", None)
+        >>> ResultCache.reproducible({"model": "viduq1", "prompt": "a fox", "seed": 3})
+        True
+        >>> ResultCache.reproducible({"model": "kling-v1", "prompt": "a fox", "seed": 3})
         False
         """
-        return status == JobStatus.SUCCEEDED and path is not None and path.is_file()
+        if request is None:
+            return False
+        model: Any
+        seed: Any
+        if isinstance(request, VideoRequest):
+            model, seed = request.model, request.seed
+        else:
+            model, seed = request.get("model"), request.get("seed")
+        return seed is not None and isinstance(model, str) and get_model_spec(model).uses_seed
+
+    @staticmethod
+    def cacheable(request: VideoRequest) -> bool:
+        """Whether a result of ``request`` may be stored and served again (it is reproducible)."""
+        return ResultCache.reproducible(request)
+
+    @staticmethod
+    def reusable(
+        status: JobStatus | str,
+        path: Path | None,
+        request: VideoRequest | Mapping[str, Any] | None,
+    ) -> bool:
+        """Whether a finished generation may stand in for a new one: its request is reproducible
+        (see :meth:`reproducible`), it succeeded and its file is still on disk (the one rule for
+        every cache of results, the experiment store's too).
+
+        >>> ResultCache.reusable("failed", None, None)
+        False
+        """
+        return (
+            status == JobStatus.SUCCEEDED
+            and path is not None
+            and ResultCache.reproducible(request)
+            and path.is_file()
+        )
 
     @staticmethod
     def key(base_url: str, api_format: str, fingerprint: str) -> str:
@@ -86,15 +120,16 @@ class ResultCache:
             job = VideoJob.from_dict(record)
         except (KeyError, TypeError, ValueError):
             return None
-        if not self.reusable(job.status, job.path):
-            return None  # the video was moved or deleted: generate again
+        if not self.reusable(job.status, job.path, job.request):
+            return None  # the video was moved or deleted, or was never reproducible
         with self._lock:
             self._memory[key] = (now + self.ttl, record)
         return job
 
     def put(self, key: str, job: VideoJob) -> None:
-        """Remember a succeeded, downloaded job; anything else is ignored."""
-        if job.status is not JobStatus.SUCCEEDED or job.path is None:
+        """Remember a succeeded, downloaded job of a reproducible request; anything else is
+        ignored."""
+        if not self.reusable(job.status, job.path, job.request):
             return
         record = job.to_dict()
         record["path"] = os.fspath(Path(record["path"]).resolve())

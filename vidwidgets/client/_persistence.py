@@ -8,8 +8,10 @@ waits on it; so the rules live here once:
   (``Journal``); ``resume()`` turns the pending records of this server back into jobs, and a
   ``generate`` of the very request a dead session started adopts that task instead of paying
   for it again.
-- *caching*: only a request with a ``seed`` is reusable (``ResultCache.cacheable``), and only a
-  succeeded job whose file is still on disk is served (``ResultCache.reusable``).
+- *caching*: only a reproducible request (a ``seed`` on a model that honours seeds) is reusable
+  (``ResultCache.cacheable``), and only a succeeded job of such a request whose file is still on
+  disk is served (``ResultCache.reusable``). A request without one, or on Kling, Hailuo or Sora,
+  is a new take every time: a new create, never a cache hit.
 
 The experiment store (``vidwidgets.experiments``) keeps its manifest because that is the
 experiment itself (labels, ratings, notes, files), not a second recovery log: it records the

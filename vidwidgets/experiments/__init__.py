@@ -30,6 +30,12 @@ from vidwidgets.experiments._store import (
     default_runs_dir,
     public_server_url,
 )
+from vidwidgets.experiments._takes import (
+    check_samples,
+    check_seed_axis,
+    seed_for,
+    take_numbers,
+)
 
 __all__ = [
     "Cell",
@@ -44,12 +50,16 @@ __all__ = [
     "atomic_write_bytes",
     "caption",
     "cell_key",
+    "check_samples",
+    "check_seed_axis",
     "default_runs_dir",
     "differing_fields",
     "probe_video",
     "public_server_url",
     "run_cells",
     "safe_name",
+    "seed_for",
+    "take_numbers",
 ]
 
 # reprs, tracebacks and pickle name the top-level exports vidwidgets.X

@@ -29,19 +29,34 @@ def differing_fields(requests: Sequence[Mapping[str, Any]]) -> list[str]:
     return sorted(differing, key=lambda n: (_ORDER.index(n) if n in _ORDER else len(_ORDER), n))
 
 
-def caption(request: Mapping[str, Any], fields: Sequence[str], *, label: str = "") -> str:
-    """Plain text naming the cell: its label, else ``field=value`` for the differing fields.
+def caption(
+    request: Mapping[str, Any],
+    fields: Sequence[str],
+    *,
+    label: str = "",
+    take: int | None = None,
+) -> str:
+    """Plain text naming the cell: its label, else ``field=value`` for the differing fields
+    that this request sets; then ``take n`` for a take of ``samples=n``.
+
+    A field the request does not set is left out: a seedless model's cell in a grid with a
+    seed never reads ``seed=null``, nor claims a seed it was not sent.
 
     >>> caption({"model": "viduq1", "prompt": "a fox", "seed": 3}, ["seed"])
     'seed=3'
+    >>> caption({"model": "kling-v1", "prompt": "a fox"}, ["model", "seed"], take=2)
+    'model=kling-v1 · take 2'
     """
+    suffix = [f"take {take}"] if take is not None else []
     if label:
-        return label
-    if not fields:
-        return str(request.get("prompt", ""))
+        return " · ".join([label, *suffix])
     parts = []
     for name in fields:
         value = request.get(name)
+        if value is None:
+            continue
         shown = value if isinstance(value, str) else json.dumps(value)
         parts.append(shown if name == "prompt" else f"{name}={shown}")
-    return " · ".join(parts)
+    if not parts and not suffix:
+        return str(request.get("prompt", ""))
+    return " · ".join(parts + suffix)

@@ -5,8 +5,11 @@ For each cell, in this order:
 1. **on disk**: the manifest has it succeeded and the file exists → loaded, no API call;
 2. **pending**: the manifest has a task id that has not finished → polling resumes by that id,
    no new create (a succeeded task whose download was lost is downloaded again by id);
-3. **cache**: a request with a fixed seed already finished in any experiment of the store → the
-   file is hard-linked (or copied), no API call;
+3. **cache**: a reproducible request (a fixed seed, on a model that honours seeds) already
+   finished in any experiment of the store → the file is hard-linked (or copied), no API call.
+   Takes 2 … n of ``samples=n`` never come from the cache: they were asked for as new
+   generations;
+
 4. otherwise **create** → the id is written to the manifest at once → wait → download.
 
 Stopping (Ctrl-C, kernel shutdown) detaches: tasks keep generating on the server and the next run
@@ -33,6 +36,7 @@ from vidwidgets.client import (
     JobStatus,
     NotFoundError,
     PollTimeout,
+    ResultCache,
     VideoAPIError,
     VideoJob,
     VideoRequest,
@@ -40,6 +44,7 @@ from vidwidgets.client import (
 from vidwidgets.experiments._media import make_thumbnail, probe_video
 from vidwidgets.experiments._paths import atomic_write_bytes, inside, safe_name
 from vidwidgets.experiments._store import Experiment, RunRecord, cell_key, public_server_url
+from vidwidgets.experiments._takes import take_numbers
 
 __all__ = ["Cell", "CellRun", "ExperimentRunner", "as_cells", "run_cells"]
 
@@ -97,49 +102,76 @@ class VideoClientLike(Protocol):
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell of a comparison: a request and a label that tells it apart.
+    """One cell of a comparison: a request, a label that tells it apart, and which take of
+    ``samples=n`` it is (None when it is not one).
 
     >>> Cell(VideoRequest(model="viduq1", prompt="a fox", seed=1), label="seed 1").label
     'seed 1'
+    >>> Cell(VideoRequest(model="kling-v1", prompt="a fox"), take=2).key.endswith("#take 2")
+    True
     """
 
     request: VideoRequest
     label: str = ""
+    take: int | None = None
 
     @property
     def key(self) -> str:
-        """The manifest key: the request's fingerprint plus the label."""
-        return cell_key(self.request.fingerprint(), self.label)
+        """The manifest key: the request's fingerprint plus the label and the take."""
+        return cell_key(self.request.fingerprint(), self.label, self.take)
 
 
 CellLike = Cell | VideoRequest | Mapping[str, Any]
 
 
-def as_cells(items: Iterable[CellLike]) -> list[Cell]:
+def as_cells(items: Iterable[CellLike], *, samples: int = 1) -> list[Cell]:
     """Normalise requests, cells and dicts (``VideoRequest.to_dict()`` plus an optional
-    ``"label"``) into cells; repeated keys are an error, since they would share a record."""
+    ``"label"``) into cells; repeated keys are an error, since they would share a record.
+
+    Args:
+        items: the cells, requests or dicts.
+        samples: independent takes of each item (``samples=3``: takes 1, 2 and 3 of each, in
+            that order, each its own record and its own create).
+
+    Returns:
+        The cells, in order.
+
+    Raises:
+        ValueError: two cells share a key, or ``samples`` is not a whole number >= 1.
+
+    Example:
+        >>> cells = as_cells([VideoRequest(model="kling-v1", prompt="a fox")], samples=2)
+        >>> tuple(c.take for c in cells)
+        (1, 2)
+    """
+    takes = take_numbers(samples)
     cells: list[Cell] = []
     seen: set[str] = set()
     for item in items:
-        if isinstance(item, Cell):
-            cell = item
-        elif isinstance(item, VideoRequest):
-            cell = Cell(item)
-        elif isinstance(item, Mapping):
-            data = dict(item)
-            label = str(data.pop("label", "") or "")
-            cell = Cell(VideoRequest.from_dict(data), label)
-        else:
-            raise TypeError(
-                f"a cell must be a Cell, VideoRequest or dict, not {type(item).__name__}"
-            )
-        if cell.key in seen:
-            raise ValueError(
-                f"two cells have the same request and label {cell.label!r}: give them different labels"
-            )
-        seen.add(cell.key)
-        cells.append(cell)
+        for take in takes:
+            cell = _as_cell(item)
+            if take is not None:
+                cell = Cell(cell.request, cell.label, take)
+            if cell.key in seen:
+                raise ValueError(
+                    f"two cells have the same request and label {cell.label!r}: "
+                    "give them different labels"
+                )
+            seen.add(cell.key)
+            cells.append(cell)
     return cells
+
+
+def _as_cell(item: CellLike) -> Cell:
+    if isinstance(item, Cell):
+        return item
+    if isinstance(item, VideoRequest):
+        return Cell(item)
+    if isinstance(item, Mapping):
+        data = dict(item)
+        label = str(data.pop("label", "") or "")
+        return Cell(VideoRequest.from_dict(data), label)
+    raise TypeError(f"a cell must be a Cell, VideoRequest or dict, not {type(item).__name__}")
 
 
 class CellRun:
@@ -236,7 +268,8 @@ class ExperimentRunner:
             beyond the client's).
         referenced_by: a notebook or experiment name; the submitted cells are marked as used by it
             so pruning keeps them (see :meth:`Experiment.reference`).
-        use_cache: reuse a finished video of an identical request with a fixed seed.
+        use_cache: reuse a finished video of an identical reproducible request (a fixed seed
+            on a model that honours seeds; never for a take of ``samples=n``).
         retry_failed: run failed or cancelled cells again (else they are reported as they are).
         timeout: overall seconds to wait for each task (None: the client's default); a task
             that times out stays pending and resumes on the next run.
@@ -642,8 +675,14 @@ class _CellWork:
                 cached_from=None,
             )
 
-        # 3. the cache (fixed seed only: an unseeded request is a new sample every time)
-        cacheable = self.runner.use_cache and not force_new and run.request.seed is not None
+        # 3. the cache: only a reproducible request (a seed the model honours); an unseeded or
+        # seedless-model request is a new take every time, and a take was asked for as one
+        cacheable = (
+            self.runner.use_cache
+            and not force_new
+            and (run.cell.take or 1) == 1
+            and ResultCache.reproducible(run.request)
+        )
         if cacheable and await self._from_cache(run):
             return
 
@@ -708,7 +747,11 @@ class _CellWork:
         exp = self.runner.experiment
         source: tuple[Experiment, RunRecord] | None = None
         for rec in exp.records:
-            if rec.key != run.key and rec.fingerprint == fingerprint and exp.video_path(rec):
+            if (
+                rec.key != run.key
+                and rec.fingerprint == fingerprint
+                and ResultCache.reusable(rec.status, exp.video_path(rec), rec.request)
+            ):
                 source = (exp, rec)
                 break
         if source is None:
@@ -832,6 +875,7 @@ def _new_record(cell: Cell) -> RunRecord:
     return RunRecord(
         key=cell.key,
         label=cell.label,
+        take=cell.take,
         fingerprint=cell.request.fingerprint(),
         request=cell.request.to_dict(),
         status="queued",
@@ -959,13 +1003,16 @@ async def run_cells(
     *,
     on_update: Callable[[CellRun], Any] | None = None,
     concurrency: int | None = None,
+    samples: int = 1,
     **options: Any,
 ) -> list[RunRecord]:
     """Run ``cells`` in ``experiment`` and return their records, in order.
 
-    Finished cells load from disk, pending ones resume by id, identical seeded requests come from
-    the cache, and only the rest are created. Options are those of :class:`ExperimentRunner`.
-    Cancelling the awaiting task stops waiting and leaves unfinished cells pending.
+    Finished cells load from disk, pending ones resume by id, identical reproducible requests
+    (a seed the model honours) come from the cache, and only the rest are created. With
+    ``samples=n`` each cell is n independent takes (see :func:`as_cells`). Other options are
+    those of :class:`ExperimentRunner`. Cancelling the awaiting task stops waiting and leaves
+    unfinished cells pending.
 
         >>> async with VideoClient() as client:                                  # doctest: +SKIP
         ...     records = await run_cells(client, store.experiment("fox"), [
@@ -977,7 +1024,7 @@ async def run_cells(
     runner = ExperimentRunner(
         client, experiment, on_update=on_update, concurrency=concurrency, **options
     )
-    runs = runner.submit(cells)
+    runs = runner.submit(as_cells(cells, samples=samples))
     try:
         return await runner.wait(runs)
     except asyncio.CancelledError:

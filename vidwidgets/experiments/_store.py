@@ -67,14 +67,17 @@ def default_runs_dir() -> Path:
     return Path(env).expanduser() if env else Path.cwd() / DEFAULT_RUNS_DIR
 
 
-def cell_key(fingerprint: str, label: str = "") -> str:
+def cell_key(fingerprint: str, label: str = "", take: int | None = None) -> str:
     """The manifest key of a cell: the request's fingerprint, plus the label when there is one
-    (two cells may share a request on purpose, e.g. two samples of an unseeded prompt).
+    and the take from the second on (cells may share a request on purpose: two takes of one
+    prompt are two records, two paid creates). Take 1 is the cell itself, so asking for more
+    takes of a cell that ran keeps its video.
 
-        >>> cell_key("0123abcd", "take 2")
-        '0123abcd#take 2'
+        >>> cell_key("0123abcd", "fox"), cell_key("0123abcd", take=1), cell_key("0123abcd", take=2)
+        ('0123abcd#fox', '0123abcd', '0123abcd#take 2')
     """
-    return f"{fingerprint}#{label}" if label else fingerprint
+    key = f"{fingerprint}#{label}" if label else fingerprint
+    return f"{key}#take {take}" if take is not None and take > 1 else key
 
 
 def public_server_url(base_url: str | None) -> str | None:
@@ -110,6 +113,8 @@ class RunRecord:
     fingerprint: str
     request: dict[str, Any]
     label: str = ""
+    #: which of ``samples=n`` independent takes of the request this is (None: not a take)
+    take: int | None = None
     job_id: str | None = None
     status: str = "queued"
     api_format: str | None = None
@@ -393,7 +398,7 @@ class Experiment:
         return [self._row(rec) for rec in chosen]
 
     def _row(self, rec: RunRecord) -> dict[str, Any]:
-        row: dict[str, Any] = {"label": rec.label, "key": rec.key}
+        row: dict[str, Any] = {"label": rec.label, "key": rec.key, "take": rec.take}
         for name, value in rec.request.items():
             row[name] = json.dumps(value, sort_keys=True) if isinstance(value, dict) else value
         video = self.video_path(rec)
@@ -471,14 +476,14 @@ class ExperimentStore:
     def find_cached(
         self, fingerprint: str, *, exclude: Experiment | None = None
     ) -> tuple[Experiment, RunRecord] | None:
-        """A finished run of the same request (by fingerprint) whose video is on disk (the
-        client's ``ResultCache.reusable`` rule)."""
+        """A finished run of the same reproducible request (by fingerprint) whose video is on
+        disk (the client's ``ResultCache.reusable`` rule: a seedless request is never found)."""
         for exp in self.experiments():
             if exclude is not None and exp.path == exclude.path:
                 continue
             for rec in exp.records:
                 if rec.fingerprint == fingerprint and ResultCache.reusable(
-                    rec.status, exp.video_path(rec)
+                    rec.status, exp.video_path(rec), rec.request
                 ):
                     return exp, rec
         return None

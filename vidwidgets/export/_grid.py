@@ -131,7 +131,9 @@ def _tiles(experiment: Experiment, keys: Iterable[str] | None) -> list[_Tile]:
                 info = probe_video(video)
             except ValueError:
                 video = None
-        tiles.append(_Tile(rec, caption(rec.request, fields, label=rec.label), video, info))
+        tiles.append(
+            _Tile(rec, caption(rec.request, fields, label=rec.label, take=rec.take), video, info)
+        )
     return tiles
 
 

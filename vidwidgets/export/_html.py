@@ -96,7 +96,11 @@ def export_html(
                 poster = _media_src(thumb, out, files_dir, videos, "image/jpeg")
             if rec.video and rec.video.get("fps"):
                 rates.append(float(rec.video["fps"]))
-        cells.append(_cell_html(rec, caption(rec.request, fields, label=rec.label), src, poster))
+        cells.append(
+            _cell_html(
+                rec, caption(rec.request, fields, label=rec.label, take=rec.take), src, poster
+            )
+        )
     fps = max(rates, default=24.0)  # stepping by the finest frame reaches every frame
     n = max(1, len(records))
     cols = columns or min(n, max(1, math.ceil(math.sqrt(n))) if n > 3 else n)

@@ -207,7 +207,8 @@ class Fault:
         Args:
             code: ``artifact_gone``, ``artifact_upstream_busy``, ``artifact_upstream_auth_failed``
                 or ``artifact_upstream_timeout``.
-            match: the requests it applies to (default: every ``/content`` download).
+            match: the requests it may fire on (default: every ``/content`` download); give
+                ``nth`` or ``rate`` too, as for every rule, or it never fires.
             nth: fire on these matching requests (1-based).
             rate: or fire at random with this probability (seeded).
             times: fire at most this often.

@@ -43,6 +43,9 @@ EXPORTS: dict[str, str] = {
     "GenerationFailed": "vidwidgets.client",
     "PollTimeout": "vidwidgets.client",
     "JobCancelled": "vidwidgets.client",
+    "VideoGone": "vidwidgets.client",
+    "ModelNotFound": "vidwidgets.client",
+    "AvailableModel": "vidwidgets.client",
     "run": "vidwidgets._runtime",
     # experiments and export
     "ExperimentStore": "vidwidgets.experiments",

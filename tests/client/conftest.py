@@ -17,8 +17,8 @@ from vidwidgets.simulator import Simulator
 
 SPEED = 400.0
 #: a model each dialect serves (the openai dialect is the official API: Sora only)
-MODEL = {"newapi": "kling-v1", "docs": "kling-v1", "openai": "sora-2"}
-FORMAT = {"newapi": "88api", "docs": "88api", "openai": "openai"}
+MODEL = {"newapi": "kling-v1", "docs": "kling-v1", "openai": "sora-2", "plugin": "kling-v1"}
+FORMAT = {"newapi": "88api", "docs": "88api", "openai": "openai", "plugin": "88api"}
 DIALECTS = ("newapi", "docs", "openai")
 
 SimFactory = Callable[..., Any]

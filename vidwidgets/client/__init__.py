@@ -4,6 +4,7 @@ This layer imports aiohttp but never ipywidgets; the widgets compose it.
 """
 
 from vidwidgets._exports import publish
+from vidwidgets.client._available import AvailableModel
 from vidwidgets.client._cache import ResultCache
 from vidwidgets.client._client import DEFAULT_BASE_URL, VideoClient
 from vidwidgets.client._exceptions import (
@@ -15,6 +16,7 @@ from vidwidgets.client._exceptions import (
     ConflictError,
     GenerationFailed,
     JobCancelled,
+    ModelNotFound,
     NotFoundError,
     PermissionDeniedError,
     PollTimeout,
@@ -24,6 +26,7 @@ from vidwidgets.client._exceptions import (
     ValidationError,
     VideoAPIError,
     redact,
+    VideoGone,
 )
 from vidwidgets.client._journal import Journal
 from vidwidgets.client._loops import call_soon_on, running_on, submit_on
@@ -55,6 +58,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
+    "AvailableModel",
     "BadRequestError",
     "ConflictError",
     "DefaultTarget",
@@ -65,6 +69,7 @@ __all__ = [
     "JobStatus",
     "Journal",
     "MetricsSnapshot",
+    "ModelNotFound",
     "ModelSpec",
     "NotFoundError",
     "PermissionDeniedError",
@@ -78,6 +83,7 @@ __all__ = [
     "ValidationError",
     "VideoAPIError",
     "VideoClient",
+    "VideoGone",
     "VideoJob",
     "VideoRequest",
     "call_soon_on",

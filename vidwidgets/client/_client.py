@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 
 from vidwidgets.client._admission import IDLE_PROBE_SECONDS, send_admitted
+from vidwidgets.client._available import AvailableModel, fetch_models
 from vidwidgets.client._batch import as_completed
 from vidwidgets.client._cache import ResultCache
 from vidwidgets.client._download import (
@@ -33,7 +34,12 @@ from vidwidgets.client._download import (
     fetch_first,
     safe_filename,
 )
-from vidwidgets.client._exceptions import ValidationError, VideoAPIError
+from vidwidgets.client._exceptions import (
+    ModelNotFound,
+    NotFoundError,
+    ValidationError,
+    VideoAPIError,
+)
 from vidwidgets.client._http import MAX_JSON_BYTES, Response, Transport
 from vidwidgets.client._inline import inline_images
 from vidwidgets.client._jobs import JobBook, JobLike
@@ -273,16 +279,27 @@ class VideoClient:
                 retry_rate_limits=False,
             )
 
-        job, sent = await send_admitted(
-            state.admission,
-            send,
-            lambda response: self._book.register_created(response, request, self.api_format),
-            retry=transport.retry,
-            deadline=time.monotonic() + budget,
-            idle_probe=IDLE_PROBE_SECONDS * self.time_scale,
-        )
+        try:
+            job, sent = await send_admitted(
+                state.admission,
+                send,
+                lambda response: self._book.register_created(response, request, self.api_format),
+                retry=transport.retry,
+                deadline=time.monotonic() + budget,
+                idle_probe=IDLE_PROBE_SECONDS * self.time_scale,
+            )
+        except ModelNotFound as exc:
+            raise exc.with_model(request.model, await self._usable_model_ids()) from None
         self._watcher.created(job.id, sent)
         return job
+
+    async def _usable_model_ids(self) -> builtins.list[str] | None:
+        """What the key can use, for a ``model_not_found`` message; None when unknown."""
+        try:
+            return [model.id for model in await self.models()]
+        except VideoAPIError as exc:  # best-effort: the create's error matters, not this one
+            logger.info("could not list the key's models: %s", exc)
+            return None
 
     async def _read(self, job: VideoJob) -> tuple[bool, Response]:
         fmt: ApiFormat = job.api_format if job.api_format in API_FORMATS else self.api_format
@@ -293,8 +310,28 @@ class VideoClient:
             )
         except VideoAPIError as exc:
             exc.job = job
+            if isinstance(exc, NotFoundError) and not exc.message.startswith("task "):
+                exc.message = f"task {job.id}: {exc.message}"  # which task is not visible
+                exc.args = (exc.message,)
             raise
         return self._book.apply(job, response.body), response
+
+    async def models(self) -> builtins.list[AvailableModel]:
+        """The models this key may use on this gateway (``GET /v1/models``).
+
+        Raises ``VideoAPIError`` with code ``not_supported`` on a gateway without that route:
+        then choose from the catalog (``vidwidgets.MODELS``).
+
+            >>> [m.id for m in await client.models()]                   # doctest: +SKIP
+            ['kling-v1', 'viduq1', 'veo-3.1-generate-preview']
+        """
+        return await fetch_models(self._transport(), self._state().session)
+
+    def models_sync(self) -> builtins.list[AvailableModel]:
+        """Blocking ``models`` for scripts and notebook cells."""
+        from vidwidgets._runtime import run
+
+        return run(self._sync_scope(self.models()))
 
     async def retrieve(self, job: JobLike) -> VideoJob:
         """Read the task's status once; updates and returns the job."""

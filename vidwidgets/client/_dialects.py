@@ -8,7 +8,18 @@ The same task can come back in at least four shapes (see the project's reference
 - the OpenAI video object ``{id, object: "video", status: "completed", progress: 40,
   metadata: {url}}`` (``unknown`` while the gateway has not refreshed the task yet);
 - the newer gateway task row (new-api #7194) ``{task_id, status: "SUCCESS", progress: "100%",
-  fail_reason, finished_at}``.
+  fail_reason, finished_at}``;
+- the late-2026 plugin gateway, which alternates, for one running task, between its task row
+  (``data: null``, ``platform`` = the plugin key) and a *live read* of the provider in the short
+  shape inside its envelope ``{"code": "success", "data": {task_id, status: "processing",
+  url, format, metadata: null, error: null}}`` (see ``is_live_read``).
+
+**What "done" means.** A job is done when the gateway's own record of it is settled: the task
+row (or the OpenAI object made from it) says ``SUCCESS``/``completed`` or ``FAILURE``/``failed``.
+A live read is the *provider's* word, not the gateway's: it may say ``succeeded`` while the row
+still holds the task ``IN_PROGRESS`` at ``"99%"`` for billing, and the billing review can still
+turn it into ``FAILURE``. So a live read is parsed (``TaskView.provisional``) but never ends a
+job, and 99 % is just progress.
 
 ``parse_task`` turns any of them into a ``TaskView``; nothing else in the client looks at raw
 bodies. To support a new vocabulary or a new place for the URL, edit a table below.
@@ -29,13 +40,18 @@ from typing import Any, Final
 from vidwidgets.client._types import JobError, JobStatus
 
 __all__ = [
+    "ARTIFACT_HINTS",
     "COARSE_PROGRESS",
+    "GONE_CODES",
     "ID_PATHS",
+    "PERMANENT_CODES",
     "STATUS_WORDS",
     "URL_PATHS",
     "TaskView",
     "find_task_id",
+    "is_gone",
     "is_http_url",
+    "is_live_read",
     "known_refresh_period",
     "normalise_status",
     "parse_error_body",
@@ -127,6 +143,37 @@ COARSE_PROGRESS: Final[frozenset[int]] = frozenset({0, 10, 20, 30})
 #: answers in its envelope changes state no more often than that.
 NEWAPI_REFRESH_SECONDS: Final[float] = 15.0
 
+#: Keys only the short live-read shape has, and keys only the task row has (plugin gateway).
+LIVE_READ_KEYS: Final[frozenset[str]] = frozenset({"format"})
+ROW_KEYS: Final[frozenset[str]] = frozenset({"platform", "progress", "result_url", "fail_reason"})
+
+#: Error codes after which sending the same request again cannot help (the gateway answers
+#: ``model_not_found`` with a 503, which would otherwise count as "safe to retry").
+PERMANENT_CODES: Final[frozenset[str]] = frozenset({"model_not_found"})
+#: Error codes meaning "the gateway no longer has this finished video".
+GONE_CODES: Final[frozenset[str]] = frozenset({"artifact_gone"})
+#: ``/content`` on a task whose result was cleaned up: "Task is not completed yet, current
+#: status: SUCCESS" — a contradiction that means the video is gone, not a bad request.
+GONE_MESSAGE: Final[re.Pattern[str]] = re.compile(r"current status:\s*SUCCESS\b", re.IGNORECASE)
+#: What to do after each download error of the plugin gateway's ``/content`` (code -> hint);
+#: the video itself is safe on the provider in every case but ``artifact_gone``.
+ARTIFACT_HINTS: Final[Mapping[str, str]] = {
+    "artifact_upstream_busy": (
+        "The provider is busy; the video is safe there. vidwidgets waited as long as the "
+        "gateway asked: call client.download(job) again in a minute."
+    ),
+    "artifact_upstream_auth_failed": (
+        "The gateway could not sign in to the provider (its operator must fix the channel's "
+        "credentials); the video is safe there: call client.download(job) again later."
+    ),
+    "artifact_upstream_timeout": (
+        "The provider did not answer the gateway in time; the video is safe there: call "
+        "client.download(job) again to fetch it."
+    ),
+}
+#: Artifact errors not worth retrying at once (an operator has to act first).
+ARTIFACT_PERMANENT: Final[frozenset[str]] = frozenset({"artifact_upstream_auth_failed"})
+
 _PROGRESS_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*$")
 _MAX_TEXT = 2000  # server-provided reasons are truncated: a hostile server may send megabytes
 
@@ -145,6 +192,8 @@ class TaskView:
     url: str | None
     error: JobError | None
     finished_at: float | None
+    #: a live provider read (the plugin gateway's short shape): not the gateway's settled word
+    provisional: bool = False
 
     @property
     def state_key(self) -> tuple[Any, ...]:
@@ -176,6 +225,37 @@ def unwrap(body: Any) -> Any:
         if "status" not in body and "task_id" not in body:
             return data
     return body
+
+
+def is_live_read(body: Any) -> bool:
+    """True for the plugin gateway's live provider read: the short documented shape inside
+    the gateway's ``{"code", "data"}`` envelope (the flat docs-era body is not one).
+
+    >>> is_live_read({"code": "success", "data": {"task_id": "t", "status": "succeeded",
+    ...               "url": "https://cdn/x.mp4", "format": "mp4", "metadata": None}})
+    True
+    >>> is_live_read({"task_id": "t", "status": "succeeded", "format": "mp4"})
+    False
+    """
+    if not isinstance(body, Mapping) or "code" not in body:
+        return False
+    data = body.get("data")
+    if not isinstance(data, Mapping) or not isinstance(data.get("status"), str):
+        return False
+    return bool(LIVE_READ_KEYS & data.keys()) and not ROW_KEYS & data.keys()
+
+
+def is_gone(code: str | None, message: str | None) -> bool:
+    """True when an error says the gateway no longer holds a finished video.
+
+    >>> is_gone(None, "Task is not completed yet, current status: SUCCESS")
+    True
+    >>> is_gone(None, "Task is not completed yet, current status: IN_PROGRESS")
+    False
+    """
+    if code and code.lower() in GONE_CODES:
+        return True
+    return bool(message and GONE_MESSAGE.search(message))
 
 
 def is_http_url(value: Any) -> bool:
@@ -326,6 +406,7 @@ def parse_task(body: Any) -> TaskView:
         url=url,
         error=error,
         finished_at=finished,
+        provisional=is_live_read(body),
     )
 
 

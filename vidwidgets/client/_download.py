@@ -40,6 +40,7 @@ from vidwidgets.client._exceptions import (
     APITimeoutError,
     ProtocolError,
     VideoAPIError,
+    VideoGone,
     redact,
 )
 from vidwidgets.client._http import StallGuard, Transport, error_from_response, read_limited
@@ -212,17 +213,20 @@ async def fetch_first(
 ) -> DownloadResult:
     """Save the first of ``sources`` that works to ``target``, retrying transient failures.
 
-    The video is paid for by now: a 429 or a dropped connection is waited out as patiently as
-    any request (the transport's retry budget, the server's ``Retry-After``), not just tried
-    once. The last error is raised, with ``DOWNLOAD_AGAIN_HINT`` when it was transient.
+    The video is paid for by now: a 429, a busy provider (503 with ``Retry-After``) or a dropped
+    connection is waited out as patiently as any request (the transport's retry budget, the
+    server's ``Retry-After`` capped by ``max_retry_after``), not just tried once. A source that
+    failed for good (an expired CDN URL: 403/404) is not tried again; ``VideoGone`` is raised at
+    once, since no source can have the video then. The last error is raised, with
+    ``DOWNLOAD_AGAIN_HINT`` when it was transient (unless it carries an advice of its own).
     """
     retry = transport.retry
     timeout = aiohttp.ClientTimeout(total=None, connect=10, sock_read=read_timeout)
     last: VideoAPIError | None = None
+    remaining = list(sources)
     attempt = 0
     while True:
-        retryable = False
-        for url in sources:
+        for url in list(remaining):
             started = time.monotonic()
             try:
                 result = await stream_to_file(
@@ -236,21 +240,26 @@ async def fetch_first(
                     timeout=timeout,
                     secret=transport.secret,
                 )
+            except VideoGone as exc:
+                metrics.record_request("download", exc.status, 0.0)
+                metrics.record_failure(exc)
+                raise
             except VideoAPIError as exc:
                 metrics.record_request("download", exc.status, 0.0)
-                logger.info("download from a source failed: %s", exc)
+                logger.info("download from %s failed: %s", _show(url), exc)
                 last = exc
-                retryable = retryable or exc.retryable
+                if not exc.retryable:
+                    remaining.remove(url)  # e.g. an expired signed URL: it stays expired
                 continue
             metrics.record_request("download", 200, time.monotonic() - started, retry=attempt > 0)
             metrics.record_download(result.bytes)
             return result
-        if not retryable or last is None or attempt >= retry.budget(last.status):
+        if not remaining or last is None or attempt >= retry.budget(last.status):
             break
         await asyncio.sleep(retry.delay(attempt, getattr(last, "retry_after", None)))
         attempt += 1
     assert last is not None
-    if last.retryable:
+    if last.retryable and last.hint == type(last).default_hint:
         # a transient failure: "check base_url" is the wrong advice, the video is made
         last.hint = DOWNLOAD_AGAIN_HINT
     metrics.record_failure(last)

@@ -6,10 +6,16 @@
     │   ├── BadRequestError            400 (invalid_request, invalid_size, invalid_seconds, ...)
     │   ├── AuthenticationError        401
     │   ├── PermissionDeniedError      403
-    │   ├── NotFoundError              404, and the gateway's 400 ``task_not_exist``
+    │   ├── NotFoundError              404, and the gateway's 400 ``task_not_exist`` (also: the
+    │   │                              task belongs to another key — tasks are per key)
+    │   ├── VideoGone                  the gateway no longer holds the finished video (cleaned up
+    │   │                              after its retention, or 410 ``artifact_gone``)
     │   ├── ConflictError              409
     │   ├── RateLimitError             429 (retry_after in seconds when the server said)
-    │   └── ServerError                5xx
+    │   └── ServerError                5xx (``retry_after`` when the server said; a download's
+    │       │                          503 ``artifact_upstream_busy`` is waited out)
+    │       └── ModelNotFound          503 ``model_not_found``: the key may not use that model
+    │                                  (permanent); ``.model``, ``.available`` (``GET /v1/models``)
     ├── APIConnectionError             no usable answer: refused, reset, DNS, TLS
     │   └── APITimeoutError            the server did not answer in time
     ├── ProtocolError                  an answer we cannot trust: malformed JSON, wrong content type,
@@ -25,6 +31,7 @@ anything a server echoes back (see ``redact``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -39,6 +46,7 @@ __all__ = [
     "ConflictError",
     "GenerationFailed",
     "JobCancelled",
+    "ModelNotFound",
     "NotFoundError",
     "PermissionDeniedError",
     "PollTimeout",
@@ -47,6 +55,7 @@ __all__ = [
     "ServerError",
     "ValidationError",
     "VideoAPIError",
+    "VideoGone",
 ]
 
 
@@ -169,6 +178,27 @@ class NotFoundError(APIStatusError):
     )
 
 
+class VideoGone(APIStatusError):
+    """The gateway no longer holds this finished video.
+
+    After its retention the gateway cleans the result up (the task still says ``SUCCESS`` but
+    has no URL, and ``/content`` answers 400 "... current status: SUCCESS"), or the provider's
+    copy expired (410 ``artifact_gone``). Waiting or retrying cannot bring it back: it is raised
+    at once, never as a poll timeout or a bad request.
+    """
+
+    retryable = False
+    MESSAGE = "the gateway no longer holds this video; download sooner, or generate again"
+    default_hint = (
+        "Finished videos are kept only for a while (hours to days): download them as soon as "
+        "they finish (client.generate does), or run the request again."
+    )
+
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
+        super().__init__(VideoGone.MESSAGE, **kwargs)
+        self.server_message = message
+
+
 class ConflictError(APIStatusError):
     retryable = True
     default_hint = "The server reported a conflict; retrying usually helps."
@@ -191,8 +221,61 @@ class RateLimitError(APIStatusError):
 
 
 class ServerError(APIStatusError):
+    """5xx: the server (or the provider behind it) failed.
+
+    ``retry_after`` is the delay the server asked for, in seconds, when it said (a busy
+    provider's 503 ``artifact_upstream_busy`` does).
+    """
+
     retryable = True
     default_hint = "The server failed; retrying later usually helps."
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ModelNotFound(ServerError):
+    """503 ``model_not_found``: this key (its group) has no channel for the model.
+
+    Permanent: retrying cannot help, so the create is sent exactly once. The client asks
+    ``GET /v1/models`` once, best-effort, and names what the key can use in ``available``
+    (None when the gateway could not say).
+
+    A ``ServerError`` because the gateway answers 503 (code that catches 5xx keeps working),
+    but with ``retryable`` False. Not a ``NotFoundError``: that one means "this *task* id is
+    unknown", and code that treats it as "the task is gone" must not mistake a model for one.
+
+    Example:
+        >>> err = ModelNotFound("no channel", status=503, code="model_not_found")
+        >>> err.with_model("veo-9", ["kling-v1", "viduq1"]).message
+        'the key may not use the model veo-9; it can use: kling-v1, viduq1'
+    """
+
+    retryable = False
+    default_hint = (
+        "Pick one of the models the key can use (client.models() lists them), or ask the "
+        "gateway's operator to enable this model for the key's group."
+    )
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.model: str | None = None
+        self.available: tuple[str, ...] | None = None
+        self.server_message = message
+
+    def with_model(self, model: str, available: Sequence[str] | None) -> ModelNotFound:
+        """Name the model and what the key can use in the message; returns ``self``."""
+        self.model = model
+        self.available = None if available is None else tuple(available)
+        message = f"the key may not use the model {model}"
+        if self.available:
+            message += f"; it can use: {', '.join(self.available)}"
+        elif self.available is not None:
+            message += "; the gateway lists no models for this key"
+        self.message = message
+        self.args = (message,)
+        return self
 
 
 class APIConnectionError(VideoAPIError):

@@ -18,7 +18,13 @@ from typing import Any
 
 import aiohttp
 
-from vidwidgets.client._dialects import parse_error_body
+from vidwidgets.client._dialects import (
+    ARTIFACT_HINTS,
+    ARTIFACT_PERMANENT,
+    PERMANENT_CODES,
+    is_gone,
+    parse_error_body,
+)
 from vidwidgets.client._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -26,12 +32,14 @@ from vidwidgets.client._exceptions import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    ModelNotFound,
     NotFoundError,
     PermissionDeniedError,
     ProtocolError,
     RateLimitError,
     ServerError,
     VideoAPIError,
+    VideoGone,
     redact,
 )
 from vidwidgets.client._mapping import ApiFormat, PreparedRequest, route
@@ -74,6 +82,15 @@ STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 }
 #: Error codes that mean "no such task", whatever the status.
 NOT_FOUND_CODES = frozenset({"task_not_exist", "task_not_found", "not_found"})
+#: What a gateway's ``task_not_exist`` means: tasks are visible only to the key that made them.
+TASK_NOT_VISIBLE = (
+    "the gateway has no task with this id for this API key: a task is visible only to the key "
+    "that created it"
+)
+TASK_NOT_VISIBLE_HINT = (
+    "Read it with the API key that created it (another key of the same account gets this "
+    "answer too); otherwise it expired or belongs to another base URL."
+)
 
 
 def request_id_of(headers: Mapping[str, str]) -> str | None:
@@ -99,10 +116,11 @@ def error_from_response(
     request_id = request_id_of(headers)
     if request_id is not None:
         request_id = redact(request_id, secret)  # a server may echo the Authorization header
+    special = _by_code(status, code, message, headers, request_id)
+    if special is not None:
+        return special
     cls: type[APIStatusError]
-    if code and code.lower() in NOT_FOUND_CODES:
-        cls = NotFoundError
-    elif status == 408:
+    if status == 408:
         return APITimeoutError(message, status=status, code=code, request_id=request_id)
     elif status in STATUS_ERRORS:
         cls = STATUS_ERRORS[status]
@@ -113,10 +131,45 @@ def error_from_response(
     kwargs: dict[str, Any] = {"status": status, "code": code, "request_id": request_id}
     if cls is RateLimitError:
         return RateLimitError(message, retry_after=parse_retry_after(headers), **kwargs)
-    if cls is ServerError and status == 501:
-        kwargs["retryable"] = False
-        kwargs["hint"] = "This server does not support that operation."
+    if cls is ServerError:
+        if status == 501:
+            kwargs["retryable"] = False
+            kwargs["hint"] = "This server does not support that operation."
+        return ServerError(message, retry_after=parse_retry_after(headers), **kwargs)
     return cls(message, **kwargs)
+
+
+def _by_code(
+    status: int,
+    code: str | None,
+    message: str,
+    headers: Mapping[str, str],
+    request_id: str | None,
+) -> APIStatusError | None:
+    """The error an answer's code (or telling message) decides, whatever its status; else None.
+
+    The plugin gateway reuses statuses: 503 is also ``model_not_found`` (permanent) and 400 is
+    also "current status: SUCCESS" (the video is gone), so the code must win over the status.
+    """
+    kwargs: dict[str, Any] = {"status": status, "code": code, "request_id": request_id}
+    lowered = code.lower() if code else ""
+    if is_gone(code, message):
+        return VideoGone(message, **kwargs)
+    if lowered in PERMANENT_CODES:
+        return ModelNotFound(message, **kwargs)
+    if lowered in NOT_FOUND_CODES:
+        if lowered == "task_not_exist":
+            return NotFoundError(TASK_NOT_VISIBLE, hint=TASK_NOT_VISIBLE_HINT, **kwargs)
+        return NotFoundError(message, **kwargs)
+    if lowered in ARTIFACT_HINTS:
+        return ServerError(
+            message,
+            retry_after=parse_retry_after(headers),
+            retryable=lowered not in ARTIFACT_PERMANENT,
+            hint=ARTIFACT_HINTS[lowered],
+            **kwargs,
+        )
+    return None
 
 
 def redact_bytes(raw: bytes, secret: str | None) -> bytes:
@@ -366,8 +419,8 @@ class Transport:
         status = error.status
         retry_kind: Kind = "create" if kind in _PAID_KINDS else "read"
         budget = self.retry.budget(status)
-        if status == 429 and not retry_rate_limits:
-            budget = 0
+        if (status == 429 and not retry_rate_limits) or (error.code or "") in PERMANENT_CODES:
+            budget = 0  # a permanent answer: the same request would get the same one
         if attempt >= budget or not self.retry.should_retry(
             retry_kind,
             status=status,

@@ -71,7 +71,17 @@ class WatchPlan:
 
 
 def apply_view(job: VideoJob, view: TaskView, body: Any) -> bool:
-    """Update ``job`` from a status view; True when anything a user sees changed."""
+    """Update ``job`` from a status view; True when anything a user sees changed.
+
+    A provisional view (the plugin gateway's live provider read) changes nothing a user sees:
+    it may say ``succeeded`` before billing settled, and the job shows the gateway's own row
+    (see ``_dialects``: what "done" means). Taking it partly would also make the status flip
+    between the live word and the row's older one, and the polling would learn false changes.
+    """
+    if view.provisional:
+        job.raw = body
+        job.updated_at = time.time()
+        return False
     before = (job.status, job.progress, job.url, job.error)
     if job.status is not JobStatus.CANCELLED:
         job.status = view.status

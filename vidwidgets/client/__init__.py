@@ -25,8 +25,8 @@ from vidwidgets.client._exceptions import (
     ServerError,
     ValidationError,
     VideoAPIError,
-    redact,
     VideoGone,
+    redact,
 )
 from vidwidgets.client._journal import Journal
 from vidwidgets.client._loops import call_soon_on, running_on, submit_on

@@ -355,7 +355,8 @@ def test_without_a_client_the_picker_offers_the_catalog_by_vendor() -> None:
     form = ParameterForm(prompt="a fox")
     assert form.available_models is None
     offered = models_by_vendor(form)
-    assert list(offered) == ["Kling", "Jimeng", "Vidu", "Hailuo / MiniMax", "Veo", "Seedance", "Wan", "Sora"]  # fmt: skip
+    vendors = ["Kling", "Jimeng", "Vidu", "Hailuo / MiniMax", "Veo", "Seedance", "Wan", "Sora"]
+    assert list(offered) == vendors
     assert sorted(n for names in offered.values() for n in names) == sorted(MODELS)
     assert form.family.options[-1] == ("Other (type a name)", "generic")
 

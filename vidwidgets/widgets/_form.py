@@ -35,12 +35,12 @@ from vidwidgets.widgets._form_fields import (
     AdvancedFields,
     Choice,
     ImageField,
+    PromptFields,
     SeedField,
     SoundField,
     Styles,
     configure_choices,
     fill_choices,
-    hide,
     int_or_text,
     remove_files,
     tagged,
@@ -136,28 +136,9 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         self._picker = ModelPicker(styles)
         self.family, self.model = self._picker.family, self._picker.model
         self.custom_model, self.model_note = self._picker.custom_model, self._picker.note
-        self.prompt = tagged(
-            w.Textarea(
-                description="Prompt",
-                placeholder="Describe the video: subject, action, setting, camera, light…",
-                rows=4,
-                style=styles.text,
-                layout=styles.wide,
-            ),
-            "vw-prompt",
-        )
-        self.char_count = styles.label("vw-char-count")
-        # its own Layout: it is hidden on its own, and hiding sets the layout's display
-        self.negative_prompt = tagged(
-            w.Textarea(
-                description="Negative",
-                placeholder="what to avoid (optional)",
-                rows=2,
-                style=styles.text,
-                layout=w.Layout(width="100%"),
-            ),
-            "vw-negative-prompt",
-        )
+        self._text = PromptFields(styles)
+        self.prompt, self.char_count = self._text.prompt, self._text.char_count
+        self.negative_prompt = self._text.negative_prompt
         self._seed = SeedField(styles)
         self.seed, self.dice = self._seed.seed, self._seed.dice
         self.seed_box, self.seed_note = self._seed.box, self._seed.note
@@ -372,7 +353,8 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
             self._select_model(str(values.get("model") or "kling-v1"))
             if reset:
                 self._reset_fields()
-            self._fill_text(values)
+            self._text.fill(values)
+            self._seed.fill(values)
             fill_choices(self._choice, values)
             for name, image in (("image", self._image), ("end_image", self._end_image)):
                 if name in values:
@@ -392,18 +374,9 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
                 )
         self._validate()
 
-    def _fill_text(self, values: Mapping[str, Any]) -> None:
-        if "prompt" in values:
-            self.prompt.value = values["prompt"] or ""
-        if "negative_prompt" in values:
-            self.negative_prompt.value = values["negative_prompt"] or ""
-        if "seed" in values:
-            self.seed.value = "" if values["seed"] is None else str(values["seed"])
-
     def _reset_fields(self) -> None:
-        self.prompt.value = ""
-        self.negative_prompt.value = ""
-        self.seed.value = ""
+        self._text.fill({"prompt": "", "negative_prompt": ""})
+        self._seed.fill({"seed": None})
         self._metadata = {}
         self._configure(self._spec, keep=False)
         self._image.clear()
@@ -438,7 +411,7 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         """Show the fields this model takes, offering only its allowed values."""
         with self._quiet():
             configure_choices(self._choice, spec, keep=keep)
-            hide(self.negative_prompt, not spec.uses_negative_prompt)
+            self._text.configure(spec)
             self._seed.configure(spec)
             self._image.show(spec.image != "none", required=spec.image == "required")
             self._end_image.show(spec.end_frame and spec.image != "none")
@@ -449,9 +422,7 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
 
     def _fields(self) -> dict[str, Any]:
         spec = self._spec
-        fields: dict[str, Any] = {"model": self._current_model(), "prompt": self.prompt.value}
-        if spec.uses_negative_prompt and self.negative_prompt.value.strip():
-            fields["negative_prompt"] = self.negative_prompt.value
+        fields: dict[str, Any] = {"model": self._current_model(), **self._text.fields(spec)}
         fields.update(self._seed.fields(spec))
         duration = self._duration.value
         if duration is not None:
@@ -476,13 +447,7 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
     def _validate(self) -> None:
         if self._filling:
             return
-        prompt_len = len(self.prompt.value)
-        limit = self._spec.max_prompt_chars
-        self.char_count.value = f"{prompt_len} / {limit} characters"
-        if prompt_len > limit:
-            self.char_count.add_class("vw-over")
-        else:
-            self.char_count.remove_class("vw-over")
+        self._text.count(self._spec.max_prompt_chars)
         try:
             request = self._build_request()
         except ValidationError as exc:

@@ -241,6 +241,58 @@ def fill_choices(choices: Mapping[str, Choice], values: Mapping[str, Any]) -> No
             choices[name].set(values[name])
 
 
+class PromptFields:
+    """The prompt with its character count, and the negative prompt (models that take one)."""
+
+    def __init__(self, styles: Styles) -> None:
+        self.prompt = tagged(
+            w.Textarea(
+                description="Prompt",
+                placeholder="Describe the video: subject, action, setting, camera, light…",
+                rows=4,
+                style=styles.text,
+                layout=styles.wide,
+            ),
+            "vw-prompt",
+        )
+        self.char_count = styles.label("vw-char-count")
+        # its own Layout: it is hidden on its own, and hiding sets the layout's display
+        self.negative_prompt = tagged(
+            w.Textarea(
+                description="Negative",
+                placeholder="what to avoid (optional)",
+                rows=2,
+                style=styles.text,
+                layout=w.Layout(width="100%"),
+            ),
+            "vw-negative-prompt",
+        )
+
+    def configure(self, spec: ModelSpec) -> None:
+        hide(self.negative_prompt, not spec.uses_negative_prompt)
+
+    def count(self, limit: int) -> None:
+        """Show the prompt's length against ``limit`` (marked ``vw-over`` past it)."""
+        length = len(self.prompt.value)
+        self.char_count.value = f"{length} / {limit} characters"
+        if length > limit:
+            self.char_count.add_class("vw-over")
+        else:
+            self.char_count.remove_class("vw-over")
+
+    def fields(self, spec: ModelSpec) -> dict[str, Any]:
+        fields: dict[str, Any] = {"prompt": self.prompt.value}
+        if spec.uses_negative_prompt and self.negative_prompt.value.strip():
+            fields["negative_prompt"] = self.negative_prompt.value
+        return fields
+
+    def fill(self, values: Mapping[str, Any]) -> None:
+        if "prompt" in values:
+            self.prompt.value = values["prompt"] or ""
+        if "negative_prompt" in values:
+            self.negative_prompt.value = values["negative_prompt"] or ""
+
+
 class SeedField:
     """The seed, its dice button, and in its place a note for models that ignore seeds."""
 
@@ -280,6 +332,10 @@ class SeedField:
     def fields(self, spec: ModelSpec) -> dict[str, Any]:
         text = self.seed.value.strip()
         return {"seed": int_or_text(text)} if spec.uses_seed and text else {}
+
+    def fill(self, values: Mapping[str, Any]) -> None:
+        if "seed" in values:
+            self.seed.value = "" if values["seed"] is None else str(values["seed"])
 
 
 class SoundField:

@@ -367,3 +367,17 @@ async def test_connecting_another_key_reads_its_models(
     await asyncio.wait_for(studio.models_task, 30)
     everything = [n for names in offered(studio).values() for n in names]
     assert set(FEW) < set(everything)
+
+
+async def test_a_second_read_replaces_one_still_in_flight(
+    few_client: VideoClient, client: VideoClient
+) -> None:
+    studio = Studio(client, prompt="a fox")  # newapi: its answer would be "the catalog"
+    first = studio.models_task
+    assert isinstance(first, asyncio.Task)
+    studio.form.load_models(few_client)
+    await asyncio.wait_for(studio.models_task, 30)
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert set(studio.form.available_models or ()) == set(FEW)
+    assert "4 models" in studio.form.model_note.value

@@ -302,6 +302,8 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         Returns:
             The task (or, from another thread, a ``concurrent.futures.Future``).
         """
+        if self.models_task is not None:
+            self.models_task.cancel()  # an older key's answer must not land after this one's
         self._picker.set_note(LOADING_NOTE)
         self.models_task = read_models(client, loop, self.offer_models, self.offer_catalog)
         return self.models_task

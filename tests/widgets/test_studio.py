@@ -11,6 +11,7 @@ import pytest
 from vidwidgets.apps import Studio
 from vidwidgets.client import GenerationFailed, VideoClient, VideoRequest
 from vidwidgets.simulator import PluginOptions, Simulator
+from vidwidgets.widgets import ParameterForm
 
 from ._comm import customs, from_browser_custom, from_browser_update, sent
 
@@ -366,6 +367,7 @@ async def test_connecting_another_key_reads_its_models(
     studio.connect(api_key=plugin_sim.api_key, base_url=plugin_sim.base_url, api_format="88api")
     await asyncio.wait_for(studio.models_task, 30)
     everything = [n for names in offered(studio).values() for n in names]
+    await studio.client.aclose()  # the Studio made it: nothing else closes it
     assert set(FEW) < set(everything)
 
 
@@ -381,3 +383,17 @@ async def test_a_second_read_replaces_one_still_in_flight(
         await first
     assert set(studio.form.available_models or ()) == set(FEW)
     assert "4 models" in studio.form.model_note.value
+
+
+async def test_a_form_given_a_client_offers_its_keys_models(few_client: VideoClient) -> None:
+    form = ParameterForm(client=few_client, prompt="a fox")
+    assert form.models_task is not None
+    await asyncio.wait_for(form.models_task, 30)
+    assert set(form.available_models or ()) == set(FEW)
+    assert [label for label, _ in form.family.options] == [
+        "Kling",
+        "Vidu",
+        "Veo",
+        "Sora",
+        "Other (type a name)",
+    ]

@@ -313,6 +313,15 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
 
         When the chosen model is not among them the first of its vendor (or the first
         listed) is chosen instead, and the note under the picker says so.
+
+        Args:
+            models: ``AvailableModel`` items or bare model names; none at all falls back to
+                the catalog.
+
+        Example:
+            >>> form = ParameterForm(model="kling-v1", prompt="a fox")
+            >>> form.offer_models(["kling-v2-master", "viduq1"]); form.model_name
+            'kling-v2-master'
         """
         listed = [m if isinstance(m, AvailableModel) else AvailableModel(m) for m in models]
         if not listed:
@@ -327,7 +336,11 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         self._validate()
 
     def offer_catalog(self, note: str = "") -> None:
-        """Offer every catalog model again, with ``note`` under the picker."""
+        """Offer every catalog model again, keeping the chosen one.
+
+        Args:
+            note: Shown under the picker ('' hides the note).
+        """
         current = self._current_model()
         with self._quiet():
             self._picker.use_catalog(note)

@@ -213,11 +213,17 @@ def read_models(
     offer: Callable[[list[AvailableModel]], None],
     fall_back: Callable[[str], None],
 ) -> asyncio.Future[None] | concurrent.futures.Future[None]:
-    """Ask ``client.models()`` on ``loop`` in the background; ``offer`` the answer, or
-    ``fall_back(note)`` to the catalog when the gateway has no list or the read fails.
+    """Ask ``client.models()`` on ``loop`` in the background.
 
-    ``loop`` defaults to the running loop, else vidwidgets' background loop. Returns the task
-    (a ``concurrent.futures.Future`` when called from another thread).
+    Args:
+        client: A ``VideoClient``; anything without ``models()`` falls back at once.
+        loop: The loop ``client`` works on (None: the running loop, else vidwidgets'
+            background loop).
+        offer: Called with the answer.
+        fall_back: Called with a note when the gateway has no list or the read fails.
+
+    Returns:
+        The task (a ``concurrent.futures.Future`` when called from another thread).
     """
     if loop is None:
         try:

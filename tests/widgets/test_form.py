@@ -569,3 +569,14 @@ def test_each_vendors_fully_filled_form_makes_a_valid_request(family: str, tmp_p
         assert (request.end_image is not None) == (spec.end_frame and spec.image != "none")
         assert (request.audio is not None) == spec.uses_audio
         assert VideoRequest.from_dict(request.to_dict()) == request
+
+
+def test_the_vendor_of_an_unlisted_model_can_be_picked_again() -> None:
+    form = ParameterForm(prompt="a fox")
+    form.offer_models(["viduq1", "veo-3.1-generate-preview"])
+    form.request = VideoRequest(model="sora-2", prompt="a boat")
+    form.family.value = "veo"
+    form.family.value = "sora"
+    assert form.model_name == "sora-2"
+    assert form.spec.known
+    assert form.valid, form.error

@@ -497,7 +497,7 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         family = change["new"]
         with self._quiet():
             first = self._picker.first(family)
-            self._picker.show_group(family)
+            self._picker.show_group(family, keep=first)
             if first is not None:
                 self.model.value = first
         name = first if first is not None else self.custom_model.value.strip() or "custom-model"

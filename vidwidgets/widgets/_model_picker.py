@@ -170,8 +170,12 @@ class ModelPicker:
         return spec.family if spec.known else GENERIC
 
     def first(self, key: str) -> str | None:
-        group = self.group(key)
-        return group.names[0] if group is not None and group.names else None
+        """The first model of vendor ``key``: listed, else (a vendor offered only for an
+        unlisted model) the catalog's first; None for the typed-name group."""
+        for group in (self.group(key), *(g for g in catalog_groups() if g.key == key)):
+            if group is not None and group.names:
+                return group.names[0]
+        return None
 
     def replacement(self, current: str) -> str:
         """``current`` when the key lists it, else the first listed model of its vendor (or

@@ -155,6 +155,32 @@ def test_a_failed_generation_shows_the_server_message(
     expect(progress.locator(".vw-hint")).not_to_be_empty()  # what to do about it
 
 
+def test_the_vendor_is_picked_with_the_keyboard_and_the_fields_follow_the_model(
+    page: Page, quickstart_in_lab: Locator
+) -> None:
+    studio = quickstart_in_lab
+    # kling-v1 ignores seeds: a note stands where the seed would be
+    expect(studio.locator(".vw-seed-note")).to_be_visible()
+    expect(studio.locator(".vw-seed")).to_be_hidden()
+    # the embedded simulator's gateway has no /v1/models: the catalog, and a note saying so
+    expect(studio.locator(".vw-model-note")).to_contain_text("showing the catalog")
+    vendor = studio.locator(".vw-family select")
+    vendor.focus()
+    # Alt+Down opens the list: in command mode JupyterLab takes a plain arrow key to move
+    # between cells (ipywidgets' Dropdown, unlike its text boxes, lets the key through)
+    vendor.press("Alt+ArrowDown")
+    for _ in range(4):  # Kling, Jimeng, Vidu, Hailuo / MiniMax, then Veo
+        vendor.press("ArrowDown")
+    vendor.press("Enter")
+    expect(vendor).to_have_value(re.compile(r".+"))
+    expect(studio.locator(".vw-family select option:checked")).to_have_text("Veo")
+    expect(studio.locator(".vw-model select option:checked")).to_contain_text("veo-3")
+    expect(studio.locator(".vw-seed")).to_be_visible()
+    expect(studio.locator(".vw-seed-note")).to_be_hidden()
+    expect(studio.locator(".vw-audio")).to_be_visible()
+    expect(studio.locator(".vw-end-image-url")).to_be_hidden()  # Veo takes no last frame
+
+
 def test_the_quickstart_plays_its_video_in_notebook7(page: Page, notebook7: JupyterServer) -> None:
     studio = _open_quickstart(page, notebook7)
 

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from vidwidgets.client import MODELS, ValidationError, VideoRequest, get_model_spec
+from vidwidgets.client import (
+    MODELS,
+    AvailableModel,
+    ValidationError,
+    VideoRequest,
+    get_model_spec,
+)
 from vidwidgets.widgets import ParameterForm
 
 PNG = base64.b64decode(
@@ -329,3 +335,248 @@ def test_every_dropdown_shows_a_selection(name: str) -> None:
     for dropdown in dropdowns:
         if dropdown.options:
             assert dropdown.index is not None, dropdown.description
+
+
+# -- the model picker --------------------------------------------------------------------------
+
+
+def models_by_vendor(form: ParameterForm) -> dict[str, list[str]]:
+    """What the picker offers: vendor label -> its models (the typed-name entry left out)."""
+    offered: dict[str, list[str]] = {}
+    for label, key in form.family.options:
+        if key == "generic":
+            continue
+        form.family.value = key
+        offered[label] = values(form.model)
+    return offered
+
+
+def test_without_a_client_the_picker_offers_the_catalog_by_vendor() -> None:
+    form = ParameterForm(prompt="a fox")
+    assert form.available_models is None
+    offered = models_by_vendor(form)
+    vendors = ["Kling", "Jimeng", "Vidu", "Hailuo / MiniMax", "Veo", "Seedance", "Wan", "Sora"]
+    assert list(offered) == vendors
+    assert sorted(n for names in offered.values() for n in names) == sorted(MODELS)
+    assert form.family.options[-1] == ("Other (type a name)", "generic")
+
+
+def test_the_picker_offers_exactly_the_listed_models_grouped_by_vendor() -> None:
+    form = ParameterForm(model="veo-3.1-generate-preview", prompt="a fox")
+    form.offer_models(
+        [
+            AvailableModel("sora-2", "openai"),
+            AvailableModel("veo-3.1-generate-preview", "google"),
+            AvailableModel("kling-v1", "kling"),
+            AvailableModel("veo-3.0-generate-001", "google"),
+        ]
+    )
+    assert form.available_models == (
+        "sora-2",
+        "veo-3.1-generate-preview",
+        "kling-v1",
+        "veo-3.0-generate-001",
+    )
+    assert form.model_name == "veo-3.1-generate-preview"  # listed: kept
+    assert models_by_vendor(form) == {
+        "Kling": ["kling-v1"],
+        "Veo": ["veo-3.1-generate-preview", "veo-3.0-generate-001"],
+        "Sora": ["sora-2"],
+    }
+    assert "4 models" in form.model_note.value
+
+
+def test_a_listed_model_the_catalog_does_not_know_gets_the_generic_form() -> None:
+    form = ParameterForm(prompt="a fox")
+    form.offer_models([AvailableModel("kling-v1", "kling"), AvailableModel("kling-v9", "Kling"),
+                       AvailableModel("acme-video-2", "acme")])  # fmt: skip
+    assert models_by_vendor(form) == {"Kling": ["kling-v1", "kling-v9"], "acme": ["acme-video-2"]}
+    form.family.value = "vendor:acme"
+    assert form.model_name == "acme-video-2"
+    assert not form.spec.known
+    assert shown(form._duration.text)  # free fields: the gateway judges them
+    assert form.request == VideoRequest(model="acme-video-2", prompt="a fox")
+
+
+def test_a_chosen_model_the_key_cannot_use_gives_way_to_its_vendors_first() -> None:
+    form = ParameterForm(model="kling-v1", prompt="a fox")
+    form.offer_models(["kling-v2-master", "viduq1"])
+    assert form.model_name == "kling-v2-master"
+    assert form.request.model == "kling-v2-master"
+    assert "kling-v1 is not among this key's 2 models" in form.model_note.value
+
+
+def test_a_request_for_an_unlisted_model_keeps_it_and_says_so() -> None:
+    form = ParameterForm(prompt="a fox")
+    form.offer_models(["viduq1"])
+    form.request = VideoRequest(model="sora-2", prompt="a boat")
+    assert form.model_name == "sora-2"
+    assert form.model.options[-1] == ("Sora 2 — sora-2 (not listed for this key)", "sora-2")
+
+
+def test_offering_the_catalog_again_keeps_the_chosen_model() -> None:
+    form = ParameterForm(prompt="a fox")
+    form.offer_models(["viduq1", "sora-2"])
+    form.family.value = "sora"
+    form.offer_catalog("This gateway does not list the key's models: showing the catalog.")
+    assert form.available_models is None
+    assert form.model_name == "sora-2"
+    assert values(form.model) == ["sora-2", "sora-2-pro"]
+    assert "does not list" in form.model_note.value
+    assert shown(form.model_note)
+
+
+# -- fields that follow the model ----------------------------------------------------------------
+
+
+def test_the_seed_is_hidden_with_a_note_for_models_that_ignore_seeds() -> None:
+    form = ParameterForm(model="kling-v1", prompt="a fox")
+    assert not shown(form.seed_box)
+    assert shown(form.seed_note)
+    assert "ignores seeds" in form.seed_note.value
+    assert "samples" in form.seed_note.value
+    form.request = VideoRequest(model="veo-3.1-generate-preview", prompt="a fox", seed=3)
+    assert shown(form.seed_box)
+    assert not shown(form.seed_note)
+    assert form.request.seed == 3
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_each_model_shows_the_frame_sound_and_seed_fields_it_takes(name: str) -> None:
+    spec = get_model_spec(name)
+    form = ParameterForm(model=name, prompt="a lighthouse in a storm")
+    assert shown(form.end_image_url) == (spec.end_frame and spec.image != "none")
+    assert shown(form.end_image_box) == shown(form.end_image_url)
+    assert shown(form.audio) == (spec.audio == "switch")
+    assert shown(form.audio_url) == (spec.audio == "track")
+    assert shown(form.seed_note) == (not spec.uses_seed)
+    assert shown(form.mode) == bool(spec.modes)
+    assert form.image_url.description == ("Image *" if spec.image == "required" else "Image")
+
+
+def test_the_last_frame_reaches_the_request() -> None:
+    form = ParameterForm(model="kling-v1", prompt="a fox turns around")
+    form.end_image_url.value = "https://example.com/last.png"
+    assert not form.valid  # a last frame needs a first one
+    assert error_under(form, "end_image")
+    form.image_url.value = "https://example.com/first.png"
+    assert form.valid, form.error
+    assert form.request.image == "https://example.com/first.png"
+    assert form.request.end_image == "https://example.com/last.png"
+
+
+def test_an_uploaded_last_frame_is_written_to_a_file() -> None:
+    form = ParameterForm(model="viduq1", prompt="a fox", image="https://example.com/a.png")
+    form.end_image_upload.value = (
+        {"name": "end.png", "type": "image/png", "size": len(PNG), "content": memoryview(PNG),
+         "last_modified": datetime.now(timezone.utc)},
+    )  # fmt: skip
+    assert form.end_image_upload.value == ()
+    assert Path(form.request.end_image).read_bytes() == PNG
+    form.clear_image(end=True)
+    assert form.request.end_image is None
+
+
+def test_the_sound_switch_is_sent_once_set() -> None:
+    form = ParameterForm(model="veo-3.1-generate-preview", prompt="waves on rocks")
+    assert form.request.audio is None  # untouched: the vendor's default
+    form.audio.value = True
+    assert form.request.audio is True
+    form.audio.value = False
+    assert form.request.audio is False  # unticked after ticking: sound off
+
+
+def test_wan_takes_a_soundtrack_url() -> None:
+    form = ParameterForm(model="wan2.7-t2v", prompt="a dancer")
+    form.audio_url.value = "https://example.com/beat.mp3"
+    assert form.request.audio == "https://example.com/beat.mp3"
+    form.audio_url.value = "beat.mp3"
+    assert not form.valid
+    assert error_under(form, "audio")
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        VideoRequest(model="veo-3.1-generate-preview", prompt="waves", audio=False, seed=9),
+        VideoRequest(model="veo-3.1-generate-preview", prompt="waves", audio=True),
+        VideoRequest(model="wan2.7-t2v", prompt="a dancer", audio="https://example.com/b.mp3"),
+        VideoRequest(
+            model="MiniMax-Hailuo-2.3",
+            prompt="a fox",
+            image="https://example.com/a.png",
+            end_image="https://example.com/b.png",
+            resolution="1080p",
+        ),
+    ],
+    ids=lambda r: r.model,
+)
+def test_assigning_a_request_with_frames_and_sound_reads_back_the_same(
+    request_: VideoRequest,
+) -> None:
+    form = ParameterForm(model="kling-v1", prompt="something else", audio=True)
+    form.request = request_
+    assert form.valid, form.error
+    assert form.request == request_
+
+
+def test_sizes_and_resolutions_are_labelled_in_the_vendors_spelling() -> None:
+    form = ParameterForm(model="MiniMax-Hailuo-2.3", prompt="a fox")
+    assert ("1080P", "1080p") in form.resolution.options
+    assert form.resolution.options[0] == ("default (768P)", "")
+    form.resolution.value = "1080p"
+    assert form.request.resolution == "1080p"
+    wan = ParameterForm(model="wan2.7-t2v", prompt="a fox")
+    assert ("1920*1080", "1920x1080") in wan.size.options
+    veo = ParameterForm(model="veo-3.1-generate-preview", prompt="a fox")
+    assert ("1080p", "1080p") in veo.resolution.options
+
+
+def fill_every_field(form: ParameterForm, png: Path) -> None:
+    """Choose the first real value of every field the model shows."""
+    for dropdown in (form.duration, form.resolution, form.mode):
+        if shown(dropdown) and len(dropdown.options) > 1:
+            dropdown.value = dropdown.options[1][1]
+    if shown(form.aspect_ratio) and len(form.aspect_ratio.options) > 1:
+        form.aspect_ratio.value = form.aspect_ratio.options[1][1]
+    elif shown(form.size) and len(form.size.options) > 1 and not shown(form.resolution):
+        form.size.value = form.size.options[1][1]
+    if shown(form.negative_prompt):
+        form.negative_prompt.value = "blur, text"
+    if shown(form.seed_box):
+        form.seed.value = "1234"
+    if shown(form.image_url):
+        form.image_url.value = str(png)
+    if shown(form.end_image_url):
+        form.end_image_url.value = str(png)
+    if shown(form.audio):
+        form.audio.value = True
+    if shown(form.audio_url):
+        form.audio_url.value = "https://example.com/beat.mp3"
+
+
+@pytest.mark.parametrize("family", sorted({s.family for s in MODELS.values()}))
+def test_each_vendors_fully_filled_form_makes_a_valid_request(family: str, tmp_path: Path) -> None:
+    png = tmp_path / "frame.png"
+    png.write_bytes(PNG)
+    for name in (n for n, s in MODELS.items() if s.family == family):
+        form = ParameterForm(model=name, prompt="a lighthouse in a storm")
+        fill_every_field(form, png)
+        assert form.valid, (name, form.error)
+        request = form.request
+        spec = get_model_spec(name)
+        assert (request.seed is not None) == spec.uses_seed
+        assert (request.end_image is not None) == (spec.end_frame and spec.image != "none")
+        assert (request.audio is not None) == spec.uses_audio
+        assert VideoRequest.from_dict(request.to_dict()) == request
+
+
+def test_the_vendor_of_an_unlisted_model_can_be_picked_again() -> None:
+    form = ParameterForm(prompt="a fox")
+    form.offer_models(["viduq1", "veo-3.1-generate-preview"])
+    form.request = VideoRequest(model="sora-2", prompt="a boat")
+    form.family.value = "veo"
+    form.family.value = "sora"
+    assert form.model_name == "sora-2"
+    assert form.spec.known
+    assert form.valid, form.error

@@ -10,7 +10,8 @@ import pytest
 
 from vidwidgets.apps import Studio
 from vidwidgets.client import GenerationFailed, VideoClient, VideoRequest
-from vidwidgets.simulator import Simulator
+from vidwidgets.simulator import PluginOptions, Simulator
+from vidwidgets.widgets import ParameterForm
 
 from ._comm import customs, from_browser_custom, from_browser_update, sent
 
@@ -247,3 +248,152 @@ async def test_download_dir_receives_the_video_and_its_poster(
     assert job.path.parent == tmp_path / "mine"
     assert studio.runs[0].poster is not None
     assert studio.runs[0].poster.parent == tmp_path / "mine"
+
+
+# -- the model picker against a gateway that lists the key's models -------------------------------
+
+FEW = ["veo-3.1-generate-preview", "kling-v1", "viduq1", "sora-2-pro"]
+
+
+@pytest.fixture
+async def plugin_sim() -> AsyncIterator[Simulator]:
+    options = PluginOptions(keys={"sk-few-models": FEW}, settle_hold=0.0, live_read_rate=0.0)
+    async with Simulator(
+        dialect="plugin", speed=SPEED, video_scale=0.25, fps=12, plugin=options
+    ) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def few_client(plugin_sim: Simulator, tmp_path: Path) -> AsyncIterator[VideoClient]:
+    async with VideoClient(
+        base_url=plugin_sim.base_url,
+        api_key="sk-few-models",
+        output_dir=tmp_path / "videos",
+        time_scale=1 / SPEED,
+        journal=False,
+    ) as c:
+        yield c
+
+
+def offered(studio: Studio) -> dict[str, list[str]]:
+    form = studio.form
+    keep = form.family.value
+    groups = {}
+    for label, key in form.family.options:
+        if key != "generic":
+            form.family.value = key
+            groups[label] = [v for _, v in form.model.options]
+    form.family.value = keep
+    return groups
+
+
+async def test_the_picker_lists_exactly_the_keys_models_by_vendor(few_client: VideoClient) -> None:
+    studio = Studio(few_client, model="veo-3.1-generate-preview", prompt="waves on rocks")
+    assert studio.form.available_models is None  # the catalog until the answer arrives
+    assert studio.form.model_note.value == "Reading the models this key can use…"
+    assert studio.models_task is not None
+    await asyncio.wait_for(studio.models_task, 30)
+    assert offered(studio) == {
+        "Kling": ["kling-v1"],
+        "Vidu": ["viduq1"],
+        "Veo": ["veo-3.1-generate-preview"],
+        "Sora": ["sora-2-pro"],
+    }
+    assert studio.form.model_name == "veo-3.1-generate-preview"
+    assert "4 models" in studio.form.model_note.value
+
+
+async def test_a_gateway_without_a_models_list_leaves_the_catalog_with_a_note(
+    client: VideoClient,
+) -> None:
+    studio = Studio(client, model="viduq1", prompt="a fox")
+    await asyncio.wait_for(studio.models_task, 30)
+    assert studio.form.available_models is None
+    assert len(studio.form.family.options) == 9  # eight vendors and "type a name"
+    assert "does not list" in studio.form.model_note.value
+    assert studio.form.model_name == "viduq1"
+
+
+async def test_an_unreachable_gateway_leaves_the_catalog_with_a_note(tmp_path: Path) -> None:
+    async with VideoClient(
+        base_url="http://127.0.0.1:9", api_key="sk-x", output_dir=tmp_path, journal=False
+    ) as gone:
+        studio = Studio(gone, model="viduq1", prompt="a fox")
+        await asyncio.wait_for(studio.models_task, 60)
+    assert studio.form.available_models is None
+    assert "showing the catalog" in studio.form.model_note.value
+
+
+async def test_the_picked_models_fields_reach_the_gateway(
+    few_client: VideoClient, plugin_sim: Simulator
+) -> None:
+    studio = Studio(few_client, prompt="waves on rocks at dusk")
+    await asyncio.wait_for(studio.models_task, 30)
+    assert studio.form.model_name == "kling-v1"  # the catalog's default is on the key's list
+    assert studio.form.seed_box.layout.display == "none"  # Kling ignores seeds
+    vendors = [key for _, key in studio.form.family.options]
+    from_browser_update(studio.form.family, index=vendors.index("veo"))  # a Dropdown sends index
+    assert studio.form.model_name == "veo-3.1-generate-preview"
+    from_browser_update(studio.form.audio, value=True)
+    from_browser_update(studio.form.seed, value="77")
+    job = await asyncio.wait_for(studio.generate(), 60)
+    assert job.succeeded
+    (task,) = plugin_sim.tasks.values()
+    assert task.body["metadata"]["generateAudio"] is True
+    assert task.body["metadata"]["seed"] == 77
+
+
+async def test_a_kling_last_frame_reaches_the_gateway(
+    few_client: VideoClient, plugin_sim: Simulator
+) -> None:
+    studio = Studio(few_client, model="kling-v1", prompt="a fox turns around")
+    await asyncio.wait_for(studio.models_task, 30)
+    from_browser_update(studio.form.image_url, value="https://example.com/first.png")
+    from_browser_update(studio.form.end_image_url, value="https://example.com/last.png")
+    from_browser_update(studio.form.audio, value=True)
+    job = await asyncio.wait_for(studio.generate(), 60)
+    assert job.succeeded
+    (task,) = plugin_sim.tasks.values()
+    assert task.body["metadata"]["image_tail"] == "https://example.com/last.png"
+    assert task.body["metadata"]["sound"] == "on"
+
+
+async def test_connecting_another_key_reads_its_models(
+    plugin_sim: Simulator, few_client: VideoClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    studio = Studio(few_client, prompt="a fox")
+    await asyncio.wait_for(studio.models_task, 30)
+    studio.connect(api_key=plugin_sim.api_key, base_url=plugin_sim.base_url, api_format="88api")
+    await asyncio.wait_for(studio.models_task, 30)
+    everything = [n for names in offered(studio).values() for n in names]
+    await studio.client.aclose()  # the Studio made it: nothing else closes it
+    assert set(FEW) < set(everything)
+
+
+async def test_a_second_read_replaces_one_still_in_flight(
+    few_client: VideoClient, client: VideoClient
+) -> None:
+    studio = Studio(client, prompt="a fox")  # newapi: its answer would be "the catalog"
+    first = studio.models_task
+    assert isinstance(first, asyncio.Task)
+    studio.form.load_models(few_client)
+    await asyncio.wait_for(studio.models_task, 30)
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert set(studio.form.available_models or ()) == set(FEW)
+    assert "4 models" in studio.form.model_note.value
+
+
+async def test_a_form_given_a_client_offers_its_keys_models(few_client: VideoClient) -> None:
+    form = ParameterForm(client=few_client, prompt="a fox")
+    assert form.models_task is not None
+    await asyncio.wait_for(form.models_task, 30)
+    assert set(form.available_models or ()) == set(FEW)
+    assert [label for label, _ in form.family.options] == [
+        "Kling",
+        "Vidu",
+        "Veo",
+        "Sora",
+        "Other (type a name)",
+    ]

@@ -94,7 +94,9 @@ class Studio(w.VBox):  # type: ignore[misc]
     """Form + Generate + progress + player, with this session's runs to switch between.
 
     With no client and no ``VIDWIDGETS_API_KEY`` it runs on the embedded simulator and says so
-    with a badge. Keyword arguments fill the form (any ``VideoRequest`` field).
+    with a badge. Keyword arguments fill the form (any ``VideoRequest`` field). The form's
+    model picker offers the models the client's key can use, read in the background
+    (``studio.models_task``), and the catalog where the gateway cannot list them.
 
         >>> import vidwidgets as vw
         >>> studio = vw.Studio(model="kling-v1", prompt="a red fox running through snow")
@@ -157,6 +159,8 @@ class Studio(w.VBox):  # type: ignore[misc]
 
         self.form = ParameterForm(**form_defaults)
         self.form.on_submit(self._on_submit)
+        # in the background: the picker shows the catalog until the key's list arrives
+        self.form.load_models(self._client, loop=self._loop)
 
         self.runs_strip = w.HBox([])
         self.runs_strip.add_class("vw-runs")
@@ -240,6 +244,12 @@ class Studio(w.VBox):  # type: ignore[misc]
         return self._client
 
     @property
+    def models_task(self) -> asyncio.Future[Any] | concurrent.futures.Future[Any] | None:
+        """The background read of the models the key can use (done once the picker shows
+        them, or the catalog with a note when the gateway cannot list them)."""
+        return self.form.models_task
+
+    @property
     def is_simulator(self) -> bool:
         return bool(getattr(self._client, "is_simulator", False))
 
@@ -287,6 +297,7 @@ class Studio(w.VBox):  # type: ignore[misc]
         # connections close with the process (or its owner's aclose()).
         self._client = client
         self._update_badge()
+        self.form.load_models(client, loop=self._loop)  # the new key may use other models
 
     def _on_key(self, change: Mapping[str, Any]) -> None:
         key = str(change["new"])

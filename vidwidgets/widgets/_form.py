@@ -4,23 +4,27 @@ Which fields appear and which values they allow come from the client's model tab
 (``vidwidgets.client.MODELS``), the same rules ``VideoRequest`` validates with, so the
 form never offers what the API would reject. Every change rebuilds the request; a
 ``ValidationError`` is shown next to the field it names and disables the run button.
+Which models are offered is the picker's business (``_model_picker``): the catalog, or the
+ones a key can use once ``load_models(client)`` has read them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import random
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 import ipywidgets as w
 import traitlets
 
 from vidwidgets.client import (
-    FAMILY_LABELS,
     MAX_SEED,
     MODELS,
+    AvailableModel,
     ModelSpec,
     ValidationError,
     VideoRequest,
@@ -31,18 +35,19 @@ from vidwidgets.widgets._form_fields import (
     AdvancedFields,
     Choice,
     ImageField,
+    PromptFields,
+    SeedField,
+    SoundField,
     Styles,
     configure_choices,
     fill_choices,
-    hide,
     int_or_text,
     remove_files,
     tagged,
 )
+from vidwidgets.widgets._model_picker import GENERIC, LOADING_NOTE, ModelPicker, read_models
 
 __all__ = ["ParameterForm"]
-
-_FAMILIES = tuple(f for f in FAMILY_LABELS if f != "generic")  # every vendor of the catalog
 
 # The form's own look: one <style> block, shipped in a hidden HTML widget (ipywidgets has no
 # other way to add CSS); the class names are part of the public surface for browser tests.
@@ -73,6 +78,8 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         '12'
 
     Request fields can be given as keyword arguments, or ``request=`` a whole ``VideoRequest``.
+    The model picker offers the catalog's models by vendor; with ``client=`` (or after
+    ``load_models(client)``) it offers the ones the client's key can use, read in the background.
     """
 
     valid = traitlets.Bool(False, help="True when the fields make a valid request.")
@@ -83,6 +90,7 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         self,
         request: VideoRequest | None = None,
         *,
+        client: Any = None,
         show_button: bool = True,
         button_description: str = "Generate",
         **fields: Any,
@@ -95,13 +103,18 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         self._request: VideoRequest | None = None
         self._metadata: dict[str, Any] = {}
         self._show_button = show_button
+        self.models_task: asyncio.Future[Any] | concurrent.futures.Future[Any] | None = None
 
         styles = Styles()
         self._build_model_and_prompt(styles)
         self._build_choices(styles)
         self._image = ImageField(styles)
+        self._end_image = ImageField(styles, "end-image", "Last frame")
         weakref.finalize(self, remove_files, self._image.owned_files)
-        self._expose_image()
+        weakref.finalize(self, remove_files, self._end_image.owned_files)
+        self._expose_images()
+        self._sound = SoundField(styles)
+        self.audio, self.audio_url = self._sound.switch, self._sound.url
         self._advanced = AdvancedFields(styles)
         self._expose_advanced()
         self._build_footer(styles)
@@ -114,66 +127,22 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         initial.setdefault("model", "kling-v1")
         initial.setdefault("prompt", "")
         self._fill(initial)
+        if client is not None:
+            self.load_models(client)
 
     # -- construction: one builder per field family -------------------------------------------
 
     def _build_model_and_prompt(self, styles: Styles) -> None:
-        plain, dstyle, tstyle = styles.plain, styles.dropdown, styles.text
-        families = [(FAMILY_LABELS[f], f) for f in _FAMILIES] + [("Other (type a name)", "generic")]
-        self.family = tagged(
-            w.Dropdown(
-                options=families, value="kling", description="Family", style=dstyle, layout=plain
-            ),
-            "vw-family",
-        )
-        self.model = tagged(w.Dropdown(description="Model", style=dstyle), "vw-model")
-        self.custom_model = tagged(
-            w.Text(
-                description="Model name",
-                placeholder="any model the gateway knows, e.g. my-model-v1",
-                style=tstyle,
-                continuous_update=False,
-            ),
-            "vw-model-custom",
-        )
-        self.prompt = tagged(
-            w.Textarea(
-                description="Prompt",
-                placeholder="Describe the video: subject, action, setting, camera, light…",
-                rows=4,
-                style=tstyle,
-                layout=styles.wide,
-            ),
-            "vw-prompt",
-        )
-        self.char_count = styles.label("vw-char-count")
-        # its own Layout: it is hidden on its own, and hiding sets the layout's display
-        self.negative_prompt = tagged(
-            w.Textarea(
-                description="Negative",
-                placeholder="what to avoid (optional)",
-                rows=2,
-                style=tstyle,
-                layout=w.Layout(width="100%"),
-            ),
-            "vw-negative-prompt",
-        )
-        self.seed = tagged(
-            w.Text(
-                description="Seed",
-                placeholder="random",
-                style=tstyle,
-                layout=plain,
-                continuous_update=False,
-            ),
-            "vw-seed",
-        )
-        # An icon, not the 🎲 emoji: headless and minimal Linux browsers lack emoji fonts.
-        self.dice = tagged(
-            w.Button(icon="random", tooltip="Pick a random seed", layout=plain), "vw-dice"
-        )
+        self._picker = ModelPicker(styles)
+        self.family, self.model = self._picker.family, self._picker.model
+        self.custom_model, self.model_note = self._picker.custom_model, self._picker.note
+        self._text = PromptFields(styles)
+        self.prompt, self.char_count = self._text.prompt, self._text.char_count
+        self.negative_prompt = self._text.negative_prompt
+        self._seed = SeedField(styles)
+        self.seed, self.dice = self._seed.seed, self._seed.dice
+        self.seed_box, self.seed_note = self._seed.box, self._seed.note
         self.dice.on_click(lambda _b: self.roll_seed())
-        self.seed_box = w.HBox([self.seed, self.dice])
 
     def _build_choices(self, styles: Styles) -> None:
         self._choice = {spec[0]: Choice(spec, styles, self._on_choice_text) for spec in CHOICES}
@@ -185,12 +154,17 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         self.aspect_ratio = self._aspect.dropdown
         self.resolution, self.mode = self._resolution.dropdown, self._mode.dropdown
 
-    def _expose_image(self) -> None:
-        image = self._image
+    def _expose_images(self) -> None:
+        image, end = self._image, self._end_image
         self.image_url, self.image_upload, self.image_name = image.url, image.upload, image.name
         self.image_clear, self.image_box = image.clear_button, image.box
+        self.end_image_url, self.end_image_upload = end.url, end.upload
+        self.end_image_name, self.end_image_clear = end.name, end.clear_button
+        self.end_image_box = end.box
         self.image_clear.on_click(lambda _b: self.clear_image())
-        self.image_upload.observe(self._on_upload, "value")
+        self.end_image_clear.on_click(lambda _b: self.clear_image(end=True))
+        self.image_upload.observe(lambda c: self._on_upload(image, c), "value")
+        self.end_image_upload.observe(lambda c: self._on_upload(end, c), "value")
 
     def _expose_advanced(self) -> None:
         adv = self._advanced
@@ -217,7 +191,8 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         self.family.observe(self._on_family, "value")
         self.model.observe(self._on_model, "value")
         self.custom_model.observe(self._on_model, "value")
-        watched: list[w.Widget] = [self.prompt, self.negative_prompt, self.seed, self.image_url]
+        watched: list[w.Widget] = [self.prompt, self.negative_prompt, self.seed]
+        watched += [self.image_url, self.end_image_url, *self._sound.inputs()]
         watched += self._advanced.inputs()
         for choice in self._choices():
             watched += choice.widgets()
@@ -235,14 +210,16 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         """The form's rows in order, by the error group each belongs to."""
         groups: list[tuple[str, list[w.Widget]]] = [
             ("", [self._style_html]),
-            ("model", [self.family, self.model, self.custom_model]),
+            ("model", self._picker.widgets()),
             ("prompt", [self.prompt, self.char_count]),
             ("negative_prompt", [self.negative_prompt]),
         ]
         groups += [(c.name, c.widgets()) for c in self._choices()]
         groups += [
-            ("seed", [self.seed_box]),
-            ("image", [self.image_url, self.image_box]),
+            ("seed", self._seed.widgets()),
+            ("image", self._image.widgets()),
+            ("end_image", self._end_image.widgets()),
+            ("audio", self._sound.inputs()),
             ("advanced", [self.advanced]),
             ("other", []),
         ]
@@ -285,6 +262,11 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
     def request(self, request: VideoRequest) -> None:
         self._fill(request.to_dict(), reset=True)
 
+    @property
+    def available_models(self) -> tuple[str, ...] | None:
+        """The models the key can use, as the picker offers them (None: the catalog's)."""
+        return self._picker.available
+
     def on_submit(self, callback: Callable[[VideoRequest], Any]) -> None:
         """Call ``callback(request)`` when the run button is clicked with valid input."""
         self._submit_callbacks.append(callback)
@@ -295,10 +277,80 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         self.seed.value = str(value)
         return value
 
-    def clear_image(self) -> None:
+    def clear_image(self, *, end: bool = False) -> None:
+        """Remove the first frame (or, with ``end=True``, the last frame)."""
         with self._quiet():
-            self._image.clear()
+            (self._end_image if end else self._image).clear()
         self._validate()
+
+    # -- the models the key can use -------------------------------------------------------------
+
+    def load_models(
+        self, client: Any, loop: asyncio.AbstractEventLoop | None = None
+    ) -> asyncio.Future[Any] | concurrent.futures.Future[Any]:
+        """Read the models ``client``'s key can use in the background and offer those.
+
+        The picker keeps the catalog until the answer arrives, and keeps it (with a note) when
+        the gateway has no ``GET /v1/models`` or the read fails. Runs on ``loop`` (default: the
+        running loop, else vidwidgets' background loop); the returned future ends when the
+        picker has changed (``form.models_task`` is the same future).
+
+        Args:
+            client: A ``VideoClient`` (anything with an async ``models()``).
+            loop: The loop ``client`` works on.
+
+        Returns:
+            The task (or, from another thread, a ``concurrent.futures.Future``).
+        """
+        if self.models_task is not None:
+            self.models_task.cancel()  # an older key's answer must not land after this one's
+        self._picker.set_note(LOADING_NOTE)
+        self.models_task = read_models(client, loop, self.offer_models, self.offer_catalog)
+        return self.models_task
+
+    def offer_models(self, models: Sequence[AvailableModel | str]) -> None:
+        """Offer exactly ``models`` (what ``await client.models()`` answered), by vendor.
+
+        When the chosen model is not among them the first of its vendor (or the first
+        listed) is chosen instead, and the note under the picker says so.
+
+        Args:
+            models: ``AvailableModel`` items or bare model names; none at all falls back to
+                the catalog.
+
+        Example:
+            >>> form = ParameterForm(model="kling-v1", prompt="a fox")
+            >>> form.offer_models(["kling-v2-master", "viduq1"]); form.model_name
+            'kling-v2-master'
+        """
+        listed = [m if isinstance(m, AvailableModel) else AvailableModel(m) for m in models]
+        if not listed:
+            self.offer_catalog("This key lists no models: showing the catalog.")
+            return
+        current = self._current_model()
+        with self._quiet():
+            self._picker.use_available(listed, f"{len(listed)} models this key can use.")
+            chosen = self._picker.replacement(current)
+            self._show_model(chosen)
+        self._apply_spec(get_model_spec(chosen))
+        self._validate()
+
+    def offer_catalog(self, note: str = "") -> None:
+        """Offer every catalog model again, keeping the chosen one.
+
+        Args:
+            note: Shown under the picker ('' hides the note).
+        """
+        current = self._current_model()
+        with self._quiet():
+            self._picker.use_catalog(note)
+            self._show_model(current)
+        self._validate()
+
+    def _current_model(self) -> str:
+        if self.family.value == GENERIC:
+            return str(self.custom_model.value).strip()
+        return str(self.model.value or "")
 
     # -- filling ------------------------------------------------------------------------------
 
@@ -316,10 +368,13 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
             self._select_model(str(values.get("model") or "kling-v1"))
             if reset:
                 self._reset_fields()
-            self._fill_text(values)
+            self._text.fill(values)
+            self._seed.fill(values)
             fill_choices(self._choice, values)
-            if "image" in values:
-                self._image.set(values["image"])
+            for name, image in (("image", self._image), ("end_image", self._end_image)):
+                if name in values:
+                    image.set(values[name])
+            self._sound.fill(values)
             self._advanced.fill(values)
             if "metadata" in values:
                 # Not a form field: carried through unchanged so assigning a request loses nothing.
@@ -334,42 +389,30 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
                 )
         self._validate()
 
-    def _fill_text(self, values: Mapping[str, Any]) -> None:
-        if "prompt" in values:
-            self.prompt.value = values["prompt"] or ""
-        if "negative_prompt" in values:
-            self.negative_prompt.value = values["negative_prompt"] or ""
-        if "seed" in values:
-            self.seed.value = "" if values["seed"] is None else str(values["seed"])
-
     def _reset_fields(self) -> None:
-        self.prompt.value = ""
-        self.negative_prompt.value = ""
-        self.seed.value = ""
+        self._text.fill({"prompt": "", "negative_prompt": ""})
+        self._seed.fill({"seed": None})
         self._metadata = {}
         self._configure(self._spec, keep=False)
         self._image.clear()
+        self._end_image.clear()
+        self._sound.reset()
         self._advanced.reset()
 
     def _select_model(self, name: str) -> None:
-        spec = get_model_spec(name.strip())
-        family = spec.family if spec.known else "generic"
+        name = name.strip()
         with self._quiet():
-            if self.family.value != family:
-                self.family.value = family
-            self._set_model_options(family)
-            if spec.known:
-                self.model.value = spec.name
-            else:
-                self.custom_model.value = name
-        self._apply_spec(spec)
+            self._show_model(name)
+        self._apply_spec(get_model_spec(name))
 
-    def _set_model_options(self, family: str) -> None:
-        names = [s for s in MODELS.values() if s.family == family]
-        with self._quiet():
-            self.model.options = [(f"{s.label} — {s.name}", s.name) for s in names]
-        hide(self.model, family == "generic")
-        hide(self.custom_model, family != "generic")
+    def _show_model(self, name: str) -> None:
+        """Put ``name`` in the picker: its vendor, then it (kept even when not listed)."""
+        group = self._picker.group_of(name)
+        self._picker.show_group(group, keep=None if group == GENERIC else name)
+        if group == GENERIC:
+            self.custom_model.value = name
+        else:
+            self.model.value = name
 
     def _apply_spec(self, spec: ModelSpec) -> None:
         changed = spec != self._spec
@@ -383,23 +426,19 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         """Show the fields this model takes, offering only its allowed values."""
         with self._quiet():
             configure_choices(self._choice, spec, keep=keep)
-            hide(self.negative_prompt, not spec.uses_negative_prompt)
-            hide(self.seed_box, not spec.uses_seed)
-            hide(self.image_url, spec.image == "none")
-            hide(self.image_box, spec.image == "none")
-            self.image_url.description = "Image *" if spec.image == "required" else "Image"
+            self._text.configure(spec)
+            self._seed.configure(spec)
+            self._image.show(spec.image != "none", required=spec.image == "required")
+            self._end_image.show(spec.end_frame and spec.image != "none")
+            self._sound.configure(spec)
             self._advanced.configure(spec)
 
     # -- building and validating ----------------------------------------------------------------
 
     def _fields(self) -> dict[str, Any]:
         spec = self._spec
-        name = self.custom_model.value.strip() if self.family.value == "generic" else spec.name
-        fields: dict[str, Any] = {"model": name or "", "prompt": self.prompt.value}
-        if spec.uses_negative_prompt and self.negative_prompt.value.strip():
-            fields["negative_prompt"] = self.negative_prompt.value
-        if spec.uses_seed and self.seed.value.strip():
-            fields["seed"] = int_or_text(self.seed.value.strip())
+        fields: dict[str, Any] = {"model": self._current_model(), **self._text.fields(spec)}
+        fields.update(self._seed.fields(spec))
         duration = self._duration.value
         if duration is not None:
             key = "seconds" if spec.endpoint == "videos" else "duration"
@@ -409,6 +448,9 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
                 fields[choice.name] = choice.value
         if spec.image != "none" and self._image.value is not None:
             fields["image"] = self._image.value
+        if spec.end_frame and self._end_image.value is not None:
+            fields["end_image"] = self._end_image.value
+        fields.update(self._sound.fields(spec))
         fields.update(self._advanced.fields(spec))
         if self._metadata:
             fields["metadata"] = self._metadata
@@ -420,13 +462,7 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
     def _validate(self) -> None:
         if self._filling:
             return
-        prompt_len = len(self.prompt.value)
-        limit = self._spec.max_prompt_chars
-        self.char_count.value = f"{prompt_len} / {limit} characters"
-        if prompt_len > limit:
-            self.char_count.add_class("vw-over")
-        else:
-            self.char_count.remove_class("vw-over")
+        self._text.count(self._spec.max_prompt_chars)
         try:
             request = self._build_request()
         except ValidationError as exc:
@@ -460,27 +496,26 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
             return
         family = change["new"]
         with self._quiet():
-            self._set_model_options(family)
-            if family == "generic":
-                spec = get_model_spec(self.custom_model.value.strip() or "custom-model")
-            else:
-                spec = MODELS[self.model.options[0][1]]
-                self.model.value = spec.name
-        self._apply_spec(spec)
+            first = self._picker.first(family)
+            self._picker.show_group(family, keep=first)
+            if first is not None:
+                self.model.value = first
+        name = first if first is not None else self.custom_model.value.strip() or "custom-model"
+        self._apply_spec(get_model_spec(name))
         self._validate()
 
     def _on_model(self, change: Mapping[str, Any]) -> None:
         if self._filling or not change["new"]:
-            if not self._filling and self.family.value == "generic":
+            if not self._filling and self.family.value == GENERIC:
                 self._validate()
             return
         name = str(change["new"]).strip()
         spec = get_model_spec(name)
-        if spec.known and change["owner"] is self.custom_model:
-            # A known model typed by hand: jump to its family so its real rules apply.
+        if change["owner"] is self.custom_model and self._picker.group_of(name) != GENERIC:
+            # A model the picker lists, typed by hand: jump to its vendor so its rules apply.
             with self._quiet():
                 self.custom_model.value = ""
-            self._select_model(spec.name)
+            self._select_model(name)
         else:
             self._apply_spec(spec)
         self._validate()
@@ -488,12 +523,12 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
     def _on_field(self, _change: Mapping[str, Any]) -> None:
         self._validate()
 
-    def _on_upload(self, change: Mapping[str, Any]) -> None:
+    def _on_upload(self, image: ImageField, change: Mapping[str, Any]) -> None:
         items = change["new"]
         if not items:
             return
         with self._quiet():
-            self._image.take_upload(items[0])
+            image.take_upload(items[0])
         self._validate()
 
     def _on_run_click(self, _button: w.Button) -> None:
@@ -535,6 +570,8 @@ _FORM_FIELDS = {
     "resolution",
     "mode",
     "image",
+    "end_image",
+    "audio",
     "cfg_scale",
     "camera_control",
     "movement_amplitude",

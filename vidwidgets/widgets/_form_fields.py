@@ -129,13 +129,25 @@ class Choice:
         elif mode == "free" and keep is not None:
             self.text.value = str(keep)
 
-    def offer(self, allowed: tuple[Any, ...], fallback: Any, unit: str, keep: Any) -> None:
-        """Offer ``allowed`` after a "default" entry, or hide the field when nothing is."""
+    def offer(
+        self,
+        allowed: tuple[Any, ...],
+        fallback: Any,
+        unit: str,
+        keep: Any,
+        spell: Callable[[Any], Any] = lambda v: v,
+    ) -> None:
+        """Offer ``allowed`` after a "default" entry, or hide the field when nothing is.
+
+        ``spell`` writes a value's label as the vendor does (``"1080P"``); the value itself
+        stays in the catalog's spelling, which ``VideoRequest`` keeps.
+        """
         if not allowed:
             self.configure("hidden", [], None)
             return
-        options: Options = [(default_label(fallback, unit), DEFAULT)]
-        options += [(f"{a}{unit}", a) for a in allowed]
+        shown_default = spell(fallback) if fallback is not None else None
+        options: Options = [(default_label(shown_default, unit), DEFAULT)]
+        options += [(f"{spell(a)}{unit}", a) for a in allowed]
         self.configure("choice", options, keep)
 
     @property
@@ -185,6 +197,17 @@ GEOMETRY = {
 }
 
 
+def _star(size: str) -> str:
+    return size.replace("x", "*")
+
+
+#: family -> Choice name -> how the vendor writes its values (as the wire mapping sends them)
+SPELLING: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "hailuo": {"resolution": str.upper},
+    "wan": {"resolution": str.upper, "size": _star},
+}
+
+
 def configure_choices(choices: Mapping[str, Choice], spec: ModelSpec, *, keep: bool) -> None:
     """Offer each Choice the values ``spec`` allows (free text where the model is unknown)."""
     duration = choices["duration"]
@@ -203,7 +226,8 @@ def configure_choices(choices: Mapping[str, Choice], spec: ModelSpec, *, keep: b
         if spec.free_size and name != "mode":
             choice.configure("free", [], now)
         else:
-            choice.offer(getattr(spec, allowed), getattr(spec, fallback), "", now)
+            spell = SPELLING.get(spec.family, {}).get(name, str)
+            choice.offer(getattr(spec, allowed), getattr(spec, fallback), "", now, spell)
 
 
 def fill_choices(choices: Mapping[str, Choice], values: Mapping[str, Any]) -> None:
@@ -217,41 +241,218 @@ def fill_choices(choices: Mapping[str, Choice], values: Mapping[str, Any]) -> No
             choices[name].set(values[name])
 
 
-class ImageField:
-    """The first frame: a URL or local path, or an upload kept out of synced traits.
+class PromptFields:
+    """The prompt with its character count, and the negative prompt (models that take one)."""
 
-    An upload's bytes are written to a temporary file (removed with the form) and only a short
-    description is shown; an inline data URI is kept here, never in a widget.
+    def __init__(self, styles: Styles) -> None:
+        self.prompt = tagged(
+            w.Textarea(
+                description="Prompt",
+                placeholder="Describe the video: subject, action, setting, camera, light…",
+                rows=4,
+                style=styles.text,
+                layout=styles.wide,
+            ),
+            "vw-prompt",
+        )
+        self.char_count = styles.label("vw-char-count")
+        # its own Layout: it is hidden on its own, and hiding sets the layout's display
+        self.negative_prompt = tagged(
+            w.Textarea(
+                description="Negative",
+                placeholder="what to avoid (optional)",
+                rows=2,
+                style=styles.text,
+                layout=w.Layout(width="100%"),
+            ),
+            "vw-negative-prompt",
+        )
+
+    def configure(self, spec: ModelSpec) -> None:
+        hide(self.negative_prompt, not spec.uses_negative_prompt)
+
+    def count(self, limit: int) -> None:
+        """Show the prompt's length against ``limit`` (marked ``vw-over`` past it)."""
+        length = len(self.prompt.value)
+        self.char_count.value = f"{length} / {limit} characters"
+        if length > limit:
+            self.char_count.add_class("vw-over")
+        else:
+            self.char_count.remove_class("vw-over")
+
+    def fields(self, spec: ModelSpec) -> dict[str, Any]:
+        fields: dict[str, Any] = {"prompt": self.prompt.value}
+        if spec.uses_negative_prompt and self.negative_prompt.value.strip():
+            fields["negative_prompt"] = self.negative_prompt.value
+        return fields
+
+    def fill(self, values: Mapping[str, Any]) -> None:
+        if "prompt" in values:
+            self.prompt.value = values["prompt"] or ""
+        if "negative_prompt" in values:
+            self.negative_prompt.value = values["negative_prompt"] or ""
+
+
+class SeedField:
+    """The seed, its dice button, and in its place a note for models that ignore seeds."""
+
+    def __init__(self, styles: Styles) -> None:
+        self.seed = tagged(
+            w.Text(
+                description="Seed",
+                placeholder="random",
+                style=styles.text,
+                layout=styles.plain,
+                continuous_update=False,
+            ),
+            "vw-seed",
+        )
+        # An icon, not the 🎲 emoji: headless and minimal Linux browsers lack emoji fonts.
+        self.dice = tagged(
+            w.Button(icon="random", tooltip="Pick a random seed", layout=styles.plain), "vw-dice"
+        )
+        self.box = w.HBox([self.seed, self.dice])
+        # its own Layout: shown exactly when the box is not
+        self.note = tagged(
+            w.Label(
+                "This model ignores seeds; use samples for independent takes.",
+                layout=w.Layout(display="none"),
+                style=styles.label_style,
+            ),
+            "vw-seed-note",
+        )
+
+    def widgets(self) -> list[w.Widget]:
+        return [self.box, self.note]
+
+    def configure(self, spec: ModelSpec) -> None:
+        hide(self.box, not spec.uses_seed)
+        hide(self.note, spec.uses_seed)
+
+    def fields(self, spec: ModelSpec) -> dict[str, Any]:
+        text = self.seed.value.strip()
+        return {"seed": int_or_text(text)} if spec.uses_seed and text else {}
+
+    def fill(self, values: Mapping[str, Any]) -> None:
+        if "seed" in values:
+            self.seed.value = "" if values["seed"] is None else str(values["seed"])
+
+
+class SoundField:
+    """Audio: a switch for vendors that make their own sound, a soundtrack URL for Wan.
+
+    A request without ``audio`` leaves sound to the vendor's default, so an unticked box
+    sends nothing until it has been ticked (or a request said ``audio=False``): from then
+    on it sends ``False``.
     """
 
     def __init__(self, styles: Styles) -> None:
+        self.switch = tagged(
+            w.Checkbox(description="Generate sound", indent=False, layout=w.Layout()),
+            "vw-audio",
+        )
+        self.url = tagged(
+            w.Text(
+                description="Soundtrack",
+                placeholder="https://…/soundtrack.mp3 (optional)",
+                style=styles.text,
+                layout=w.Layout(width="100%"),
+                continuous_update=False,
+            ),
+            "vw-audio-url",
+        )
+        self.said = False  # whether the switch's False means "off" rather than "default"
+        self.switch.observe(self._on_switch, "value")
+        self._filling = False
+
+    def _on_switch(self, _change: Mapping[str, Any]) -> None:
+        if not self._filling:
+            self.said = True
+
+    def inputs(self) -> list[w.Widget]:
+        return [self.switch, self.url]
+
+    def configure(self, spec: ModelSpec) -> None:
+        hide(self.switch, spec.audio not in ("switch", "any"))
+        hide(self.url, spec.audio not in ("track", "any"))
+
+    def fields(self, spec: ModelSpec) -> dict[str, Any]:
+        url = self.url.value.strip()
+        if url and spec.audio in ("track", "any"):
+            return {"audio": url}
+        if spec.audio in ("switch", "any") and (self.switch.value or self.said):
+            return {"audio": bool(self.switch.value)}
+        return {}
+
+    def fill(self, values: Mapping[str, Any]) -> None:
+        audio = values.get("audio")
+        if "audio" not in values:
+            return
+        self.reset()
+        self._filling = True
+        try:
+            if isinstance(audio, bool):
+                self.switch.value, self.said = audio, True
+            elif audio is not None:
+                self.url.value = str(audio)
+        finally:
+            self._filling = False
+
+    def reset(self) -> None:
+        self._filling = True
+        try:
+            self.switch.value, self.said = False, False
+            self.url.value = ""
+        finally:
+            self._filling = False
+
+
+class ImageField:
+    """A frame: a URL or local path, or an upload kept out of synced traits.
+
+    An upload's bytes are written to a temporary file (removed with the form) and only a short
+    description is shown; an inline data URI is kept here, never in a widget. The first frame
+    is ``ImageField(styles)``; the last frame ``ImageField(styles, "end-image", "Last frame")``.
+    """
+
+    def __init__(self, styles: Styles, css: str = "image", label: str = "Image") -> None:
+        self.label = label
         self.file: pathlib.Path | None = None
         self.data: str | None = None
         self.owned_files: list[pathlib.Path] = []
+        frame = "first-frame" if css == "image" else "last-frame"
         self.url = tagged(
             w.Text(
-                description="Image",
-                placeholder="https://…/first-frame.png or a local path",
+                description=label,
+                placeholder=f"https://…/{frame}.png or a local path",
                 style=styles.text,
                 # its own Layout: hiding it sets display on the layout, and a shared one
                 # would hide the prompt with it
                 layout=w.Layout(width="100%"),
                 continuous_update=False,
             ),
-            "vw-image-url",
+            f"vw-{css}-url",
         )
         self.upload = tagged(
             w.FileUpload(
                 accept="image/*", multiple=False, description="Upload", layout=styles.plain
             ),
-            "vw-image-upload",
+            f"vw-{css}-upload",
         )
-        self.name = styles.label("vw-image-name")
+        self.name = styles.label(f"vw-{css}-name")
         self.clear_button = tagged(
-            w.Button(description="Remove image", icon="times", layout=styles.plain),
-            "vw-image-clear",
+            w.Button(description=f"Remove {label.lower()}", icon="times", layout=styles.plain),
+            f"vw-{css}-clear",
         )
         self.box = w.HBox([self.upload, self.name, self.clear_button])
+
+    def widgets(self) -> list[w.Widget]:
+        return [self.url, self.box]
+
+    def show(self, shown: bool, *, required: bool = False) -> None:
+        hide(self.url, not shown)
+        hide(self.box, not shown)
+        self.url.description = f"{self.label} *" if required else self.label
 
     @property
     def value(self) -> Any:

@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
+from vidwidgets.client._loops import call_soon_on
+
 __all__ = ["CancelBoard", "Cancelled", "Waiter"]
 
 T = TypeVar("T")
@@ -72,11 +74,5 @@ class CancelBoard:
     def signal(self, task_id: str) -> None:
         """Wake every wait on ``task_id``; each event is set on its own loop."""
         for waiter in list(self._waiters.get(task_id, ())):
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if waiter.loop is running:
-                waiter.event.set()
-            elif not waiter.loop.is_closed():
-                waiter.loop.call_soon_threadsafe(waiter.event.set)
+            if not waiter.loop.is_closed():
+                call_soon_on(waiter.loop, waiter.event.set)

@@ -19,6 +19,7 @@ import aiohttp
 
 from vidwidgets.client._admission import Admission
 from vidwidgets.client._exceptions import VideoAPIError
+from vidwidgets.client._loops import submit_on
 
 __all__ = ["LoopState", "Sessions"]
 
@@ -100,7 +101,7 @@ class Sessions:
             if loop is current:
                 await state.session.close()
             elif loop.is_running() and not loop.is_closed():
-                future = asyncio.run_coroutine_threadsafe(state.session.close(), loop)
+                future = submit_on(loop, state.session.close())
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(asyncio.wrap_future(future), 5)
 
@@ -115,4 +116,4 @@ class Sessions:
             if loop is current:
                 loop.create_task(state.session.close())
             elif loop.is_running() and not loop.is_closed():
-                asyncio.run_coroutine_threadsafe(state.session.close(), loop)
+                submit_on(loop, state.session.close())

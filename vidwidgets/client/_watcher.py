@@ -31,9 +31,10 @@ from vidwidgets.client._exceptions import (
 )
 from vidwidgets.client._http import Response
 from vidwidgets.client._metrics import Metrics
+from vidwidgets.client._models import get_model_spec
 from vidwidgets.client._polling import PollConfig, PollSchedule, RefreshClock
 from vidwidgets.client._retry import parse_retry_after
-from vidwidgets.client._types import JobStatus, VideoJob
+from vidwidgets.client._types import JobStatus, VideoJob, VideoRequest
 
 __all__ = [
     "EARLIEST_QUANTILE",
@@ -43,6 +44,7 @@ __all__ = [
     "Watcher",
     "apply_view",
     "call_back",
+    "expected_times",
 ]
 
 logger = logging.getLogger("vidwidgets")
@@ -123,6 +125,54 @@ def poll_hint(headers: Mapping[str, str]) -> float | None:
             return ms / 1000.0
     retry_after = parse_retry_after(headers)
     return min(retry_after, 600.0) if retry_after is not None else None
+
+
+def _requested_length(request: VideoRequest) -> int | None:
+    if request.duration is not None:
+        return request.duration
+    seconds = (request.seconds or "").strip()
+    return int(seconds) if seconds.isdigit() else None
+
+
+def expected_times(
+    metrics: Metrics, request: VideoRequest | None, time_scale: float
+) -> tuple[float | None, float | None]:
+    """(expected, earliest): seconds from the create a job of this request should take, and
+    before which it will not have finished; None where nothing is known.
+
+    What this client measured wins: the median once the model finished twice, the
+    ``EARLIEST_QUANTILE`` once three times. Until then the catalog's priors stand in
+    (``ModelSpec.typical_seconds`` / ``min_seconds``, real vendor seconds, times ``time_scale``
+    like every interval), so a cold client skips the reads that cannot see an end and can give
+    a first ETA. A single measured duration already replaces the typical prior, and the lower
+    bound never stays above a job of this model seen finishing sooner.
+
+        >>> m = Metrics()
+        >>> expected_times(m, VideoRequest(model="kling-v1", prompt="a fox"), 0.5)
+        (60.0, 15.0)
+        >>> m.record_job("kling-v1", succeeded=True, seconds=12.0)
+        >>> expected_times(m, VideoRequest(model="kling-v1", prompt="a fox"), 0.5)
+        (12.0, 12.0)
+    """
+    model = request.model if request is not None else None
+    expected = metrics.typical_generation_time(model)
+    earliest = metrics.generation_quantile(model, EARLIEST_QUANTILE)
+    if request is None or (expected is not None and earliest is not None):
+        return expected, earliest
+    spec = get_model_spec(request.model)
+    # the priors are for the default length: a shorter clip lowers them in proportion (so the
+    # lower bound stays one); a longer one keeps them (still a lower bound; the rest is a guess)
+    length, default = _requested_length(request), spec.default_duration
+    share = min(1.0, length / default) if length and default else 1.0
+    if expected is None and spec.typical_seconds is not None:
+        seen = metrics.generation_quantile(model, 50, min_count=1)
+        expected = seen if seen is not None else spec.typical_seconds * share * time_scale
+    if earliest is None and spec.min_seconds is not None:
+        fastest = metrics.generation_quantile(model, 0, min_count=1)
+        earliest = spec.min_seconds * share * time_scale
+        if fastest is not None:
+            earliest = min(earliest, fastest)
+    return expected, earliest
 
 
 def _ended(job: VideoJob) -> bool:
@@ -222,10 +272,9 @@ class _Watch:
         if born is None:  # created elsewhere (resumed, adopted, an id): from its wall stamp
             born = time.monotonic() - max(0.0, time.time() - job.created_at)
         self.born = born
-        metrics = watcher.metrics
-        expected = metrics.typical_generation_time(job.model)
-        self.earliest = metrics.generation_quantile(job.model, EARLIEST_QUANTILE)
-        self.schedule = watcher.poll_config().schedule(expected=expected, earliest=self.earliest)
+        config = watcher.poll_config()
+        expected, self.earliest = expected_times(watcher.metrics, job.request, config.time_scale)
+        self.schedule = config.schedule(expected=expected, earliest=self.earliest)
         watcher.pace(self.schedule, born)
         self.errors = 0
         self.job_seconds: float | None = None  # create sent -> end first seen

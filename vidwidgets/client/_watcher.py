@@ -205,6 +205,7 @@ class Watcher:
         self.born: dict[str, float] = {}
         #: task id -> monotonic time its create was answered (the task existed by then)
         self.answered: dict[str, float] = {}
+        self._probed: int | None = None  # the refresh (counted from the clock's tick) probed
 
     def created(self, task_id: str, sent: float) -> None:
         """A create of ours was sent at ``sent`` (monotonic) and answered just now."""
@@ -218,6 +219,10 @@ class Watcher:
             await watch.run()
         return self._finish(job, plan, watch.schedule.polls, watch.job_seconds)
 
+    @property
+    def refresh_period(self) -> float | None:
+        return self.refresh.period if self.refresh is not None else None
+
     def learn_refresh(self, body: Any) -> None:
         if self.refresh is None:
             period = known_refresh_period(body)
@@ -230,6 +235,28 @@ class Watcher:
         if clock is None or created is None or (clock.uncertainty or 0.0) <= 0.1 * clock.period:
             return None
         return clock.next_middle(created)
+
+    def bisect(self, read_at: float) -> tuple[float, float] | None:
+        """(probe, window end): a read planned for ``read_at`` (monotonic) that should probe
+        the refresh phase instead, or None.
+
+        Reads in step with the refresh are a period apart, so the change each one sees only
+        says "a refresh in the last period": the phase never sharpens. While it is vague, one
+        read per refresh (one job's, for every job) goes half-way through the window that
+        refresh lies in; if it sees the refresh, the window is halved for all, and if not, the
+        job reads again at the window's end, so the probe costs a read but never a refresh.
+        """
+        clock = self.refresh
+        if clock is None or clock.lo is None or clock.hi is None:
+            return None
+        if (clock.uncertainty or 0.0) <= 0.1 * clock.period:
+            return None
+        n = round((read_at - clock.hi) / clock.period)
+        if n == self._probed:
+            return None
+        self._probed = n
+        shift = n * clock.period
+        return (clock.lo + clock.hi) / 2.0 + shift, clock.hi + shift
 
     def pace(self, schedule: PollSchedule, born: float) -> None:
         """Give a job's schedule the server's refresh loop as this client knows it."""
@@ -284,6 +311,7 @@ class _Watch:
         # same state)
         self.sent_before: float | None = born if job.id in watcher.born else None
         self.last_key = self._key()
+        self.probe_end: float | None = None  # this job's next read probes the refresh phase
 
     def _key(self) -> tuple[JobStatus, int | None, bool]:
         job = self.job
@@ -389,4 +417,12 @@ class _Watch:
                 # created and seen running here: learn how long this model takes
                 self.job_seconds = now
             return None
-        return schedule.next_delay(now)
+        delay = schedule.next_delay(now)
+        if self.probe_end is not None and not moved and self.probe_end > answered:
+            # the probe came before the refresh: read just after the window it lies in
+            delay = self.probe_end - answered + schedule.slack * (watcher.refresh_period or 0.0)
+        self.probe_end = None
+        probe = watcher.bisect(answered + delay)
+        if probe is not None and probe[0] > answered:
+            delay, self.probe_end = probe[0] - answered, probe[1]
+        return delay

@@ -202,7 +202,8 @@ class PollSchedule:
             )
         if self.hint is not None:
             delay = max(delay, self.hint)
-        if self.jitter and cadence is None:  # jitter would make aligned reads land early
+        # jitter would make aligned reads land early, and the wait for the earliest finish too
+        if self.jitter and cadence is None and not (early and not measured):
             delay *= 1.0 + self.jitter * (random.random() - 0.5)
         return max(delay, 0.0)
 

@@ -452,7 +452,10 @@ class _Watch:
             # the probe came before the refresh: read just after the window it lies in
             delay = self.probe_end - answered + schedule.slack * (watcher.refresh_period or 0.0)
         self.probe_end = None
-        probe = watcher.bisect(answered + delay)
+        # probe only while the end is far (a probe may repeat the last answer: it must not
+        # also be the read that would have seen the end)
+        far = now + delay < 0.5 * (schedule.eta() or 0.0)
+        probe = watcher.bisect(answered + delay) if far else None
         if probe is not None and probe[0] > answered:
             delay, self.probe_end = probe[0] - answered, probe[1]
         return delay

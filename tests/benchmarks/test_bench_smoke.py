@@ -43,6 +43,12 @@ EXPECTED = {
         "newapi: detection lag p95",
         "newapi: status requests per job",
         "newapi: repeat reads with no gateway refresh",
+        "plugin: detection lag p95",
+        "plugin: status requests per job",
+        "plugin-openai: detection lag p95",
+        "plugin-openai: status requests per job",
+        "newapi, learned (2nd batch): status requests per job",
+        "plugin, learned (2nd batch): detection lag p95",
     ],
     "batch": [
         "at 8 in flight: ideal / wall",
@@ -113,8 +119,8 @@ def test_the_polling_baselines_are_measured_not_assumed(
     quick_run: tuple[dict[str, Any], str],
 ) -> None:
     stats = _results(quick_run[0])["polling"]["settings"]["stats"]
-    for dialect in ("openai", "newapi"):
-        for client in ("vidwidgets", "88api_schedule"):
+    for dialect in ("openai", "newapi", "plugin", "plugin-openai"):
+        for client in ("vidwidgets", "vidwidgets_learned", "88api_schedule"):
             assert stats[dialect][client]["n"] == 8
             assert stats[dialect][client]["polls_per_job"] >= 1
     assert stats["openai"]["openai_sdk"]["polls_per_job"] >= 1

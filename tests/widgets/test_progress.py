@@ -34,6 +34,16 @@ async def test_determinate_progress_and_eta_when_the_server_reports_a_percentage
     assert progress.progress == 25
 
 
+async def test_the_eta_is_the_clients_expectation_when_the_job_carries_one() -> None:
+    # a stage value (new-api's 30 %) says nothing about time; the client's expected 15 s does
+    progress = JobProgress(min_interval=0)
+    snapshot = job(progress=30)
+    snapshot.expected_seconds = 15.0
+    progress.update(snapshot)
+    assert progress.eta is not None
+    assert 11 < progress.eta < 12.1
+
+
 async def test_no_percentage_means_no_invented_bar() -> None:
     progress = JobProgress(min_interval=0)
     progress.update(job(progress=None))

@@ -202,7 +202,8 @@ class PollSchedule:
             )
         if self.hint is not None:
             delay = max(delay, self.hint)
-        if self.jitter and cadence is None:  # jitter would make aligned reads land early
+        # jitter would make aligned reads land early, and the wait for the earliest finish too
+        if self.jitter and cadence is None and not (early and not measured):
             delay *= 1.0 + self.jitter * (random.random() - 0.5)
         return max(delay, 0.0)
 
@@ -303,11 +304,23 @@ class RefreshClock:
         if self.lo is None or self.hi is None:
             self.lo, self.hi = after, at
             return
-        k = round((at - self.hi) / period)
-        lo = max(self.lo + k * period, after)
-        hi = min(self.hi + k * period, at)
-        if lo < hi:
-            self.lo, self.hi, self._misfits = lo, hi, 0
+        # the known window repeats every period: keep what lies in this one. Both are under a
+        # period wide, so at most two repeats overlap it: the refresh is in either piece, and
+        # the narrower of the two windows is the tightest single one that holds both (picking
+        # one piece by rounding can drop the true phase for good)
+        first = math.floor((after - self.hi) / period) + 1
+        last = math.ceil((at - self.lo) / period) - 1
+        pieces = [
+            (max(self.lo + k * period, after), min(self.hi + k * period, at))
+            for k in range(first, last + 1)
+        ]
+        pieces = [(lo, hi) for lo, hi in pieces if lo < hi]
+        if len(pieces) == 1:
+            (self.lo, self.hi), self._misfits = pieces[0], 0
+            return
+        if pieces:
+            if at - after < self.hi - self.lo:
+                self.lo, self.hi, self._misfits = after, at, 0
             return
         # inconsistent: one odd window is ignored, several mean the server's loop moved
         self._misfits += 1

@@ -273,7 +273,9 @@ class VideoJob:
 
     ``id`` is the server's task id; keep it (the client persists it before waiting) and a lost
     kernel can resume with ``client.wait(VideoJob(id=..., ...))``. ``raw`` is the last response
-    body, ``path`` the downloaded file.
+    body, ``path`` the downloaded file. ``expected_seconds`` is how long ``wait`` expects the
+    job to take from its create (what this client measured for the model, else the catalog's
+    prior; the job's own progress rate once it reports one), or None.
     """
 
     id: str
@@ -288,6 +290,7 @@ class VideoJob:
     completed_at: float | None = None
     path: Path | None = None
     raw: Any = field(default=None, repr=False, compare=False)
+    expected_seconds: float | None = field(default=None, repr=False, compare=False)
 
     @property
     def model(self) -> str | None:

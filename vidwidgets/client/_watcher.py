@@ -31,11 +31,14 @@ from vidwidgets.client._exceptions import (
 )
 from vidwidgets.client._http import Response
 from vidwidgets.client._metrics import Metrics
+from vidwidgets.client._models import get_model_spec
 from vidwidgets.client._polling import PollConfig, PollSchedule, RefreshClock
 from vidwidgets.client._retry import parse_retry_after
-from vidwidgets.client._types import JobStatus, VideoJob
+from vidwidgets.client._types import JobStatus, VideoJob, VideoRequest
 
 __all__ = [
+    "BISECT_ABOVE",
+    "EARLIEST_MARGIN",
     "EARLIEST_QUANTILE",
     "MAX_POLL_ERRORS",
     "UpdateCallback",
@@ -43,6 +46,7 @@ __all__ = [
     "Watcher",
     "apply_view",
     "call_back",
+    "expected_times",
 ]
 
 logger = logging.getLogger("vidwidgets")
@@ -51,6 +55,12 @@ logger = logging.getLogger("vidwidgets")
 MAX_POLL_ERRORS = 12
 #: the low quantile (percent) of a model's learned durations before which reads are skipped
 EARLIEST_QUANTILE = 5.0
+#: reads start this share of the learned low quantile early: a learned duration is the end
+#: *seen* (a lag late), and a low quantile of a few dozen jobs is nearly their fastest
+EARLIEST_MARGIN = 0.85
+#: the refresh phase is probed while it is known no better than this share of the period (a
+#: probe may repeat the previous answer; reads after a known phase lag up to its uncertainty)
+BISECT_ABOVE = 0.5
 
 UpdateCallback = Callable[[VideoJob], Any]
 #: one status read: whether anything a user sees changed, and the answer
@@ -125,6 +135,58 @@ def poll_hint(headers: Mapping[str, str]) -> float | None:
     return min(retry_after, 600.0) if retry_after is not None else None
 
 
+def _requested_length(request: VideoRequest) -> int | None:
+    if request.duration is not None:
+        return request.duration
+    seconds = (request.seconds or "").strip()
+    return int(seconds) if seconds.isdigit() else None
+
+
+def expected_times(
+    metrics: Metrics, request: VideoRequest | None, time_scale: float, *, floor: bool = True
+) -> tuple[float | None, float | None]:
+    """(expected, earliest): seconds from the create a job of this request should take, and
+    before which it will not have finished; None where nothing is known.
+
+    What this client measured wins: the median once the model finished twice, the
+    ``EARLIEST_QUANTILE`` (less ``EARLIEST_MARGIN``) once three times. Until then the catalog's priors stand in
+    (``ModelSpec.typical_seconds`` / ``min_seconds``, real vendor seconds, times ``time_scale``
+    like every interval), so a cold client skips the reads that cannot see an end and can give
+    a first ETA. A single measured duration already replaces the typical prior, and the lower
+    bound never stays above a job of this model seen finishing sooner; ``floor=False`` drops
+    it (a job was over by its first read: the bound may be too high, and a client that never
+    reads before it could never learn so).
+
+        >>> m = Metrics()
+        >>> expected_times(m, VideoRequest(model="kling-v1", prompt="a fox"), 0.5)
+        (60.0, 15.0)
+        >>> m.record_job("kling-v1", succeeded=True, seconds=12.0)
+        >>> expected_times(m, VideoRequest(model="kling-v1", prompt="a fox"), 0.5)
+        (12.0, 12.0)
+    """
+    model = request.model if request is not None else None
+    expected = metrics.typical_generation_time(model)
+    earliest = metrics.generation_quantile(model, EARLIEST_QUANTILE)
+    if earliest is not None:
+        earliest *= EARLIEST_MARGIN
+    if request is None or (expected is not None and earliest is not None):
+        return expected, earliest
+    spec = get_model_spec(request.model)
+    # the priors are for the default length: a shorter clip lowers them in proportion (so the
+    # lower bound stays one); a longer one keeps them (still a lower bound; the rest is a guess)
+    length, default = _requested_length(request), spec.default_duration
+    share = min(1.0, length / default) if length and default else 1.0
+    if expected is None and spec.typical_seconds is not None:
+        seen = metrics.generation_quantile(model, 50, min_count=1)
+        expected = seen if seen is not None else spec.typical_seconds * share * time_scale
+    if earliest is None and spec.min_seconds is not None and floor:
+        fastest = metrics.generation_quantile(model, 0, min_count=1)
+        earliest = spec.min_seconds * share * time_scale
+        if fastest is not None:
+            earliest = min(earliest, fastest)
+    return expected, earliest
+
+
 def _ended(job: VideoJob) -> bool:
     return job.status.is_terminal  # a property narrowed by a loop test would fool mypy
 
@@ -155,6 +217,9 @@ class Watcher:
         self.born: dict[str, float] = {}
         #: task id -> monotonic time its create was answered (the task existed by then)
         self.answered: dict[str, float] = {}
+        self._probed: int | None = None  # the refresh (counted from the clock's tick) probed
+        #: models whose prior lower bound a job disproved (it was over by its first read)
+        self.refuted: set[str] = set()
 
     def created(self, task_id: str, sent: float) -> None:
         """A create of ours was sent at ``sent`` (monotonic) and answered just now."""
@@ -168,6 +233,10 @@ class Watcher:
             await watch.run()
         return self._finish(job, plan, watch.schedule.polls, watch.job_seconds)
 
+    @property
+    def refresh_period(self) -> float | None:
+        return self.refresh.period if self.refresh is not None else None
+
     def learn_refresh(self, body: Any) -> None:
         if self.refresh is None:
             period = known_refresh_period(body)
@@ -180,6 +249,29 @@ class Watcher:
         if clock is None or created is None or (clock.uncertainty or 0.0) <= 0.1 * clock.period:
             return None
         return clock.next_middle(created)
+
+    def bisect(self, read_at: float) -> tuple[float, float] | None:
+        """(probe, window end): a read planned for ``read_at`` (monotonic) that should probe
+        the refresh phase instead, or None.
+
+        Reads in step with the refresh are a period apart, so the change each one sees only
+        says "a refresh in the last period": the phase never sharpens. While it is vague
+        (``BISECT_ABOVE``), one
+        read per refresh (one job's, for every job) goes half-way through the window that
+        refresh lies in; if it sees the refresh, the window is halved for all, and if not, the
+        job reads again at the window's end, so the probe costs a read but never a refresh.
+        """
+        clock = self.refresh
+        if clock is None or clock.lo is None or clock.hi is None:
+            return None
+        if (clock.uncertainty or 0.0) <= BISECT_ABOVE * clock.period:
+            return None
+        n = round((read_at - clock.hi) / clock.period)
+        if n == self._probed:
+            return None
+        self._probed = n
+        shift = n * clock.period
+        return (clock.lo + clock.hi) / 2.0 + shift, clock.hi + shift
 
     def pace(self, schedule: PollSchedule, born: float) -> None:
         """Give a job's schedule the server's refresh loop as this client knows it."""
@@ -222,10 +314,12 @@ class _Watch:
         if born is None:  # created elsewhere (resumed, adopted, an id): from its wall stamp
             born = time.monotonic() - max(0.0, time.time() - job.created_at)
         self.born = born
-        metrics = watcher.metrics
-        expected = metrics.typical_generation_time(job.model)
-        self.earliest = metrics.generation_quantile(job.model, EARLIEST_QUANTILE)
-        self.schedule = watcher.poll_config().schedule(expected=expected, earliest=self.earliest)
+        config = watcher.poll_config()
+        model = job.model or ""
+        expected, self.earliest = expected_times(
+            watcher.metrics, job.request, config.time_scale, floor=model not in watcher.refuted
+        )
+        self.schedule = config.schedule(expected=expected, earliest=self.earliest)
         watcher.pace(self.schedule, born)
         self.errors = 0
         self.job_seconds: float | None = None  # create sent -> end first seen
@@ -235,6 +329,7 @@ class _Watch:
         # same state)
         self.sent_before: float | None = born if job.id in watcher.born else None
         self.last_key = self._key()
+        self.probe_end: float | None = None  # this job's next read probes the refresh phase
 
     def _key(self) -> tuple[JobStatus, int | None, bool]:
         job = self.job
@@ -260,7 +355,16 @@ class _Watch:
             delay = min(delay, probe - time.monotonic())
         return delay
 
+    def expect(self) -> bool:
+        """Put the schedule's expected finish on the job; True when it changed."""
+        eta = self.schedule.eta()
+        expected = None if eta is None else round(eta, 3)
+        changed, self.job.expected_seconds = expected != self.job.expected_seconds, expected
+        return changed
+
     async def run(self) -> None:
+        if self.expect() and self.plan.on_update is not None:
+            await call_back(self.plan.on_update, self.job)  # the first ETA, before any read
         first = self.first_delay()
         if first is not None and not self.job.is_terminal:
             with contextlib.suppress(Cancelled):
@@ -333,11 +437,25 @@ class _Watch:
             watcher.refresh.observe(self.sent_before, answered)
         self.sent_before = sent
         watcher.pace(schedule, self.born)
+        changed = self.expect() or changed
         if changed and self.plan.on_update is not None:
             await call_back(self.plan.on_update, job)
         if _ended(job):
             if self.seen_running and job.id in watcher.born:
                 # created and seen running here: learn how long this model takes
                 self.job_seconds = now
+            if schedule.polls == 1 and self.earliest is not None and job.model:
+                watcher.refuted.add(job.model)  # over before the first read: was it long over?
             return None
-        return schedule.next_delay(now)
+        delay = schedule.next_delay(now)
+        if self.probe_end is not None and not moved and self.probe_end > answered:
+            # the probe came before the refresh: read just after the window it lies in
+            delay = self.probe_end - answered + schedule.slack * (watcher.refresh_period or 0.0)
+        self.probe_end = None
+        # probe only while the end is far (a probe may repeat the last answer: it must not
+        # also be the read that would have seen the end)
+        far = now + delay < 0.5 * (schedule.eta() or 0.0)
+        probe = watcher.bisect(answered + delay) if far else None
+        if probe is not None and probe[0] > answered:
+            delay, self.probe_end = probe[0] - answered, probe[1]
+        return delay

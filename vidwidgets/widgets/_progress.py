@@ -260,9 +260,7 @@ class JobProgress(anywidget.AnyWidget):
         message, hint = self._describe_error()
         elapsed = self.elapsed_seconds
         fraction = None if self._progress is None else max(0.0, min(1.0, self._progress / 100))
-        eta = None
-        if self.pending and fraction and elapsed and 0 < fraction < 1:
-            eta = elapsed * (1 - fraction) / fraction
+        eta = self._eta(elapsed, fraction)
         with self.hold_sync():
             self.state = self._phase.value
             self.value = fraction if self._phase is not JobStatus.SUCCEEDED else 1.0
@@ -271,6 +269,18 @@ class JobProgress(anywidget.AnyWidget):
             self.message = message
             self.hint = hint
             self.job_id = self._job.id if self._job is not None else ""
+
+    def _eta(self, elapsed: float | None, fraction: float | None) -> float | None:
+        """Seconds left: the client's expectation when the job carries one (a stage value
+        like new-api's 30 % says nothing about time), else the reported fraction's pace."""
+        if not self.pending or not elapsed:
+            return None
+        expected = self._job.expected_seconds if self._job is not None else None
+        if expected is not None:
+            return max(0.0, expected - elapsed)
+        if fraction and 0 < fraction < 1:
+            return elapsed * (1 - fraction) / fraction
+        return None
 
     def _describe_error(self) -> tuple[str, str]:
         error = self._error

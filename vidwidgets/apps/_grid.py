@@ -124,8 +124,9 @@ def layout_axes(axes: Mapping[str, Sequence[Any]], columns: int | None = None) -
 
 
 def layout_list(count: int, columns: int | None = None) -> GridLayout:
-    """Lay out ``count`` cells in order: one row up to :data:`MAX_AUTO_COLUMNS`, else a
-    square-ish grid.
+    """Lay out ``count`` cells in order.
+
+    One row up to :data:`MAX_AUTO_COLUMNS` cells, else a square-ish grid.
 
     Args:
         count: how many cells.
@@ -149,8 +150,10 @@ def captions(
     labels: Sequence[str],
     takes: Sequence[int | None] | None = None,
 ) -> list[str]:
-    """Each cell's caption: its label, else only the fields in which the requests differ; then
-    its take, for the takes of ``samples=n``.
+    """Each cell's caption.
+
+    Its label, else only the fields in which the requests differ; then its take, for the takes
+    of ``samples=n``.
 
     Args:
         requests: the cells' requests in ``to_dict()`` form.
@@ -278,8 +281,10 @@ def overall_eta(cells: Sequence[CellClock], concurrency: int) -> float | None:
 
 
 class OverallClock:
-    """The grid's overall elapsed time: it restarts when new work starts after the grid was
-    done, and stops when nothing runs any more.
+    """The grid's overall elapsed time.
+
+    It restarts when new work starts after the grid was done, and stops when nothing runs any
+    more.
 
         >>> clock = OverallClock()
         >>> clock.restart(); clock.observe(running=0); clock.finished_at is not None
@@ -302,8 +307,11 @@ class OverallClock:
             self.finished_at = time.time()
 
     def elapsed(self, worked: bool) -> float | None:
-        """Seconds from the start to the end (or now); None before any start, or when the
-        grid did no work worth timing (it only loaded from disk or the cache)."""
+        """Seconds from the start to the end (or now).
+
+        None before any start, or when the grid did no work worth timing (it only loaded from
+        disk or the cache).
+        """
         if self.started_at is None or not worked:
             return None
         end = self.finished_at if self.finished_at is not None else time.time()

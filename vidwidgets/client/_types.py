@@ -93,8 +93,9 @@ class JobStatus(str, enum.Enum):
 
     @classmethod
     def vocabulary(cls) -> dict[str, list[str]]:
-        """The running and final sets as JSON lists: what a widget's front end receives, so
-        the browser never spells them out itself.
+        """The running and final sets as JSON lists.
+
+        That is what a widget's front end receives, so the browser never spells them out itself.
 
             >>> JobStatus.vocabulary()["final"]
             ['cancelled', 'failed', 'pending', 'succeeded']
@@ -125,7 +126,9 @@ JobStatus.FINAL = frozenset({*_TERMINAL, JobStatus.PENDING})
 
 @dataclass(frozen=True)
 class VideoRequest:
-    """One video to generate. Invalid values raise ``ValidationError`` at construction, naming the
+    """One video to generate.
+
+    Invalid values raise ``ValidationError`` at construction, naming the
     field and what is allowed for the model, so a bad request is never sent.
 
         >>> VideoRequest(model="kling-v1", prompt="a red fox in snow", duration=5).duration

@@ -102,8 +102,10 @@ class VideoClientLike(Protocol):
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell of a comparison: a request, a label that tells it apart, and which take of
-    ``samples=n`` it is (None when it is not one).
+    """One cell of a comparison.
+
+    A request, a label that tells it apart, and which take of ``samples=n`` it is (None when it
+    is not one).
 
     >>> Cell(VideoRequest(model="viduq1", prompt="a fox", seed=1), label="seed 1").label
     'seed 1'
@@ -125,8 +127,10 @@ CellLike = Cell | VideoRequest | Mapping[str, Any]
 
 
 def as_cells(items: Iterable[CellLike], *, samples: int = 1) -> list[Cell]:
-    """Normalise requests, cells and dicts (``VideoRequest.to_dict()`` plus an optional
-    ``"label"``) into cells; repeated keys are an error, since they would share a record.
+    """Normalise requests, cells and dicts into cells.
+
+    A dict is ``VideoRequest.to_dict()`` plus an optional ``"label"``. Repeated keys are an
+    error, since they would share a record.
 
     Args:
         items: the cells, requests or dicts.
@@ -222,8 +226,10 @@ class CellRun:
 
     @property
     def running(self) -> bool:
-        """Whether the runner's task for this cell is still alive (see
-        :meth:`ExperimentRunner.is_running`)."""
+        """Whether the runner's task for this cell is still alive.
+
+        See :meth:`ExperimentRunner.is_running`.
+        """
         return self._runner.is_running(self.key)
 
     @property
@@ -607,8 +613,11 @@ class ExperimentRunner:
 
 
 class _CellWork:
-    """What one attempt at a cell does: the four steps of the module docstring, and the
-    status changes it reports. The runner owns the tasks; this owns the work inside them."""
+    """What one attempt at a cell does.
+
+    The four steps of the module docstring, and the status changes it reports. The runner owns
+    the tasks; this owns the work inside them.
+    """
 
     def __init__(self, runner: ExperimentRunner) -> None:
         self.runner = runner

@@ -61,17 +61,22 @@ PARTIAL_SUFFIXES = (".part", ".tmp")
 
 
 def default_runs_dir() -> Path:
-    """``$VIDWIDGETS_RUNS_DIR`` when set, else ``./vidwidgets-runs`` (next to the notebook, since
-    a kernel's working directory is the notebook's folder)."""
+    """``$VIDWIDGETS_RUNS_DIR`` when set, else ``./vidwidgets-runs``.
+
+    The default sits next to the notebook, since a kernel's working directory is the notebook's
+    folder.
+    """
     env = os.environ.get(RUNS_DIR_ENV)
     return Path(env).expanduser() if env else Path.cwd() / DEFAULT_RUNS_DIR
 
 
 def cell_key(fingerprint: str, label: str = "", take: int | None = None) -> str:
-    """The manifest key of a cell: the request's fingerprint, plus the label when there is one
-    and the take from the second on (cells may share a request on purpose: two takes of one
-    prompt are two records, two paid creates). Take 1 is the cell itself, so asking for more
-    takes of a cell that ran keeps its video.
+    """The manifest key of a cell.
+
+    The request's fingerprint, plus the label when there is one and the take from the second on
+    (cells may share a request on purpose: two takes of one prompt are two records, two paid
+    creates). Take 1 is the cell itself, so asking for more takes of a cell that ran keeps its
+    video.
 
         >>> cell_key("0123abcd", "fox"), cell_key("0123abcd", take=1), cell_key("0123abcd", take=2)
         ('0123abcd#fox', '0123abcd', '0123abcd#take 2')
@@ -181,7 +186,9 @@ class PruneReport:
 
 
 class Experiment:
-    """A folder holding one experiment's manifest and files. Opening a folder that does not exist
+    """A folder holding one experiment's manifest and files.
+
+    Opening a folder that does not exist
     yet creates it on the first save.
 
         >>> exp = Experiment(tmp_path / "fox")          # doctest: +SKIP
@@ -316,9 +323,10 @@ class Experiment:
         return self.update(key, note=note)
 
     def reference(self, by: str, keys: Iterable[str]) -> None:
-        """Declare that ``by`` (a notebook or experiment name) uses exactly ``keys`` now: they
-        gain ``by`` in ``referenced_by`` and every other record loses it. Referenced runs are never
-        pruned.
+        """Declare that ``by`` (a notebook or experiment name) uses exactly ``keys`` now.
+
+        They gain ``by`` in ``referenced_by`` and every other record loses it. Referenced runs
+        are never pruned.
 
             >>> exp.reference("analysis.ipynb", [r.key for r in exp.records])   # doctest: +SKIP
         """
@@ -449,8 +457,10 @@ class ExperimentStore:
         return f"ExperimentStore({os.fspath(self.root)!r})"
 
     def experiment(self, name: str) -> Experiment:
-        """The experiment called ``name`` (created on first save). Any text is a valid name; the
-        folder gets a sanitised version of it."""
+        """The experiment called ``name`` (created on first save).
+
+        Any text is a valid name; the folder gets a sanitised version of it.
+        """
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"experiment={name!r} is not allowed: a non-empty name")
         return Experiment(self.root / safe_name(name), name=name)
@@ -476,8 +486,10 @@ class ExperimentStore:
     def find_cached(
         self, fingerprint: str, *, exclude: Experiment | None = None
     ) -> tuple[Experiment, RunRecord] | None:
-        """A finished run of the same reproducible request (by fingerprint) whose video is on
-        disk (the client's ``ResultCache.reusable`` rule: a seedless request is never found)."""
+        """A finished run of the same reproducible request (by fingerprint) with its video on disk.
+
+        That is the client's ``ResultCache.reusable`` rule: a seedless request is never found.
+        """
         for exp in self.experiments():
             if exclude is not None and exp.path == exclude.path:
                 continue

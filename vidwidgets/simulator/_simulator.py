@@ -43,7 +43,7 @@ class Simulator:
         >>> sim = Simulator(dialect="openai", speed=50).start()           # doctest: +SKIP
         >>> sim.stop()                                                    # doctest: +SKIP
 
-    Keyword arguments:
+    Keyword Arguments:
         dialect: response dialect (see above).
         host: where to listen (loopback by default).
         port: the port to listen on; 0 picks a free port.

@@ -3,9 +3,9 @@
 The whole grid is **one** anywidget (``_comparison.js``): synchronized playback must drive every
 ``<video>`` from a single front-end context with no kernel round trip per frame, and JupyterLab,
 Notebook 7 and VS Code render separate widgets in separate DOM trees. The same widget shows each
-cell's progress (the look of :class:`~vidwidgets.widgets.JobProgress`), then its video; the bytes
-reach the browser over custom messages (as :class:`~vidwidgets.widgets.VideoPlayer` does) and
-never enter widget state, so a saved notebook stays small.
+cell's progress (the look of [`JobProgress`][vidwidgets.widgets.JobProgress]), then its video; the
+bytes reach the browser over custom messages (as [`VideoPlayer`][vidwidgets.widgets.VideoPlayer]
+does) and never enter widget state, so a saved notebook stays small.
 
 The work is the experiment runner's (``vidwidgets.experiments``): every cell is a record in an
 experiment folder, so re-running the notebook, or running it after a kernel restart, loads the
@@ -76,7 +76,7 @@ DEFAULT_MODEL = "kling-v1"
 
 
 class ComparisonCell:
-    """One cell of a :class:`Comparison`: its request, where it sits, and how it is going.
+    """One cell of a ``Comparison``: its request, where it sits, and how it is going.
 
     Shaped like Solara's task object: ``status``, ``progress``, ``pending``, ``finished``,
     ``error``, ``cancel()``, ``retry()``, and awaitable. ``rating`` (0–5 stars) and ``note`` are
@@ -114,7 +114,7 @@ class ComparisonCell:
 
     @property
     def status(self) -> str:
-        """The cell's status: a :class:`~vidwidgets.client.JobStatus` value, as a plain string.
+        """The cell's status: a [`JobStatus`][vidwidgets.client.JobStatus] value, as a plain string.
 
         waiting, creating, queued, in_progress, downloading, succeeded, failed, cancelled, or
         pending (the task is still on the server: run again to resume it). Before the cell runs,
@@ -166,7 +166,7 @@ class ComparisonCell:
 
     @property
     def served_file(self) -> pathlib.Path | None:
-        """The video file the browsers were last offered (under :attr:`source_id`)."""
+        """The video file the browsers were last offered (under ``source_id``)."""
         return self._source_file
 
     @property
@@ -208,8 +208,8 @@ class ComparisonCell:
     def become(self, cell: Cell) -> None:
         """Stand for ``cell``, the same request under the same key as another take.
 
-        The cell of a grid that had no takes is take 1 once :meth:`Comparison.add_samples` adds
-        some.
+        The cell of a grid that had no takes is take 1 once
+        [`Comparison.add_samples()`][vidwidgets.apps.Comparison.add_samples] adds some.
         """
         self.cell = cell
         if self.key in self._control.experiment:
@@ -229,7 +229,7 @@ class ComparisonCell:
         self._control.on_loop(self._control.retry, self)
 
     def player(self, **kwargs: Any) -> VideoPlayer:
-        """A :class:`~vidwidgets.widgets.VideoPlayer` of this cell's video, to look at it alone."""
+        """A ``VideoPlayer`` of this cell's video, to look at it alone."""
         from vidwidgets.widgets import VideoPlayer
 
         path = self.path
@@ -251,7 +251,7 @@ class ComparisonCell:
     def front_state(self) -> CellFrontState:
         """The small dict the browser draws this cell from (no video bytes).
 
-        For the video, see :attr:`source_id`: a new video file gets a new ``source_id``.
+        For the video, see ``source_id``: a new video file gets a new ``source_id``.
         """
         run = self.run
         status = self._job_status
@@ -314,14 +314,14 @@ def _describe(error: BaseException | None, rec: RunRecord | None, status: str) -
 
 
 class _GridControl:
-    """Between a :class:`Comparison` and its runner.
+    """Between a [`Comparison`][vidwidgets.apps.Comparison] and its runner.
 
     It holds the loop everything runs on, the overall clock, the coalescing of state messages,
     and the actions of the grid and of its cells.
 
-    It is what a :class:`ComparisonCell` talks to (never the widget's private parts).
-    ``render`` sends the grid's state to the browser; :meth:`flush` calls it now,
-    :meth:`changed` soon (at most once per ``min_interval``).
+    It is what a [`ComparisonCell`][vidwidgets.apps.ComparisonCell] talks to (never the widget's
+    private parts). ``render`` sends the grid's state to the browser; ``flush()`` calls it now,
+    ``changed()`` soon (at most once per ``min_interval``).
     """
 
     def __init__(
@@ -446,7 +446,7 @@ class _GridControl:
 class _GridSpec:
     """What the grid is made of, and where each cell sits.
 
-    Either axes with a base request, or a list of requests; :mod:`vidwidgets.apps._grid` lays
+    Either axes with a base request, or a list of requests; ``vidwidgets.apps._grid`` lays
     the cells out.
     """
 
@@ -499,7 +499,7 @@ class _GridSpec:
         return cls(None, {}, explicit, columns)
 
     def place(self) -> list[tuple[Cell, int, int]]:
-        """The cells and where they sit (and :attr:`layout`, their headers)."""
+        """The cells and where they sit (and ``layout``, their headers)."""
         if self.axes is None:
             layout = layout_list(len(self.explicit), self.columns)
             cells = self.explicit
@@ -568,7 +568,7 @@ class Comparison(anywidget.AnyWidget):
         >>> cmp.to_dataframe()                                                      # doctest: +SKIP
         >>> cmp.export_html("foxes.html")                                           # doctest: +SKIP
 
-    Or any list of requests (dicts or :class:`~vidwidgets.client.VideoRequest`)::
+    Or any list of requests (dicts or [`VideoRequest`][vidwidgets.client.VideoRequest])::
 
         vw.Comparison(requests=[{"model": "kling-v1", "prompt": "a fox"},
                                 {"model": "viduq1", "prompt": "a fox"}])
@@ -593,11 +593,12 @@ class Comparison(anywidget.AnyWidget):
             the same cell again — or after a kernel restart — shows the stored videos, resumes
             pending tasks by id and creates nothing twice.
         store: the folder holding experiments (default ``$VIDWIDGETS_RUNS_DIR`` or
-            ``./vidwidgets-runs``), or an :class:`~vidwidgets.experiments.ExperimentStore`.
-        client: a :class:`~vidwidgets.client.VideoClient` (default: one from the environment,
+            ``./vidwidgets-runs``), or an
+            [`ExperimentStore`][vidwidgets.experiments.ExperimentStore].
+        client: a [`VideoClient`][vidwidgets.client.VideoClient] (default: one from the environment,
             or the embedded simulator when no key is set). Its ``max_concurrency`` bounds how
             many cells generate at once.
-        autorun: start the cells now (default). Otherwise call :meth:`run`.
+        autorun: start the cells now (default). Otherwise call ``run()``.
         columns: force the number of columns (default: from the axes).
         samples: independent takes of every request (default 1). Without a seed each take is a
             new video; with one (on a model that honours seeds) each take sends that same seed,
@@ -773,11 +774,11 @@ class Comparison(anywidget.AnyWidget):
         """Wait until every cell reached a final status; returns the cells.
 
         Interrupting the wait (Ctrl-C, the kernel's stop button) cancels the grid as
-        :meth:`cancel` does: no task is left running here, every unfinished cell is
+        ``cancel()`` does: no task is left running here, every unfinished cell is
         ``cancelled``, and a DELETE goes to the server where the API has one (the OpenAI format).
         On the 88API format, which has no cancel, a task already created goes on generating (and
         is billed): its cell says so, and Retry fetches that task by id instead of paying again.
-        :meth:`stop` is the way to stop waiting but leave the cells pending.
+        ``stop()`` is the way to stop waiting but leave the cells pending.
         """
         try:
             while True:
@@ -876,9 +877,9 @@ class Comparison(anywidget.AnyWidget):
         self._flush()
 
     async def aclose(self) -> None:
-        """Stop (as :meth:`stop`) and close the client's connections if this grid made the client.
+        """Stop (as ``stop()``) and close the client's connections if this grid made the client.
 
-        The grid still shows what it has; :meth:`run` would need a new client.
+        The grid still shows what it has; ``run()`` would need a new client.
         """
         await self.stop()
         if self._owns_client:
@@ -901,7 +902,7 @@ class Comparison(anywidget.AnyWidget):
         return rows
 
     def to_dataframe(self) -> pd.DataFrame:
-        """:attr:`results` as a pandas DataFrame (``pip install pandas``)."""
+        """``results`` as a pandas DataFrame (``pip install pandas``)."""
         try:
             import pandas as pd
         except ImportError as exc:  # pragma: no cover - pandas is a test dependency
@@ -929,7 +930,7 @@ class Comparison(anywidget.AnyWidget):
     def export_html(
         self, path: str | os.PathLike[str] | None = None, **options: Any
     ) -> pathlib.Path:
-        """A self-contained HTML report of this grid (see :func:`vidwidgets.export.export_html`).
+        """A self-contained HTML report of this grid (see ``vidwidgets.export.export_html()``).
 
         It holds the videos, a synchronized player that works offline, and a table of
         parameters and timings.
@@ -949,7 +950,7 @@ class Comparison(anywidget.AnyWidget):
     ) -> pathlib.Path:
         """One side-by-side MP4 of the grid with captions.
 
-        See :func:`vidwidgets.export.export_grid_video`.
+        See [`vidwidgets.export.export_grid_video()`][vidwidgets.export.export_grid_video].
 
             >>> cmp.export_grid_video("foxes.mp4")           # doctest: +SKIP
         """

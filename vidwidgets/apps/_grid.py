@@ -1,8 +1,8 @@
 """The Comparison grid's logic on plain data: no widget, no client, no event loop.
 
 Which axes vary and where each cell sits, what each caption says (only what differs), the
-status counts of the overall bar and its ETA. :class:`~vidwidgets.apps.Comparison` feeds it the
-cells' values and live timings and shows what comes back.
+status counts of the overall bar and its ETA. [`Comparison`][vidwidgets.apps.Comparison] feeds it
+the cells' values and live timings and shows what comes back.
 
     >>> layout = layout_axes({"prompt": ["a fox", "a wolf"], "model": ["m"], "seed": [1, 2]})
     >>> layout.rows, layout.columns, layout.row_labels, layout.column_labels
@@ -75,13 +75,13 @@ def axis_label(axis: str, value: Any) -> str:
 def layout_axes(axes: Mapping[str, Sequence[Any]], columns: int | None = None) -> GridLayout:
     """Lay out every combination of the axes' values.
 
-    With two varying axes or more, the first (in :data:`AXES` order) makes the rows and the
+    With two varying axes or more, the first (in ``AXES`` order) makes the rows and the
     others the columns; a single varying axis is one row, wrapped after
-    :data:`MAX_AUTO_COLUMNS`. Forcing ``columns`` wraps the cells in grid order and drops the
+    ``MAX_AUTO_COLUMNS``. Forcing ``columns`` wraps the cells in grid order and drops the
     headers (they would no longer line up).
 
     Args:
-        axes: the values of each axis of :data:`AXES`; an axis with one value is fixed, and
+        axes: the values of each axis of ``AXES``; an axis with one value is fixed, and
             one left out (``take``, say) is absent from the places.
         columns: force this many columns.
 
@@ -126,7 +126,7 @@ def layout_axes(axes: Mapping[str, Sequence[Any]], columns: int | None = None) -
 def layout_list(count: int, columns: int | None = None) -> GridLayout:
     """Lay out ``count`` cells in order.
 
-    One row up to :data:`MAX_AUTO_COLUMNS` cells, else a square-ish grid.
+    One row up to ``MAX_AUTO_COLUMNS`` cells, else a square-ish grid.
 
     Args:
         count: how many cells.
@@ -229,7 +229,7 @@ def status_counts(statuses: Sequence[str], running: Collection[str]) -> dict[str
 
 @dataclass(frozen=True)
 class CellClock:
-    """What the overall ETA needs of one cell that has run (its live :class:`CellRun`)."""
+    """What the overall ETA needs of one cell that has run (its live ``CellRun``)."""
 
     status: str
     source: str | None

@@ -81,7 +81,7 @@ class ResultCache:
     ) -> bool:
         """Whether a finished generation may stand in for a new one.
 
-        It may when its request is reproducible (see :meth:`reproducible`), it succeeded and its
+        It may when its request is reproducible (see ``reproducible()``), it succeeded and its
         file is still on disk: the one rule for every cache of results, the experiment store's
         too.
 

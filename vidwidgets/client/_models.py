@@ -7,7 +7,7 @@ The rules follow the gateway's vendor plugins (see the project's reference notes
 (plugin rules)"): eight vendors, each with its own length field, sizes or resolutions, image
 placement, and whether it honours a seed, a negative prompt and audio. Values are kept in one
 spelling here (``"1920x1080"``, ``"1080p"``, ``"16:9"``); a vendor's own spelling (``"1080P"``,
-``"1920*1080"``) is accepted by :func:`normalise_value` and written back by the wire mapping.
+``"1920*1080"``) is accepted by ``normalise_value()`` and written back by the wire mapping.
 
 A model that is not in the table passes through with a permissive generic spec; a dated snapshot
 of a listed model (``doubao-seedance-1-0-lite-t2v-250428``) or a family known only by its prefix

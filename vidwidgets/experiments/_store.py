@@ -14,7 +14,8 @@ Caching and crash recovery are owned by the client layer (``vidwidgets.client._p
 its journal records every task before anything waits on it, and its rules say what a result
 cache may reuse. The manifest is the experiment (labels, ratings, notes, files) and records the
 id the client returned; its statuses are the client's ``JobStatus`` values and
-:meth:`ExperimentStore.find_cached` applies the client's ``ResultCache.reusable`` rule to them.
+[`ExperimentStore.find_cached()`][vidwidgets.experiments.ExperimentStore.find_cached] applies the
+client's ``ResultCache.reusable`` rule to them.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def public_server_url(base_url: str | None) -> str | None:
 class RunRecord:
     """One cell of an experiment as stored in its manifest.
 
-    ``status`` is a :class:`~vidwidgets.client.JobStatus` value (``queued``, ``in_progress``,
+    ``status`` is a [`JobStatus`][vidwidgets.client.JobStatus] value (``queued``, ``in_progress``,
     ``succeeded``, ``failed``, ``cancelled``); a record with a ``job_id`` that is not terminal is
     *pending* and is resumed by id, never created again. ``file`` and ``thumbnail`` are relative
     to the experiment folder. Times are Unix seconds.
@@ -147,7 +148,7 @@ class RunRecord:
 
     @property
     def is_finished(self) -> bool:
-        """Succeeded and downloaded (check :meth:`Experiment.video_path` for the file itself)."""
+        """Succeeded and downloaded (check ``Experiment.video_path()`` for the file itself)."""
         return self.status == "succeeded" and self.file is not None
 
     def to_dict(self) -> dict[str, Any]:
@@ -176,7 +177,7 @@ class Usage:
 
 @dataclass
 class PruneReport:
-    """What :meth:`ExperimentStore.prune` removed (or would remove, with ``dry_run``)."""
+    """What ``ExperimentStore.prune()`` removed (or would remove, with ``dry_run``)."""
 
     removed: list[tuple[str, str]] = field(default_factory=list)  # (experiment, key)
     kept_referenced: list[tuple[str, str]] = field(default_factory=list)
@@ -195,7 +196,7 @@ class Experiment:
         >>> [r.label for r in exp.records]              # doctest: +SKIP
         ['seed 1', 'seed 2']
 
-    Records are saved with :meth:`save` (read, merge, write atomically under a lock), so two
+    Records are saved with ``save()`` (read, merge, write atomically under a lock), so two
     processes using the same experiment — a notebook and the CLI — do not drop each other's runs.
     """
 
@@ -346,7 +347,7 @@ class Experiment:
         self.reference(by, ())
 
     def remove(self, key: str, *, save: bool = True) -> RunRecord | None:
-        """Forget a record (its files stay until :meth:`sweep` or a prune)."""
+        """Forget a record (its files stay until ``sweep()`` or a prune)."""
         rec = self._records.pop(key, None)
         self._dirty.discard(key)
         self._deleted.add(key)
@@ -429,7 +430,7 @@ class Experiment:
         return row
 
     def to_dataframe(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
-        """:meth:`results` as a pandas DataFrame (``pip install pandas``)."""
+        """``results()`` as a pandas DataFrame (``pip install pandas``)."""
         try:
             import pandas as pd
         except ImportError as exc:  # pragma: no cover - pandas is a test dependency

@@ -1,8 +1,8 @@
 """What one Comparison cell sends its front end: the one definition ``_comparison.js`` reads.
 
-Each cell of ``Comparison.cells_state`` is one :class:`CellFrontState`; the front end reads
+Each cell of ``Comparison.cells_state`` is one ``CellFrontState``; the front end reads
 these keys and nothing else, and which statuses count as running or final comes with the widget's
-``vocabulary`` trait (from :class:`~vidwidgets.client.JobStatus`), not from a list in the JS.
+``vocabulary`` trait (from [`JobStatus`][vidwidgets.client.JobStatus]), not from a list in the JS.
 """
 
 from __future__ import annotations

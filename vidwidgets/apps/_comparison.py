@@ -3,9 +3,9 @@
 The whole grid is **one** anywidget (``_comparison.js``): synchronized playback must drive every
 ``<video>`` from a single front-end context with no kernel round trip per frame, and JupyterLab,
 Notebook 7 and VS Code render separate widgets in separate DOM trees. The same widget shows each
-cell's progress (the look of :class:`~vidwidgets.widgets.JobProgress`), then its video; the bytes
-reach the browser over custom messages (as :class:`~vidwidgets.widgets.VideoPlayer` does) and
-never enter widget state, so a saved notebook stays small.
+cell's progress (the look of [`JobProgress`][vidwidgets.widgets.JobProgress]), then its video; the
+bytes reach the browser over custom messages (as [`VideoPlayer`][vidwidgets.widgets.VideoPlayer]
+does) and never enter widget state, so a saved notebook stays small.
 
 The work is the experiment runner's (``vidwidgets.experiments``): every cell is a record in an
 experiment folder, so re-running the notebook, or running it after a kernel restart, loads the
@@ -76,7 +76,7 @@ DEFAULT_MODEL = "kling-v1"
 
 
 class ComparisonCell:
-    """One cell of a :class:`Comparison`: its request, where it sits, and how it is going.
+    """One cell of a ``Comparison``: its request, where it sits, and how it is going.
 
     Shaped like Solara's task object: ``status``, ``progress``, ``pending``, ``finished``,
     ``error``, ``cancel()``, ``retry()``, and awaitable. ``rating`` (0–5 stars) and ``note`` are
@@ -114,10 +114,12 @@ class ComparisonCell:
 
     @property
     def status(self) -> str:
-        """waiting, creating, queued, in_progress, downloading, succeeded, failed, cancelled, or
+        """The cell's status: a [`JobStatus`][vidwidgets.client.JobStatus] value, as a plain string.
+
+        waiting, creating, queued, in_progress, downloading, succeeded, failed, cancelled, or
         pending (the task is still on the server: run again to resume it). Before the cell runs,
-        whatever the manifest says (``"new"`` when it has nothing). A
-        :class:`~vidwidgets.client.JobStatus` value, as a plain string."""
+        whatever the manifest says (``"new"`` when it has nothing).
+        """
         return str(self._job_status)
 
     @property
@@ -164,7 +166,7 @@ class ComparisonCell:
 
     @property
     def served_file(self) -> pathlib.Path | None:
-        """The video file the browsers were last offered (under :attr:`source_id`)."""
+        """The video file the browsers were last offered (under ``source_id``)."""
         return self._source_file
 
     @property
@@ -204,8 +206,11 @@ class ComparisonCell:
             )
 
     def become(self, cell: Cell) -> None:
-        """Stand for ``cell``, the same request under the same key as another take (the cell
-        of a grid that had no takes is take 1 once :meth:`Comparison.add_samples` adds some)."""
+        """Stand for ``cell``, the same request under the same key as another take.
+
+        The cell of a grid that had no takes is take 1 once
+        [`Comparison.add_samples()`][vidwidgets.apps.Comparison.add_samples] adds some.
+        """
         self.cell = cell
         if self.key in self._control.experiment:
             self._control.experiment.update(self.key, take=cell.take)
@@ -218,11 +223,13 @@ class ComparisonCell:
 
     def retry(self) -> None:
         """Run this cell again as a new generation (after a failure, a cancel, or to re-roll).
-        A *pending* cell (stopped while its task was still on the server) resumes by id instead."""
+
+        A *pending* cell (stopped while its task was still on the server) resumes by id instead.
+        """
         self._control.on_loop(self._control.retry, self)
 
     def player(self, **kwargs: Any) -> VideoPlayer:
-        """A :class:`~vidwidgets.widgets.VideoPlayer` of this cell's video, to look at it alone."""
+        """A ``VideoPlayer`` of this cell's video, to look at it alone."""
         from vidwidgets.widgets import VideoPlayer
 
         path = self.path
@@ -242,8 +249,10 @@ class ComparisonCell:
     # -- what the browser gets ----------------------------------------------------------------
 
     def front_state(self) -> CellFrontState:
-        """The small dict the browser draws this cell from (no video bytes: see
-        :attr:`source_id`). A new video file gets a new ``source_id``."""
+        """The small dict the browser draws this cell from (no video bytes).
+
+        For the video, see ``source_id``: a new video file gets a new ``source_id``.
+        """
         run = self.run
         status = self._job_status
         rec = self.record
@@ -305,12 +314,14 @@ def _describe(error: BaseException | None, rec: RunRecord | None, status: str) -
 
 
 class _GridControl:
-    """Between a :class:`Comparison` and its runner: the loop everything runs on, the overall
-    clock, the coalescing of state messages, and the actions of the grid and of its cells.
+    """Between a [`Comparison`][vidwidgets.apps.Comparison] and its runner.
 
-    It is what a :class:`ComparisonCell` talks to (never the widget's private parts).
-    ``render`` sends the grid's state to the browser; :meth:`flush` calls it now,
-    :meth:`changed` soon (at most once per ``min_interval``).
+    It holds the loop everything runs on, the overall clock, the coalescing of state messages,
+    and the actions of the grid and of its cells.
+
+    It is what a [`ComparisonCell`][vidwidgets.apps.ComparisonCell] talks to (never the widget's
+    private parts). ``render`` sends the grid's state to the browser; ``flush()`` calls it now,
+    ``changed()`` soon (at most once per ``min_interval``).
     """
 
     def __init__(
@@ -396,8 +407,11 @@ class _GridControl:
             self.changed(immediate=True)
 
     def retry(self, cell: ComparisonCell) -> None:
-        """Retry one cell: run it if it never ran, resume it by id if its task is still on the
-        server (it is paid for), else generate it again."""
+        """Retry one cell.
+
+        Run it if it never ran, resume it by id if its task is still on the server (it is paid
+        for), else generate it again.
+        """
         if cell.run is None:
             self.submit([cell])
             return
@@ -413,8 +427,10 @@ class _GridControl:
         self.runner.cancel(key)
 
     def export(self, job: Callable[[], pathlib.Path], say: Callable[[str], None]) -> None:
-        """Run an export off the loop (PyAV and base64 would stall the kernel) and ``say`` how
-        it went."""
+        """Run an export off the loop and ``say`` how it went.
+
+        Off the loop, since PyAV and base64 would stall the kernel.
+        """
 
         async def export() -> None:
             try:
@@ -428,8 +444,11 @@ class _GridControl:
 
 
 class _GridSpec:
-    """What the grid is made of: axes with a base request, or a list of requests; and where
-    each cell sits (:mod:`vidwidgets.apps._grid` lays them out)."""
+    """What the grid is made of, and where each cell sits.
+
+    Either axes with a base request, or a list of requests; ``vidwidgets.apps._grid`` lays
+    the cells out.
+    """
 
     def __init__(
         self,
@@ -458,8 +477,11 @@ class _GridSpec:
         columns: int | None,
         samples: int = 1,
     ) -> _GridSpec:
-        """The spec of ``Comparison(...)``'s arguments, checked (``ValueError`` when wrong; a
-        ``ValidationError`` for a seed axis on a model that ignores seeds)."""
+        """The spec of ``Comparison(...)``'s arguments, checked.
+
+        Raises ``ValueError`` when they are wrong, and a ``ValidationError`` for a seed axis on
+        a model that ignores seeds.
+        """
         if columns is not None and columns < 1:
             raise ValueError(f"columns={columns!r} is not allowed: a whole number >= 1")
         takes = take_numbers(samples)
@@ -477,7 +499,7 @@ class _GridSpec:
         return cls(None, {}, explicit, columns)
 
     def place(self) -> list[tuple[Cell, int, int]]:
-        """The cells and where they sit (and :attr:`layout`, their headers)."""
+        """The cells and where they sit (and ``layout``, their headers)."""
         if self.axes is None:
             layout = layout_list(len(self.explicit), self.columns)
             cells = self.explicit
@@ -519,8 +541,10 @@ class _GridSpec:
         self.axes = axes
 
     def add_takes(self, count: int) -> None:
-        """``count`` more takes of every cell (the cells so far become take 1 of a grid that had
-        none: their videos are kept)."""
+        """``count`` more takes of every cell.
+
+        The cells so far become take 1 of a grid that had none: their videos are kept.
+        """
         if count < 1:
             raise ValueError(f"count={count!r} is not allowed: a whole number >= 1")
         if self.axes is None:
@@ -530,8 +554,9 @@ class _GridSpec:
 
 
 class Comparison(anywidget.AnyWidget):
-    """A grid of videos that differ in the prompt, the model, the seed or the take — generated
-    concurrently, stored on disk, played in sync, rated and exported.
+    """A grid of videos that differ in the prompt, the model, the seed or the take.
+
+    They are generated concurrently, stored on disk, played in sync, rated and exported.
 
         >>> import vidwidgets as vw
         >>> cmp = vw.Comparison(prompts=["a red fox in snow", "a grey wolf in snow"],
@@ -543,7 +568,7 @@ class Comparison(anywidget.AnyWidget):
         >>> cmp.to_dataframe()                                                      # doctest: +SKIP
         >>> cmp.export_html("foxes.html")                                           # doctest: +SKIP
 
-    Or any list of requests (dicts or :class:`~vidwidgets.client.VideoRequest`)::
+    Or any list of requests (dicts or [`VideoRequest`][vidwidgets.client.VideoRequest])::
 
         vw.Comparison(requests=[{"model": "kling-v1", "prompt": "a fox"},
                                 {"model": "viduq1", "prompt": "a fox"}])
@@ -568,11 +593,12 @@ class Comparison(anywidget.AnyWidget):
             the same cell again — or after a kernel restart — shows the stored videos, resumes
             pending tasks by id and creates nothing twice.
         store: the folder holding experiments (default ``$VIDWIDGETS_RUNS_DIR`` or
-            ``./vidwidgets-runs``), or an :class:`~vidwidgets.experiments.ExperimentStore`.
-        client: a :class:`~vidwidgets.client.VideoClient` (default: one from the environment,
+            ``./vidwidgets-runs``), or an
+            [`ExperimentStore`][vidwidgets.experiments.ExperimentStore].
+        client: a [`VideoClient`][vidwidgets.client.VideoClient] (default: one from the environment,
             or the embedded simulator when no key is set). Its ``max_concurrency`` bounds how
             many cells generate at once.
-        autorun: start the cells now (default). Otherwise call :meth:`run`.
+        autorun: start the cells now (default). Otherwise call ``run()``.
         columns: force the number of columns (default: from the axes).
         samples: independent takes of every request (default 1). Without a seed each take is a
             new video; with one (on a model that honours seeds) each take sends that same seed,
@@ -730,10 +756,11 @@ class Comparison(anywidget.AnyWidget):
     # -- running ------------------------------------------------------------------------------
 
     def run(self) -> Comparison:
-        """Start every cell that is not running or finished yet, and resume pending ones by id;
-        returns the comparison, which is awaitable (``await cmp.run()`` waits for all cells).
-        Never blocks the kernel."""
+        """Start every cell that is not running or finished yet, and resume pending ones by id.
 
+        Returns the comparison, which is awaitable (``await cmp.run()`` waits for all cells).
+        Never blocks the kernel.
+        """
         control = self._control
 
         def start() -> None:
@@ -747,11 +774,11 @@ class Comparison(anywidget.AnyWidget):
         """Wait until every cell reached a final status; returns the cells.
 
         Interrupting the wait (Ctrl-C, the kernel's stop button) cancels the grid as
-        :meth:`cancel` does: no task is left running here, every unfinished cell is
+        ``cancel()`` does: no task is left running here, every unfinished cell is
         ``cancelled``, and a DELETE goes to the server where the API has one (the OpenAI format).
         On the 88API format, which has no cancel, a task already created goes on generating (and
         is billed): its cell says so, and Retry fetches that task by id instead of paying again.
-        :meth:`stop` is the way to stop waiting but leave the cells pending.
+        ``stop()`` is the way to stop waiting but leave the cells pending.
         """
         try:
             while True:
@@ -786,8 +813,9 @@ class Comparison(anywidget.AnyWidget):
         requests: Iterable[VideoRequest | Mapping[str, Any] | Cell] | None = None,
         run: bool = True,
     ) -> list[ComparisonCell]:
-        """Add values along the axes (or, for a ``requests=`` comparison, more requests) and run
-        only the new cells. Returns the new cells.
+        """Add values along the axes and run only the new cells; returns the new cells.
+
+        For a ``requests=`` comparison, the values are more requests.
 
             >>> cmp.add(prompt="a white hare in snow")      # a new row   # doctest: +SKIP
             >>> cmp.add(seed=[4, 5])                         # two new columns  # doctest: +SKIP
@@ -811,6 +839,7 @@ class Comparison(anywidget.AnyWidget):
 
     def add_samples(self, count: int = 1, *, run: bool = True) -> list[ComparisonCell]:
         """Add ``count`` more independent takes of every request (columns) and run only them.
+
         On a grid without takes, the cells so far become take 1 and keep their videos.
 
             >>> cmp.add_samples(2)                           # takes 2 and 3  # doctest: +SKIP
@@ -818,8 +847,10 @@ class Comparison(anywidget.AnyWidget):
         return self._grow(lambda: self._spec.add_takes(count), run=run)
 
     def _grow(self, change: Callable[[], None], *, run: bool) -> list[ComparisonCell]:
-        """Apply ``change`` to the spec (it raises before changing anything when it is
-        refused), lay the grid out again and run only the cells that are new."""
+        """Apply ``change`` to the spec, lay the grid out again and run only the new cells.
+
+        ``change`` raises before changing anything when it is refused.
+        """
         before = set(self.cell_keys)
         change()
         self._layout_cells()
@@ -830,19 +861,26 @@ class Comparison(anywidget.AnyWidget):
         return new
 
     def cancel(self) -> None:
-        """Cancel every unfinished cell (DELETE on the server where the API has it). Await the
-        comparison afterwards to be sure no task is left running."""
+        """Cancel every unfinished cell (DELETE on the server where the API has it).
+
+        Await the comparison afterwards to be sure no task is left running.
+        """
         self._control.on_loop(self._control.cancel)
 
     async def stop(self) -> None:
-        """Stop waiting but leave unfinished tasks generating on the server: they are pending in
-        the experiment, and the next run of the same comparison resumes them by id."""
+        """Stop waiting but leave unfinished tasks generating on the server.
+
+        They are pending in the experiment, and the next run of the same comparison resumes
+        them by id.
+        """
         await self._control.runner.stop()
         self._flush()
 
     async def aclose(self) -> None:
-        """Stop (as :meth:`stop`) and close the client's connections if this grid made the
-        client. The grid still shows what it has; :meth:`run` would need a new client."""
+        """Stop (as ``stop()``) and close the client's connections if this grid made the client.
+
+        The grid still shows what it has; ``run()`` would need a new client.
+        """
         await self.stop()
         if self._owns_client:
             await self._client.aclose()
@@ -851,8 +889,11 @@ class Comparison(anywidget.AnyWidget):
 
     @property
     def results(self) -> list[dict[str, Any]]:
-        """One dict per cell, in grid order: the parameters, status, timings, file, rating, note,
-        plus the cell's caption, row and column."""
+        """One dict per cell, in grid order.
+
+        Each holds the parameters, status, timings, file, rating, note, plus the cell's caption,
+        row and column.
+        """
         self.experiment.reload()
         known = [c for c in self._cells if c.key in self.experiment]
         rows = self.experiment.results([c.key for c in known])
@@ -861,7 +902,7 @@ class Comparison(anywidget.AnyWidget):
         return rows
 
     def to_dataframe(self) -> pd.DataFrame:
-        """:attr:`results` as a pandas DataFrame (``pip install pandas``)."""
+        """``results`` as a pandas DataFrame (``pip install pandas``)."""
         try:
             import pandas as pd
         except ImportError as exc:  # pragma: no cover - pandas is a test dependency
@@ -889,8 +930,10 @@ class Comparison(anywidget.AnyWidget):
     def export_html(
         self, path: str | os.PathLike[str] | None = None, **options: Any
     ) -> pathlib.Path:
-        """A self-contained HTML report of this grid (see :func:`vidwidgets.export.export_html`):
-        the videos, a synchronized player that works offline, a table of parameters and timings.
+        """A self-contained HTML report of this grid (see ``vidwidgets.export.export_html()``).
+
+        It holds the videos, a synchronized player that works offline, and a table of
+        parameters and timings.
 
             >>> cmp.export_html("foxes.html")                # doctest: +SKIP
             PosixPath('/home/me/foxes.html')
@@ -905,8 +948,9 @@ class Comparison(anywidget.AnyWidget):
     def export_grid_video(
         self, path: str | os.PathLike[str] | None = None, **options: Any
     ) -> pathlib.Path:
-        """One side-by-side MP4 of the grid with captions (see
-        :func:`vidwidgets.export.export_grid_video`).
+        """One side-by-side MP4 of the grid with captions.
+
+        See [`vidwidgets.export.export_grid_video()`][vidwidgets.export.export_grid_video].
 
             >>> cmp.export_grid_video("foxes.mp4")           # doctest: +SKIP
         """
@@ -940,8 +984,10 @@ class Comparison(anywidget.AnyWidget):
     def ab(
         self, a: int | tuple[int, int] | None = None, b: int | tuple[int, int] | None = None
     ) -> None:
-        """Show A/B mode: cells ``a`` and ``b`` overlaid with a draggable wipe (default: the
-        first two cells). ``ab_enabled = False`` hides it again."""
+        """Show A/B mode: cells ``a`` and ``b`` overlaid with a draggable wipe.
+
+        The default is the first two cells; ``ab_enabled = False`` hides it again.
+        """
         first = self[a if a is not None else 0]
         second = self[b if b is not None else (1 if len(self._cells) > 1 else 0)]
         self.ab_keys = [first.key, second.key]
@@ -1127,8 +1173,11 @@ def _axes(prompts: Any, models: Any, seeds: Any, base: Mapping[str, Any]) -> dic
 
 
 def _make_cell(base: Mapping[str, Any], values: Mapping[str, Any]) -> Cell:
-    """The cell at ``values`` of the axes: a grid-wide seed is sent only to models that honour
-    seeds (the others would drop it, and their captions must not claim it)."""
+    """The cell at ``values`` of the axes.
+
+    A grid-wide seed is sent only to models that honour seeds (the others would drop it, and
+    their captions must not claim it).
+    """
     data = {**base, **values}
     take = data.pop("take", None)
     data["seed"] = seed_for(data["model"], data.get("seed"))

@@ -1,8 +1,8 @@
 """The Comparison grid's logic on plain data: no widget, no client, no event loop.
 
 Which axes vary and where each cell sits, what each caption says (only what differs), the
-status counts of the overall bar and its ETA. :class:`~vidwidgets.apps.Comparison` feeds it the
-cells' values and live timings and shows what comes back.
+status counts of the overall bar and its ETA. [`Comparison`][vidwidgets.apps.Comparison] feeds it
+the cells' values and live timings and shows what comes back.
 
     >>> layout = layout_axes({"prompt": ["a fox", "a wolf"], "model": ["m"], "seed": [1, 2]})
     >>> layout.rows, layout.columns, layout.row_labels, layout.column_labels
@@ -75,13 +75,13 @@ def axis_label(axis: str, value: Any) -> str:
 def layout_axes(axes: Mapping[str, Sequence[Any]], columns: int | None = None) -> GridLayout:
     """Lay out every combination of the axes' values.
 
-    With two varying axes or more, the first (in :data:`AXES` order) makes the rows and the
+    With two varying axes or more, the first (in ``AXES`` order) makes the rows and the
     others the columns; a single varying axis is one row, wrapped after
-    :data:`MAX_AUTO_COLUMNS`. Forcing ``columns`` wraps the cells in grid order and drops the
+    ``MAX_AUTO_COLUMNS``. Forcing ``columns`` wraps the cells in grid order and drops the
     headers (they would no longer line up).
 
     Args:
-        axes: the values of each axis of :data:`AXES`; an axis with one value is fixed, and
+        axes: the values of each axis of ``AXES``; an axis with one value is fixed, and
             one left out (``take``, say) is absent from the places.
         columns: force this many columns.
 
@@ -124,8 +124,9 @@ def layout_axes(axes: Mapping[str, Sequence[Any]], columns: int | None = None) -
 
 
 def layout_list(count: int, columns: int | None = None) -> GridLayout:
-    """Lay out ``count`` cells in order: one row up to :data:`MAX_AUTO_COLUMNS`, else a
-    square-ish grid.
+    """Lay out ``count`` cells in order.
+
+    One row up to ``MAX_AUTO_COLUMNS`` cells, else a square-ish grid.
 
     Args:
         count: how many cells.
@@ -149,8 +150,10 @@ def captions(
     labels: Sequence[str],
     takes: Sequence[int | None] | None = None,
 ) -> list[str]:
-    """Each cell's caption: its label, else only the fields in which the requests differ; then
-    its take, for the takes of ``samples=n``.
+    """Each cell's caption.
+
+    Its label, else only the fields in which the requests differ; then its take, for the takes
+    of ``samples=n``.
 
     Args:
         requests: the cells' requests in ``to_dict()`` form.
@@ -226,7 +229,7 @@ def status_counts(statuses: Sequence[str], running: Collection[str]) -> dict[str
 
 @dataclass(frozen=True)
 class CellClock:
-    """What the overall ETA needs of one cell that has run (its live :class:`CellRun`)."""
+    """What the overall ETA needs of one cell that has run (its live ``CellRun``)."""
 
     status: str
     source: str | None
@@ -278,8 +281,10 @@ def overall_eta(cells: Sequence[CellClock], concurrency: int) -> float | None:
 
 
 class OverallClock:
-    """The grid's overall elapsed time: it restarts when new work starts after the grid was
-    done, and stops when nothing runs any more.
+    """The grid's overall elapsed time.
+
+    It restarts when new work starts after the grid was done, and stops when nothing runs any
+    more.
 
         >>> clock = OverallClock()
         >>> clock.restart(); clock.observe(running=0); clock.finished_at is not None
@@ -302,8 +307,11 @@ class OverallClock:
             self.finished_at = time.time()
 
     def elapsed(self, worked: bool) -> float | None:
-        """Seconds from the start to the end (or now); None before any start, or when the
-        grid did no work worth timing (it only loaded from disk or the cache)."""
+        """Seconds from the start to the end (or now).
+
+        None before any start, or when the grid did no work worth timing (it only loaded from
+        disk or the cache).
+        """
         if self.started_at is None or not worked:
             return None
         end = self.finished_at if self.finished_at is not None else time.time()

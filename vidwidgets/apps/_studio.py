@@ -245,8 +245,11 @@ class Studio(w.VBox):  # type: ignore[misc]
 
     @property
     def models_task(self) -> asyncio.Future[Any] | concurrent.futures.Future[Any] | None:
-        """The background read of the models the key can use (done once the picker shows
-        them, or the catalog with a note when the gateway cannot list them)."""
+        """The background read of the models the key can use.
+
+        It is done once the picker shows them, or the catalog with a note when the gateway
+        cannot list them.
+        """
         return self.form.models_task
 
     @property

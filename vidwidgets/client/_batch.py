@@ -20,8 +20,10 @@ async def as_completed(
     wait: Callable[[VideoJob | str], Awaitable[VideoJob]],
     return_exceptions: bool = False,
 ) -> AsyncIterator[VideoJob | VideoAPIError]:
-    """Generate the requests and wait on the jobs; yield each as it ends (see
-    ``VideoClient.as_completed``). Leaving early cancels what is still running."""
+    """Generate the requests and wait on the jobs; yield each as it ends.
+
+    See ``VideoClient.as_completed``. Leaving early cancels what is still running.
+    """
 
     async def one(item: Item) -> VideoJob | VideoAPIError:
         try:

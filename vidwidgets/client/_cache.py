@@ -48,8 +48,10 @@ class ResultCache:
 
     @staticmethod
     def reproducible(request: VideoRequest | Mapping[str, Any] | None) -> bool:
-        """Whether the same request makes the same video again: a seed is given and the model
-        honours it. ``request`` may be a ``VideoRequest`` or its ``to_dict()`` form (a record's).
+        """Whether the same request makes the same video again.
+
+        It does when a seed is given and the model honours it. ``request`` may be a
+        ``VideoRequest`` or its ``to_dict()`` form (a record's).
 
         >>> ResultCache.reproducible({"model": "viduq1", "prompt": "a fox", "seed": 3})
         True
@@ -77,9 +79,11 @@ class ResultCache:
         path: Path | None,
         request: VideoRequest | Mapping[str, Any] | None,
     ) -> bool:
-        """Whether a finished generation may stand in for a new one: its request is reproducible
-        (see :meth:`reproducible`), it succeeded and its file is still on disk (the one rule for
-        every cache of results, the experiment store's too).
+        """Whether a finished generation may stand in for a new one.
+
+        It may when its request is reproducible (see ``reproducible()``), it succeeded and its
+        file is still on disk: the one rule for every cache of results, the experiment store's
+        too.
 
         >>> ResultCache.reusable("failed", None, None)
         False
@@ -127,8 +131,10 @@ class ResultCache:
         return job
 
     def put(self, key: str, job: VideoJob) -> None:
-        """Remember a succeeded, downloaded job of a reproducible request; anything else is
-        ignored."""
+        """Remember a succeeded, downloaded job of a reproducible request.
+
+        Anything else is ignored.
+        """
         if not self.reusable(job.status, job.path, job.request):
             return
         record = job.to_dict()

@@ -228,8 +228,10 @@ def unwrap(body: Any) -> Any:
 
 
 def is_live_read(body: Any) -> bool:
-    """True for the plugin gateway's live provider read: the short documented shape inside
-    the gateway's ``{"code", "data"}`` envelope (the flat docs-era body is not one).
+    """True for the plugin gateway's live provider read.
+
+    That is the short documented shape inside the gateway's ``{"code", "data"}`` envelope (the
+    flat docs-era body is not one).
 
     >>> is_live_read({"code": "success", "data": {"task_id": "t", "status": "succeeded",
     ...               "url": "https://cdn/x.mp4", "format": "mp4", "metadata": None}})
@@ -411,8 +413,11 @@ def parse_task(body: Any) -> TaskView:
 
 
 def known_refresh_period(body: Any) -> float | None:
-    """How often the server refreshes task state, when its answer's shape tells (new-api's
-    ``{"code": "success", "data": {task_id, platform, ...}}`` envelope); else None."""
+    """How often the server refreshes task state, when its answer's shape tells; else None.
+
+    The shape that tells is new-api's ``{"code": "success", "data": {task_id, platform, ...}}``
+    envelope.
+    """
     if (
         isinstance(body, Mapping)
         and body.get("code") == "success"
@@ -432,7 +437,9 @@ class ErrorInfo:
 
 
 def parse_error_body(body: Any) -> ErrorInfo:
-    """Read ``{"code", "message"}`` (task errors), ``{"error": {"message", "code", "type"}}``
+    """Read an error body, in any of the three shapes the servers send.
+
+    ``{"code", "message"}`` (task errors), ``{"error": {"message", "code", "type"}}``
     (middleware and OpenAI errors) or ``{"error": "text"}``.
 
     >>> parse_error_body({"code": "task_not_exist", "message": "task_not_exist", "data": None})

@@ -233,8 +233,11 @@ class StallGuard:
 async def read_limited(
     response: aiohttp.ClientResponse, limit: int, *, stall_window: float | None = None
 ) -> bytes:
-    """The whole body, refusing one longer than ``limit`` bytes (declared or actual), or one
-    that trickles in slower than ``MIN_BYTES_PER_WINDOW`` per ``stall_window`` seconds."""
+    """The whole body, refusing one too long or too slow.
+
+    Too long is over ``limit`` bytes (declared or actual); too slow is trickling in slower than
+    ``MIN_BYTES_PER_WINDOW`` per ``stall_window`` seconds.
+    """
     declared = response.content_length
     if declared is not None and declared > limit:
         raise ProtocolError(
@@ -379,7 +382,8 @@ class Transport:
         """Send with retries; return the parsed 2xx answer or raise the mapped error.
 
         ``retry_rate_limits=False`` hands a 429 straight back (the client's create waits out a
-        saturated server itself, on its own jobs' completions and the job's deadline)."""
+        saturated server itself, on its own jobs' completions and the job's deadline).
+        """
         attempt = 0
         while True:
             data, headers = self._body(json_body, prepared)  # a form can be sent only once
@@ -413,8 +417,10 @@ class Transport:
     def _retry_delay(
         self, failure: _Failure, kind: str, attempt: int, retry_rate_limits: bool
     ) -> tuple[float, int]:
-        """Seconds before the next attempt and the retry budget; raises the error when there is
-        no next attempt to make."""
+        """Seconds before the next attempt and the retry budget.
+
+        Raises the error when there is no next attempt to make.
+        """
         error = failure.error
         status = error.status
         retry_kind: Kind = "create" if kind in _PAID_KINDS else "read"
@@ -578,8 +584,11 @@ class _Failure(Exception):
 
     @property
     def may_have_acted(self) -> bool:
-        """Whether the server may have carried the request out although it failed for us: the
-        request went out and the answer was lost, broken or a 5xx other than 503/501."""
+        """Whether the server may have carried the request out although it failed for us.
+
+        It may when the request went out and the answer was lost, broken or a 5xx other than
+        503/501.
+        """
         if self.connect_failed:
             return False
         if self.transport_error:

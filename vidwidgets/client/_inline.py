@@ -1,5 +1,7 @@
-"""Inlining images for models that take them only as data URLs (Veo: an http URL is silently
-ignored by the gateway's plugin, so the video would come out without its first frame).
+"""Inlining images for models that take them only as data URLs.
+
+That is Veo: an http URL is silently ignored by the gateway's plugin, so the video would come
+out without its first frame.
 
 This is the one step of preparing a create that needs I/O: a local file is read, an http(s) URL
 is fetched with aiohttp, both at most ``MAX_IMAGE_BYTES`` (a gateway body limit near 4 MB) and

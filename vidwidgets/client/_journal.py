@@ -36,8 +36,11 @@ _COMPACT_LINES = 5000
 
 
 def default_journal_path() -> Path:
-    """``$VIDWIDGETS_JOURNAL_DIR/journal.jsonl``, else under ``$XDG_STATE_HOME`` or
-    ``~/.local/state``: per user, outside any project, surviving a kernel restart."""
+    """Where the journal lives: per user, outside any project, surviving a kernel restart.
+
+    ``$VIDWIDGETS_JOURNAL_DIR/journal.jsonl``, else under ``$XDG_STATE_HOME`` or
+    ``~/.local/state``.
+    """
     folder = os.environ.get("VIDWIDGETS_JOURNAL_DIR")
     if folder:
         return Path(folder).expanduser() / "journal.jsonl"

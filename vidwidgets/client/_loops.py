@@ -4,10 +4,10 @@ Widget callbacks arrive on the kernel's shell thread or on a comm thread, the ba
 loop lives on its own thread, and asyncio objects may only be touched from their loop's thread.
 These three helpers are the one place that knows how to cross over:
 
-- :func:`running_on` — is the caller running on that loop right now?
-- :func:`call_soon_on` — run a plain function on the loop: at once when already there, else
-  scheduled thread-safely; the returned future carries its result.
-- :func:`submit_on` — run a coroutine on the loop from any thread.
+- [`running_on()`][vidwidgets.client.running_on] — is the caller running on that loop right now?
+- [`call_soon_on()`][vidwidgets.client.call_soon_on] — run a plain function on the loop: at once
+  when already there, else scheduled thread-safely; the returned future carries its result.
+- [`submit_on()`][vidwidgets.client.submit_on] — run a coroutine on the loop from any thread.
 
     >>> import asyncio
     >>> loop = asyncio.new_event_loop()

@@ -206,8 +206,11 @@ def _image_type(data: bytes, name: str, where: str) -> str:
 
 
 def image_data_url(data: bytes, name: str = "image", where: str = "<image>") -> str:
-    """``data`` as a ``data:image/...;base64,`` URL, or ``ValidationError`` naming ``name`` when
-    it is not a PNG, JPEG, WebP or GIF image (``where`` says where it came from)."""
+    """``data`` as a ``data:image/...;base64,`` URL.
+
+    Raises ``ValidationError`` naming ``name`` when it is not a PNG, JPEG, WebP or GIF image
+    (``where`` says where it came from).
+    """
     content_type = _image_type(data, name, where)
     return _Image(data=data, content_type=content_type).as_text()
 
@@ -417,8 +420,11 @@ def _put(body: Body, path: str, value: Any) -> None:
 
 
 def _complete_wan(request: VideoRequest, body: Body) -> None:
-    """Wan's ``metadata.input`` and ``metadata.parameters`` may replace the plugin's own objects
-    whole: repeat the prompt, length and size in them so nothing is lost either way."""
+    """Repeat the prompt, length and size in Wan's ``metadata.input`` and ``metadata.parameters``.
+
+    Those may replace the plugin's own objects whole: repeated in them, nothing is lost either
+    way.
+    """
     meta = body.get("metadata", {})
     if "input" in meta:
         meta["input"].setdefault("prompt", request.prompt)

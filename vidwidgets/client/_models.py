@@ -1,11 +1,13 @@
-"""What each model accepts: one table, used by the client's validation and request mapping and by
-the ParameterForm (which offers exactly these fields and values).
+"""What each model accepts: one table.
+
+It is used by the client's validation and request mapping and by the ParameterForm (which
+offers exactly these fields and values).
 
 The rules follow the gateway's vendor plugins (see the project's reference notes, "Vendors
 (plugin rules)"): eight vendors, each with its own length field, sizes or resolutions, image
 placement, and whether it honours a seed, a negative prompt and audio. Values are kept in one
 spelling here (``"1920x1080"``, ``"1080p"``, ``"16:9"``); a vendor's own spelling (``"1080P"``,
-``"1920*1080"``) is accepted by :func:`normalise_value` and written back by the wire mapping.
+``"1920*1080"``) is accepted by ``normalise_value()`` and written back by the wire mapping.
 
 A model that is not in the table passes through with a permissive generic spec; a dated snapshot
 of a listed model (``doubao-seedance-1-0-lite-t2v-250428``) or a family known only by its prefix
@@ -160,8 +162,10 @@ class ModelSpec:
         return dict(self.durations_at).get(resolution or "", self.durations)
 
     def resolution_for(self, duration: int | None) -> str | None:
-        """The resolution to send when none was asked for and the default cannot make
-        ``duration`` (Vidu 2.0 makes 8 s only at 720p), else None (the server's default)."""
+        """The resolution to send when none was asked for, else None (the server's default).
+
+        One is sent when the default cannot make ``duration`` (Vidu 2.0 makes 8 s only at 720p).
+        """
         if duration is None or not self.durations_at:
             return None
         if duration in self.lengths_at(self.default_resolution):
@@ -181,8 +185,10 @@ class ModelSpec:
         return None
 
     def size_to_resolution(self, size: str) -> str | None:
-        """ "1920x1080" -> "1080p", "3840x2160" -> "4k" (the shorter side names the resolution),
-        or None when this model has no such resolution."""
+        """The resolution a size names, or None when this model has no such resolution.
+
+        "1920x1080" -> "1080p", "3840x2160" -> "4k": the shorter side names the resolution.
+        """
         match = _SIZE_RE.match(size)
         if not match:
             return None

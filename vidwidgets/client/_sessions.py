@@ -51,8 +51,10 @@ class Sessions:
         self._states: dict[asyncio.AbstractEventLoop, LoopState] = {}
 
     def state(self, *, trust_env: bool) -> LoopState:
-        """The running loop's state, made on first use (``trust_env``: whether proxy settings
-        from the environment apply)."""
+        """The running loop's state, made on first use.
+
+        ``trust_env`` says whether proxy settings from the environment apply.
+        """
         if self.closed:
             raise VideoAPIError("the client is closed", hint="Create a new VideoClient.")
         loop = asyncio.get_running_loop()

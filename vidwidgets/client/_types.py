@@ -23,7 +23,7 @@ __all__ = ["JobError", "JobStatus", "VideoJob", "VideoRequest"]
 class JobStatus(str, enum.Enum):
     """The one status vocabulary: of a job on the server, of a progress widget, of a grid cell.
 
-    A server's answer is always one of the five :attr:`REPORTED` states (every gateway's words
+    A server's answer is always one of the five ``REPORTED`` states (every gateway's words
     are normalised to them); the others are the steps this side of the wire goes through before
     and after the server's part::
 
@@ -31,9 +31,9 @@ class JobStatus(str, enum.Enum):
           (not started)   └──────────── RUNNING ────────────────────────────────────┘
         ─► succeeded · failed · cancelled · pending          (FINAL)
 
-    ``submitting`` is a single job's create request in flight (:class:`JobProgress`),
+    ``submitting`` is a single job's create request in flight (``JobProgress``),
     ``creating`` a grid cell's; ``pending`` means the local work stopped while the task goes on
-    on the server (run again to resume it). :attr:`is_terminal` keeps its job meaning — the
+    on the server (run again to resume it). ``is_terminal`` keeps its job meaning — the
     server will not change it again — so ``pending`` is final without being terminal.
 
         >>> JobStatus("queued"), str(JobStatus.IN_PROGRESS), JobStatus.SUCCEEDED.is_terminal
@@ -93,8 +93,9 @@ class JobStatus(str, enum.Enum):
 
     @classmethod
     def vocabulary(cls) -> dict[str, list[str]]:
-        """The running and final sets as JSON lists: what a widget's front end receives, so
-        the browser never spells them out itself.
+        """The running and final sets as JSON lists.
+
+        That is what a widget's front end receives, so the browser never spells them out itself.
 
             >>> JobStatus.vocabulary()["final"]
             ['cancelled', 'failed', 'pending', 'succeeded']
@@ -125,7 +126,9 @@ JobStatus.FINAL = frozenset({*_TERMINAL, JobStatus.PENDING})
 
 @dataclass(frozen=True)
 class VideoRequest:
-    """One video to generate. Invalid values raise ``ValidationError`` at construction, naming the
+    """One video to generate.
+
+    Invalid values raise ``ValidationError`` at construction, naming the
     field and what is allowed for the model, so a bad request is never sent.
 
         >>> VideoRequest(model="kling-v1", prompt="a red fox in snow", duration=5).duration

@@ -1,11 +1,12 @@
-"""Checking a request against the catalog: every value a model would refuse is refused here,
-before anything is sent, with a ``ValidationError`` that names the field, the value and what
-this model allows.
+"""Checking a request against the catalog, before anything is sent.
+
+Every value a model would refuse is refused here, with a ``ValidationError`` that names the
+field, the value and what this model allows.
 
     >>> validate_request_fields({"model": "veo-3.1-generate-preview", "prompt": "a fox",
     ...                          "duration": 5})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    vidwidgets.client._exceptions.ValidationError: [invalid_field] duration=5 is not allowed ...
+    vidwidgets.ValidationError: [invalid_field] duration=5 is not allowed ...
 """
 
 from __future__ import annotations

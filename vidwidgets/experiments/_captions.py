@@ -36,8 +36,10 @@ def caption(
     label: str = "",
     take: int | None = None,
 ) -> str:
-    """Plain text naming the cell: its label, else ``field=value`` for the differing fields
-    that this request sets; then ``take n`` for a take of ``samples=n``.
+    """Plain text naming the cell.
+
+    Its label, else ``field=value`` for the differing fields that this request sets; then
+    ``take n`` for a take of ``samples=n``.
 
     A field the request does not set is left out: a seedless model's cell in a grid with a
     seed never reads ``seed=null``, nor claims a seed it was not sent.

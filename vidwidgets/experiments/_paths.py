@@ -2,8 +2,8 @@
 
 Task ids come from a server we do not control: ``../../x``, ``/etc/passwd``, ``a/b``, a NUL byte
 or ten kilobytes of text must never name a file outside the experiment folder. Every name that
-reaches the file system passes through :func:`safe_name`, and every path is checked with
-:func:`inside` before it is written.
+reaches the file system passes through [`safe_name()`][vidwidgets.experiments.safe_name], and every
+path is checked with ``inside()`` before it is written.
 """
 
 from __future__ import annotations
@@ -105,6 +105,6 @@ def _umask() -> int:
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
-    """:func:`atomic_write_bytes` for a JSON document (UTF-8, indented so diffs stay readable)."""
+    """``atomic_write_bytes()`` for a JSON document (UTF-8, indented so diffs stay readable)."""
     text = json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False, sort_keys=False)
     atomic_write_bytes(path, (text + "\n").encode("utf-8"))

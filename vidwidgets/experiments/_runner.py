@@ -82,7 +82,7 @@ CREATE_GRACE_SECONDS = 60.0
 
 
 class VideoClientLike(Protocol):
-    """What the runner needs from :class:`~vidwidgets.client.VideoClient`."""
+    """What the runner needs from [`VideoClient`][vidwidgets.client.VideoClient]."""
 
     async def create(self, request: VideoRequest) -> VideoJob: ...
 
@@ -102,8 +102,10 @@ class VideoClientLike(Protocol):
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell of a comparison: a request, a label that tells it apart, and which take of
-    ``samples=n`` it is (None when it is not one).
+    """One cell of a comparison.
+
+    A request, a label that tells it apart, and which take of ``samples=n`` it is (None when it
+    is not one).
 
     >>> Cell(VideoRequest(model="viduq1", prompt="a fox", seed=1), label="seed 1").label
     'seed 1'
@@ -125,8 +127,10 @@ CellLike = Cell | VideoRequest | Mapping[str, Any]
 
 
 def as_cells(items: Iterable[CellLike], *, samples: int = 1) -> list[Cell]:
-    """Normalise requests, cells and dicts (``VideoRequest.to_dict()`` plus an optional
-    ``"label"``) into cells; repeated keys are an error, since they would share a record.
+    """Normalise requests, cells and dicts into cells.
+
+    A dict is ``VideoRequest.to_dict()`` plus an optional ``"label"``. Repeated keys are an
+    error, since they would share a record.
 
     Args:
         items: the cells, requests or dicts.
@@ -180,7 +184,7 @@ class CellRun:
     ``status`` moves through waiting → creating → queued → in_progress → downloading →
     succeeded, or ends failed, cancelled or pending (still on the server; run again to resume).
     ``source`` says where the video came from: ``disk``, ``cache``, ``resumed`` or ``created``.
-    The asyncio task behind it belongs to the runner; :attr:`running` says whether it is alive.
+    The asyncio task behind it belongs to the runner; ``running`` says whether it is alive.
 
         >>> run = runner.runs[key]                           # doctest: +SKIP
         >>> run.status, run.progress, run.source             # doctest: +SKIP
@@ -222,8 +226,10 @@ class CellRun:
 
     @property
     def running(self) -> bool:
-        """Whether the runner's task for this cell is still alive (see
-        :meth:`ExperimentRunner.is_running`)."""
+        """Whether the runner's task for this cell is still alive.
+
+        See [`ExperimentRunner.is_running()`][vidwidgets.experiments.ExperimentRunner.is_running].
+        """
         return self._runner.is_running(self.key)
 
     @property
@@ -255,19 +261,21 @@ class ExperimentRunner:
         >>> runner.submit([VideoRequest(model="viduq1", prompt=p, seed=7) for p in prompts])  # doctest: +SKIP
         >>> records = await runner.wait()                                     # doctest: +SKIP
 
-    The control surface, by cell key: :meth:`submit`, :meth:`wait`, :meth:`is_running`,
-    :meth:`resume` (poll pending cells again by id), :meth:`cancel`, :meth:`retry` and
-    :meth:`stop`. The cells' asyncio tasks belong to the runner; a :class:`CellRun` is the view.
+    The control surface, by cell key: ``submit()``, ``wait()``, ``is_running()``, ``resume()``
+    (poll pending cells again by id), ``cancel()``, ``retry()`` and ``stop()``. The cells'
+    asyncio tasks belong to the runner; a [`CellRun`][vidwidgets.experiments.CellRun] is the view.
 
     Parameters:
-        client: a :class:`~vidwidgets.client.VideoClient` (its ``max_concurrency`` bounds the
+        client: a [`VideoClient`][vidwidgets.client.VideoClient] (its ``max_concurrency`` bounds the
             requests in flight).
         experiment: where the manifest and the videos live.
-        on_update: called with the :class:`CellRun` after every change (exceptions are logged).
+        on_update: called with the [`CellRun`][vidwidgets.experiments.CellRun] after every change
+            (exceptions are logged).
         concurrency: at most this many cells between create and download at once (None: no bound
             beyond the client's).
         referenced_by: a notebook or experiment name; the submitted cells are marked as used by it
-            so pruning keeps them (see :meth:`Experiment.reference`).
+            so pruning keeps them (see
+            [`Experiment.reference()`][vidwidgets.experiments.Experiment.reference]).
         use_cache: reuse a finished video of an identical reproducible request (a fixed seed
             on a model that honours seeds; never for a take of ``samples=n``).
         retry_failed: run failed or cancelled cells again (else they are reported as they are).
@@ -319,16 +327,16 @@ class ExperimentRunner:
     # -- control ---------------------------------------------------------------------------
 
     def submit(self, cells: Iterable[CellLike]) -> list[CellRun]:
-        """Start the given cells and return their :class:`CellRun` objects, in order.
+        """Start the given cells and return their ``CellRun`` objects, in order.
 
         A cell already running or finished in this runner is left alone. Needs a running
         event loop.
 
         Args:
-            cells: cells, requests or dicts (see :func:`as_cells`).
+            cells: cells, requests or dicts (see [`as_cells()`][vidwidgets.experiments.as_cells]).
 
         Returns:
-            One :class:`CellRun` per cell, in the order given.
+            One [`CellRun`][vidwidgets.experiments.CellRun] per cell, in the order given.
 
         Example:
             >>> runs = runner.submit([VideoRequest(model="viduq1", prompt="a fox", seed=1)])  # doctest: +SKIP
@@ -354,7 +362,7 @@ class ExperimentRunner:
         """Wait for the given runs (default: all) and return their records, in order.
 
         A cancellation of the caller does not end the wait early: the cells' own tasks finish
-        their bookkeeping first (use :meth:`stop` or :meth:`cancel` to end them).
+        their bookkeeping first (use ``stop()`` or ``cancel()`` to end them).
 
         Args:
             runs: the runs to wait for (default: every run of this runner).
@@ -376,10 +384,10 @@ class ExperimentRunner:
         """Whether this runner has a live task for the cell ``key``.
 
         A cell can be unfinished without a task: ``pending`` (stopped, or timed out, while its
-        task goes on on the server) until :meth:`resume` polls it again.
+        task goes on on the server) until ``resume()`` polls it again.
 
         Args:
-            key: the cell's manifest key (:attr:`Cell.key`).
+            key: the cell's manifest key ([`Cell.key`][vidwidgets.experiments.Cell.key]).
 
         Returns:
             True while the cell's task (a run, a retry or a cancel) has not ended.
@@ -392,7 +400,7 @@ class ExperimentRunner:
         return task is not None and not task.done()
 
     def resume(self, keys: Iterable[str] | None = None) -> list[CellRun]:
-        """Poll pending cells again by their task ids (after :meth:`stop` or a timeout).
+        """Poll pending cells again by their task ids (after ``stop()`` or a timeout).
 
         Only cells that are ``pending`` and not running are touched: their task is paid for, so
         a new attempt goes disk → pending id → cache → create and never creates it twice.
@@ -421,11 +429,11 @@ class ExperimentRunner:
         return resumed
 
     def results(self) -> list[dict[str, Any]]:
-        """The records of this runner's cells as flat dicts (see :meth:`Experiment.results`)."""
+        """The records of this runner's cells as flat dicts (see ``Experiment.results()``)."""
         return self.experiment.results([k for k in self.runs if k in self.experiment])
 
     def to_dataframe(self) -> Any:
-        """:meth:`results` as a pandas DataFrame."""
+        """``results()`` as a pandas DataFrame."""
         return self.experiment.to_dataframe([k for k in self.runs if k in self.experiment])
 
     def cancel(self, key: str | None = None) -> None:
@@ -470,7 +478,8 @@ class ExperimentRunner:
             key: the cell's key.
 
         Returns:
-            The cell's :class:`CellRun` (the same object, on its new attempt).
+            The cell's [`CellRun`][vidwidgets.experiments.CellRun] (the same object, on its new
+            attempt).
 
         Example:
             >>> await runner.retry(run.key)                   # doctest: +SKIP
@@ -493,7 +502,7 @@ class ExperimentRunner:
     async def stop(self) -> None:
         """Stop waiting, leaving unfinished tasks pending in the manifest.
 
-        They keep generating on the server; :meth:`resume`, or running the same cells again
+        They keep generating on the server; ``resume()``, or running the same cells again
         (even after a kernel restart), resumes them by id.
         """
         running = [r for r in self.runs.values() if self.is_running(r.key)]
@@ -607,8 +616,11 @@ class ExperimentRunner:
 
 
 class _CellWork:
-    """What one attempt at a cell does: the four steps of the module docstring, and the
-    status changes it reports. The runner owns the tasks; this owns the work inside them."""
+    """What one attempt at a cell does.
+
+    The four steps of the module docstring, and the status changes it reports. The runner owns
+    the tasks; this owns the work inside them.
+    """
 
     def __init__(self, runner: ExperimentRunner) -> None:
         self.runner = runner
@@ -1010,9 +1022,10 @@ async def run_cells(
 
     Finished cells load from disk, pending ones resume by id, identical reproducible requests
     (a seed the model honours) come from the cache, and only the rest are created. With
-    ``samples=n`` each cell is n independent takes (see :func:`as_cells`). Other options are
-    those of :class:`ExperimentRunner`. Cancelling the awaiting task stops waiting and leaves
-    unfinished cells pending.
+    ``samples=n`` each cell is n independent takes (see
+    [`as_cells()`][vidwidgets.experiments.as_cells]). Other options are those of
+    [`ExperimentRunner`][vidwidgets.experiments.ExperimentRunner]. Cancelling the awaiting task
+    stops waiting and leaves unfinished cells pending.
 
         >>> async with VideoClient() as client:                                  # doctest: +SKIP
         ...     records = await run_cells(client, store.experiment("fox"), [

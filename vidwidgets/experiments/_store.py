@@ -14,7 +14,8 @@ Caching and crash recovery are owned by the client layer (``vidwidgets.client._p
 its journal records every task before anything waits on it, and its rules say what a result
 cache may reuse. The manifest is the experiment (labels, ratings, notes, files) and records the
 id the client returned; its statuses are the client's ``JobStatus`` values and
-:meth:`ExperimentStore.find_cached` applies the client's ``ResultCache.reusable`` rule to them.
+[`ExperimentStore.find_cached()`][vidwidgets.experiments.ExperimentStore.find_cached] applies the
+client's ``ResultCache.reusable`` rule to them.
 """
 
 from __future__ import annotations
@@ -61,17 +62,22 @@ PARTIAL_SUFFIXES = (".part", ".tmp")
 
 
 def default_runs_dir() -> Path:
-    """``$VIDWIDGETS_RUNS_DIR`` when set, else ``./vidwidgets-runs`` (next to the notebook, since
-    a kernel's working directory is the notebook's folder)."""
+    """``$VIDWIDGETS_RUNS_DIR`` when set, else ``./vidwidgets-runs``.
+
+    The default sits next to the notebook, since a kernel's working directory is the notebook's
+    folder.
+    """
     env = os.environ.get(RUNS_DIR_ENV)
     return Path(env).expanduser() if env else Path.cwd() / DEFAULT_RUNS_DIR
 
 
 def cell_key(fingerprint: str, label: str = "", take: int | None = None) -> str:
-    """The manifest key of a cell: the request's fingerprint, plus the label when there is one
-    and the take from the second on (cells may share a request on purpose: two takes of one
-    prompt are two records, two paid creates). Take 1 is the cell itself, so asking for more
-    takes of a cell that ran keeps its video.
+    """The manifest key of a cell.
+
+    The request's fingerprint, plus the label when there is one and the take from the second on
+    (cells may share a request on purpose: two takes of one prompt are two records, two paid
+    creates). Take 1 is the cell itself, so asking for more takes of a cell that ran keeps its
+    video.
 
         >>> cell_key("0123abcd", "fox"), cell_key("0123abcd", take=1), cell_key("0123abcd", take=2)
         ('0123abcd#fox', '0123abcd', '0123abcd#take 2')
@@ -99,7 +105,7 @@ def public_server_url(base_url: str | None) -> str | None:
 class RunRecord:
     """One cell of an experiment as stored in its manifest.
 
-    ``status`` is a :class:`~vidwidgets.client.JobStatus` value (``queued``, ``in_progress``,
+    ``status`` is a [`JobStatus`][vidwidgets.client.JobStatus] value (``queued``, ``in_progress``,
     ``succeeded``, ``failed``, ``cancelled``); a record with a ``job_id`` that is not terminal is
     *pending* and is resumed by id, never created again. ``file`` and ``thumbnail`` are relative
     to the experiment folder. Times are Unix seconds.
@@ -142,7 +148,7 @@ class RunRecord:
 
     @property
     def is_finished(self) -> bool:
-        """Succeeded and downloaded (check :meth:`Experiment.video_path` for the file itself)."""
+        """Succeeded and downloaded (check ``Experiment.video_path()`` for the file itself)."""
         return self.status == "succeeded" and self.file is not None
 
     def to_dict(self) -> dict[str, Any]:
@@ -171,7 +177,7 @@ class Usage:
 
 @dataclass
 class PruneReport:
-    """What :meth:`ExperimentStore.prune` removed (or would remove, with ``dry_run``)."""
+    """What ``ExperimentStore.prune()`` removed (or would remove, with ``dry_run``)."""
 
     removed: list[tuple[str, str]] = field(default_factory=list)  # (experiment, key)
     kept_referenced: list[tuple[str, str]] = field(default_factory=list)
@@ -181,14 +187,16 @@ class PruneReport:
 
 
 class Experiment:
-    """A folder holding one experiment's manifest and files. Opening a folder that does not exist
+    """A folder holding one experiment's manifest and files.
+
+    Opening a folder that does not exist
     yet creates it on the first save.
 
         >>> exp = Experiment(tmp_path / "fox")          # doctest: +SKIP
         >>> [r.label for r in exp.records]              # doctest: +SKIP
         ['seed 1', 'seed 2']
 
-    Records are saved with :meth:`save` (read, merge, write atomically under a lock), so two
+    Records are saved with ``save()`` (read, merge, write atomically under a lock), so two
     processes using the same experiment — a notebook and the CLI — do not drop each other's runs.
     """
 
@@ -316,9 +324,10 @@ class Experiment:
         return self.update(key, note=note)
 
     def reference(self, by: str, keys: Iterable[str]) -> None:
-        """Declare that ``by`` (a notebook or experiment name) uses exactly ``keys`` now: they
-        gain ``by`` in ``referenced_by`` and every other record loses it. Referenced runs are never
-        pruned.
+        """Declare that ``by`` (a notebook or experiment name) uses exactly ``keys`` now.
+
+        They gain ``by`` in ``referenced_by`` and every other record loses it. Referenced runs
+        are never pruned.
 
             >>> exp.reference("analysis.ipynb", [r.key for r in exp.records])   # doctest: +SKIP
         """
@@ -338,7 +347,7 @@ class Experiment:
         self.reference(by, ())
 
     def remove(self, key: str, *, save: bool = True) -> RunRecord | None:
-        """Forget a record (its files stay until :meth:`sweep` or a prune)."""
+        """Forget a record (its files stay until ``sweep()`` or a prune)."""
         rec = self._records.pop(key, None)
         self._dirty.discard(key)
         self._deleted.add(key)
@@ -421,7 +430,7 @@ class Experiment:
         return row
 
     def to_dataframe(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
-        """:meth:`results` as a pandas DataFrame (``pip install pandas``)."""
+        """``results()`` as a pandas DataFrame (``pip install pandas``)."""
         try:
             import pandas as pd
         except ImportError as exc:  # pragma: no cover - pandas is a test dependency
@@ -449,8 +458,10 @@ class ExperimentStore:
         return f"ExperimentStore({os.fspath(self.root)!r})"
 
     def experiment(self, name: str) -> Experiment:
-        """The experiment called ``name`` (created on first save). Any text is a valid name; the
-        folder gets a sanitised version of it."""
+        """The experiment called ``name`` (created on first save).
+
+        Any text is a valid name; the folder gets a sanitised version of it.
+        """
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"experiment={name!r} is not allowed: a non-empty name")
         return Experiment(self.root / safe_name(name), name=name)
@@ -476,8 +487,10 @@ class ExperimentStore:
     def find_cached(
         self, fingerprint: str, *, exclude: Experiment | None = None
     ) -> tuple[Experiment, RunRecord] | None:
-        """A finished run of the same reproducible request (by fingerprint) whose video is on
-        disk (the client's ``ResultCache.reusable`` rule: a seedless request is never found)."""
+        """A finished run of the same reproducible request (by fingerprint) with its video on disk.
+
+        That is the client's ``ResultCache.reusable`` rule: a seedless request is never found.
+        """
         for exp in self.experiments():
             if exclude is not None and exp.path == exclude.path:
                 continue

@@ -70,6 +70,14 @@ async def _serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the simulator until SIGINT or SIGTERM.
+
+    Args:
+        argv: the command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status: 0, or 1 when the server cannot start.
+    """
     args = _parser().parse_args(argv)
     try:
         asyncio.run(_serve(args))

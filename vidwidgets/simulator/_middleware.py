@@ -1,8 +1,8 @@
 """The middleware every request passes: the request log, auth, and fault injection.
 
-:class:`Gate` wraps every handler of a :class:`~vidwidgets.simulator._server.Server`: it records
-the request (``sim.requests``), answers 401 for a missing or wrong key on ``/v1/`` routes, and
-applies the fault plan before or after the handler runs.
+``Gate`` wraps every handler of a ``Server``: it records the request (``sim.requests``), answers
+401 for a missing or wrong key on ``/v1/`` routes, and applies the fault plan before or after the
+handler runs.
 """
 
 from __future__ import annotations

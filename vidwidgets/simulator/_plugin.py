@@ -2,12 +2,12 @@
 
 Pure functions of a task and a moment, like ``_responses``:
 
-- :func:`plugin_view`: the task row's status, with the billing hold (``IN_PROGRESS`` at
+- ``plugin_view()``: the task row's status, with the billing hold (``IN_PROGRESS`` at
   ``"99%"`` after the provider finished) and the billing review;
-- :func:`row_status` / :func:`live_status`: the two shapes ``GET /v1/video/generations/{id}``
+- ``row_status()`` / ``live_status()``: the two shapes ``GET /v1/video/generations/{id}``
   alternates between while a task runs;
-- :func:`plugin_video`: ``GET /v1/videos/{id}`` (``"unknown"`` first, int progress, no URL);
-- :class:`Signer`: signed, expiring CDN URLs and artifact ``access`` links.
+- ``plugin_video()``: ``GET /v1/videos/{id}`` (``"unknown"`` first, int progress, no URL);
+- ``Signer``: signed, expiring CDN URLs and artifact ``access`` links.
 """
 
 from __future__ import annotations

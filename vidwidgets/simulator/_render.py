@@ -1,6 +1,6 @@
 """Render the simulator's videos: real H.264 MP4s drawn from the request.
 
-A video is a pure function of :class:`VideoKey` (model, prompt, seed, size, duration, fps): colours
+A video is a pure function of ``VideoKey`` (model, prompt, seed, size, duration, fps): colours
 and motion come from a hash of the model, prompt and seed, and the prompt is written into every
 frame. The encoder runs single-threaded with no timestamps in the container, so the same key
 gives the same bytes on every run. Rendering is CPU work: callers run it in a worker thread.
@@ -151,7 +151,7 @@ class RenderCancelled(Exception):
 def render_mp4(key: VideoKey, cancel: threading.Event | None = None) -> bytes:
     """Encode the video for ``key``: H.264 (yuv420p) in MP4 with the moov atom first.
 
-    Setting ``cancel`` stops the render between frames (raises :class:`RenderCancelled`), so a
+    Setting ``cancel`` stops the render between frames (raises ``RenderCancelled``), so a
     stopping simulator does not wait for a long render to finish.
     """
     scene = _Scene(key)

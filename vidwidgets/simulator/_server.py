@@ -1,6 +1,6 @@
 """One simulated gateway: its state, its shared helpers, and the routes it serves.
 
-:class:`Server` holds the tasks, the request log and the renderer; the routes live in one module
+``Server`` holds the tasks, the request log and the renderer; the routes live in one module
 per API family (``_routes_gateway``: the 88API format, ``_routes_openai``: the OpenAI format,
 ``_routes_downloads``: ``/content`` and the CDN) and the middleware in ``_middleware``. Handlers
 read the protocol tables and the task records; the dialect only selects which shape is rendered.
@@ -87,7 +87,8 @@ class PluginOptions:
         artifact_max_bad_tries: bad artifact links within 60 s before 429 (Retry-After 60).
         task_api: serve the generic task API (``/v1/tasks/...``).
         pricing: serve ``/api/pricing`` (False: 403, as when the operator disabled it).
-        prices: model name -> :class:`Price` (USD) overriding the defaults of ``_pricing``.
+        prices: model name -> [`Price`][vidwidgets.simulator.Price] (USD) overriding the defaults of
+            ``_pricing``.
         group_ratio: the groups' price multipliers (every key is in ``"default"``).
         granted_quota: each key's quota in ``/api/usage/token`` (quota units, 500000 = 1 USD).
 

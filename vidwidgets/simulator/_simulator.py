@@ -1,4 +1,4 @@
-"""The public :class:`Simulator`: configure, start (async or in a thread), observe, stop."""
+"""The public ``Simulator``: configure, start (async or in a thread), observe, stop."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ class Simulator:
       rules): status reads that alternate between the short shape and the task row, the
       billing hold at ``"99%"``, result cleanup, signed CDN URLs on a second port,
       per-key tasks and models, ``/v1/models``, the generic task API (see
-      :class:`PluginOptions`). Dropped request fields are recorded in ``task.spec.dropped``
-      and the vendor request in ``task.spec.upstream``.
+      [`PluginOptions`][vidwidgets.simulator.PluginOptions]). Dropped request fields are recorded in
+      ``task.spec.dropped`` and the vendor request in ``task.spec.upstream``.
 
         >>> async with Simulator(dialect="newapi", speed=100) as sim:      # doctest: +SKIP
         ...     print(sim.base_url, sim.api_key)
@@ -43,7 +43,7 @@ class Simulator:
         >>> sim = Simulator(dialect="openai", speed=50).start()           # doctest: +SKIP
         >>> sim.stop()                                                    # doctest: +SKIP
 
-    Keyword arguments:
+    Keyword Arguments:
         dialect: response dialect (see above).
         host: where to listen (loopback by default).
         port: the port to listen on; 0 picks a free port.
@@ -56,9 +56,10 @@ class Simulator:
         video_scale: multiplies the output width and height (rounded to even numbers).
         fps: frames per second of the rendered videos.
         max_in_flight: more unfinished tasks than this → 429 "upstream saturated".
-        faults: a :class:`Faults` plan (also settable later through ``sim.faults``).
-        timing: a :class:`Timing` for every model, or a mapping from model name, platform
-            ("kling", "jimeng", "vidu", "sora"; plugin dialect also "hailuo", "veo",
+        faults: a [`Faults`][vidwidgets.simulator.Faults] plan (also settable later through
+            ``sim.faults``).
+        timing: a [`Timing`][vidwidgets.simulator.Timing] for every model, or a mapping from model
+            name, platform ("kling", "jimeng", "vidu", "sora"; plugin dialect also "hailuo", "veo",
             "seedance", "wan") or ``"*"`` to a Timing.
         cdn_host: host name put in the video URLs (e.g. ``"localhost"`` while the API is on
             ``127.0.0.1``), so the "CDN" is a different host from the API.
@@ -70,8 +71,8 @@ class Simulator:
         prerender: render each successful task's video in the background as soon as it is
             created, so it is ready when due; False renders on first download only (saves CPU
             when many full-size jobs are never downloaded).
-        plugin: the plugin dialect's knobs (:class:`PluginOptions`); its ``keys`` are
-            accepted by every dialect.
+        plugin: the plugin dialect's knobs ([`PluginOptions`][vidwidgets.simulator.PluginOptions]);
+            its ``keys`` are accepted by every dialect.
     """
 
     def __init__(
@@ -228,7 +229,7 @@ class Simulator:
         return done
 
     def wait_finished_sync(self, n: int = 1, timeout: float = 60.0) -> list[TaskRecord]:
-        """Blocking :meth:`wait_finished` (for the thread-backed simulator)."""
+        """Blocking ``wait_finished()`` (for the thread-backed simulator)."""
         deadline = time.monotonic() + timeout
         while len(done := self.finished()) < n:
             if time.monotonic() > deadline:

@@ -6,7 +6,8 @@ question ("what is its state at time t?") is answered from those times, so nothi
 and results do not depend on how busy the event loop is.
 
 The gateway (newapi dialect) does not see the provider live: it refreshes its copy of every task
-on a fixed period. :meth:`TaskRecord.gateway_view` answers what that copy says at time t.
+on a fixed period. [`TaskRecord.gateway_view()`][vidwidgets.simulator.TaskRecord.gateway_view]
+answers what that copy says at time t.
 """
 
 from __future__ import annotations

@@ -318,7 +318,7 @@ def validate(body: Mapping[str, Any], *, default_model: str | None = None) -> Jo
 
     ``default_model`` is used when the body names none (the official OpenAI API defaults to
     sora-2); without it a missing model is a 400 ``missing_model``.
-    Raises :class:`Rejection`.
+    Raises ``Rejection``.
     """
     parsed = {k: v for k, v in body.items() if k in PARSED_FIELDS}
     prompt = parsed.get("prompt")

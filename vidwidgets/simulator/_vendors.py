@@ -1,6 +1,6 @@
 """The late-2026 gateway's vendors (task plugins), as data.
 
-One :class:`VendorModel` per model the plugin gateway routes, with the rules its plugin applies:
+One ``VendorModel`` per model the plugin gateway routes, with the rules its plugin applies:
 which field carries the length, which lengths and resolutions the vendor accepts, in the
 vendor's own spelling. The checks themselves are in ``_plugin_validation``; this module only
 holds facts. Written from the gateway reference (plugins/tasks/*/plugin.js), independently of

@@ -56,8 +56,10 @@ class ModelGroup:
     names: tuple[str, ...]
 
     def options(self, extra: str | None = None, note: str = "") -> list[tuple[str, str]]:
-        """The model dropdown's options; ``extra`` is a model kept although it is not listed
-        (its label ends with ``note``)."""
+        """The model dropdown's options.
+
+        ``extra`` is a model kept although it is not listed (its label ends with ``note``).
+        """
         options = [(_model_label(n), n) for n in self.names]
         if extra is not None and extra not in self.names:
             options.append((_model_label(extra) + note, extra))
@@ -89,8 +91,11 @@ def _vendor_of(model: AvailableModel) -> str:
 
 
 def group_models(models: Sequence[AvailableModel]) -> list[ModelGroup]:
-    """``models`` by vendor: the catalog's vendors first (in its order), then the others by
-    name; the models keep the order they came in, duplicates dropped."""
+    """``models`` by vendor.
+
+    The catalog's vendors come first (in its order), then the others by name; the models keep
+    the order they came in, duplicates dropped.
+    """
     names: dict[str, list[str]] = {}
     labels: dict[str, str] = {f: label for f, label in FAMILY_LABELS.items() if f != GENERIC}
     for model in models:
@@ -161,8 +166,10 @@ class ModelPicker:
         return next((g for g in self.groups if g.key == key), None)
 
     def group_of(self, name: str) -> str:
-        """The group to show ``name`` in: where it is listed, else its catalog family, else
-        the typed-name group."""
+        """The group to show ``name`` in.
+
+        Where it is listed, else its catalog family, else the typed-name group.
+        """
         for group in self.groups:
             if name in group.names:
                 return group.key
@@ -170,16 +177,21 @@ class ModelPicker:
         return spec.family if spec.known else GENERIC
 
     def first(self, key: str) -> str | None:
-        """The first model of vendor ``key``: listed, else (a vendor offered only for an
-        unlisted model) the catalog's first; None for the typed-name group."""
+        """The first model of vendor ``key``.
+
+        The first listed one, else (a vendor offered only for an unlisted model) the catalog's
+        first; None for the typed-name group.
+        """
         for group in (self.group(key), *(g for g in catalog_groups() if g.key == key)):
             if group is not None and group.names:
                 return group.names[0]
         return None
 
     def replacement(self, current: str) -> str:
-        """``current`` when the key lists it, else the first listed model of its vendor (or
-        the first listed at all), saying so in the note."""
+        """``current`` when the key lists it, else another listed model, saying so in the note.
+
+        The other is the first listed model of its vendor, or the first listed at all.
+        """
         listed = self.available or ()
         if current in listed or not listed:
             return current

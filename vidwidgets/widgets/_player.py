@@ -45,8 +45,11 @@ def _mime(path: pathlib.Path, fallback: str) -> str:
 
 
 class UnsafeURLError(traitlets.TraitError, ValueError):
-    """A URL the player refuses. A TraitError, so traitlets rolls back a refused ``set_state``
-    (it only undoes TraitErrors); a ValueError, because that is what it is."""
+    """A URL the player refuses.
+
+    A TraitError, so traitlets rolls back a refused ``set_state``
+    (it only undoes TraitErrors); a ValueError, because that is what it is.
+    """
 
 
 def check_http_url(url: str) -> str:

@@ -19,8 +19,11 @@ class _Sender(Protocol):
 
 
 def send_file(widget: _Sender, path: pathlib.Path, rid: str, mime: str, **extra: Any) -> None:
-    """Send ``path`` as ``{"type": "chunk", rid, index, count, total, mime, **extra}`` messages,
-    each with one binary buffer. Raises ``OSError`` when the file cannot be read."""
+    """Send ``path`` as chunk messages, each with one binary buffer.
+
+    The messages are ``{"type": "chunk", rid, index, count, total, mime, **extra}``. Raises
+    ``OSError`` when the file cannot be read.
+    """
     total = path.stat().st_size
     count = max(1, -(-total // CHUNK_BYTES))
     with path.open("rb") as fh:

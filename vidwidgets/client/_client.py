@@ -425,9 +425,11 @@ class VideoClient:
     # -- cancel, list, delete, remix ---------------------------------------------------------
 
     async def cancel(self, job: JobLike) -> VideoJob:
-        """Stop waiting on ``job`` at once and mark it cancelled; on the OpenAI format also send
-        ``DELETE /v1/videos/{id}`` (the 88API format has no cancel route). A finished job is
-        returned unchanged."""
+        """Stop waiting on ``job`` at once and mark it cancelled.
+
+        On the OpenAI format this also sends ``DELETE /v1/videos/{id}`` (the 88API format has no
+        cancel route). A finished job is returned unchanged.
+        """
         job = self._book.coerce(job)
         if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
             return job
@@ -614,8 +616,9 @@ class VideoClient:
     # -- crash safety ------------------------------------------------------------------------
 
     def resume(self) -> builtins.list[VideoJob]:
-        """Jobs the journal shows as started on this server but never finished (for example by
-        a kernel that died); wait on them to collect their videos.
+        """Jobs the journal shows as started on this server but never finished.
+
+        For example the jobs of a kernel that died; wait on them to collect their videos.
 
             >>> for job in client.resume():                             # doctest: +SKIP
             ...     await client.wait(job)

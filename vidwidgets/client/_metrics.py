@@ -147,8 +147,11 @@ class Metrics:
     def generation_quantile(
         self, model: str | None, q: float, *, min_count: int = 3
     ) -> float | None:
-        """The ``q`` quantile (0..100) of the seconds this model took here, once it finished at
-        least ``min_count`` times (the client's own clock: create sent → end first seen)."""
+        """The ``q`` quantile (0..100) of the seconds this model took here.
+
+        Known once the model finished at least ``min_count`` times (on the client's own clock:
+        create sent → end first seen).
+        """
         with self._lock:
             times = list(self._generation.get(model or "?", ()))
         if len(times) < min_count:

@@ -276,8 +276,9 @@ class PollSchedule:
 
 @dataclass
 class RefreshClock:
-    """When a server that refreshes task state on a fixed ``period`` (new-api's loop) refreshes,
-    learned from every job's reads, in the client's own monotonic seconds.
+    """When a server that refreshes task state on a fixed ``period`` (new-api's loop) refreshes.
+
+    Learned from every job's reads, in the client's own monotonic seconds.
 
     Each change a job sees says a refresh happened in (the send time of the read before, the
     answer time of this read]. Windows from different jobs and reads are folded onto one period

@@ -145,8 +145,10 @@ def _requested_length(request: VideoRequest) -> int | None:
 def expected_times(
     metrics: Metrics, request: VideoRequest | None, time_scale: float, *, floor: bool = True
 ) -> tuple[float | None, float | None]:
-    """(expected, earliest): seconds from the create a job of this request should take, and
-    before which it will not have finished; None where nothing is known.
+    """(expected, earliest) seconds from the create for a job of this request.
+
+    ``expected`` is how long it should take, ``earliest`` the time before which it will not have
+    finished; None where nothing is known.
 
     What this client measured wins: the median once the model finished twice, the
     ``EARLIEST_QUANTILE`` (less ``EARLIEST_MARGIN``) once three times. Until then the catalog's priors stand in
@@ -251,8 +253,9 @@ class Watcher:
         return clock.next_middle(created)
 
     def bisect(self, read_at: float) -> tuple[float, float] | None:
-        """(probe, window end): a read planned for ``read_at`` (monotonic) that should probe
-        the refresh phase instead, or None.
+        """(probe, window end) for a read planned at ``read_at`` (monotonic), or None.
+
+        Returned when that read should probe the refresh phase instead.
 
         Reads in step with the refresh are a period apart, so the change each one sees only
         says "a refresh in the last period": the phase never sharpens. While it is vague

@@ -271,8 +271,11 @@ class JobProgress(anywidget.AnyWidget):
             self.job_id = self._job.id if self._job is not None else ""
 
     def _eta(self, elapsed: float | None, fraction: float | None) -> float | None:
-        """Seconds left: the client's expectation when the job carries one (a stage value
-        like new-api's 30 % says nothing about time), else the reported fraction's pace."""
+        """Seconds left, or None.
+
+        The client's expectation when the job carries one (a stage value like new-api's 30 %
+        says nothing about time), else the reported fraction's pace.
+        """
         if not self.pending or not elapsed:
             return None
         expected = self._job.expected_seconds if self._job is not None else None

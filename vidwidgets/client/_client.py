@@ -10,7 +10,8 @@ each idea behind a verb lives in its own private module —
 - ``_watcher`` and ``_cancel``: the polling loop of ``wait`` and stopping it from any loop;
 - ``_download``: files; ``_persistence``: the journal, ``resume`` and the result cache;
 - ``_dialects`` (reading bodies), ``_mapping`` (writing requests), ``_retry``, ``_polling``
-  (timing) and ``_metrics``.
+  (timing) and ``_metrics``;
+- ``_pricing`` (prices and estimates) and ``_costs`` (the spend cap, ``job.cost``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from vidwidgets.client._admission import IDLE_PROBE_SECONDS, send_admitted
 from vidwidgets.client._available import AvailableModel, fetch_models
 from vidwidgets.client._batch import as_completed
 from vidwidgets.client._cache import ResultCache
+from vidwidgets.client._costs import CostEstimate
 from vidwidgets.client._download import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
     EXTENSIONS,
@@ -54,6 +56,7 @@ from vidwidgets.client._mapping import (
 from vidwidgets.client._metrics import Metrics, MetricsSnapshot
 from vidwidgets.client._persistence import JournalSetting, Persistence
 from vidwidgets.client._polling import PollConfig
+from vidwidgets.client._pricing import Spending, TokenUsage
 from vidwidgets.client._retry import RetryPolicy
 from vidwidgets.client._sessions import LoopState, Sessions
 from vidwidgets.client._target import DEFAULT_BASE_URL, Target, is_loopback
@@ -101,6 +104,12 @@ class VideoClient:
         max_download_bytes: the largest video file accepted (against endless bodies).
         max_json_bytes: the largest JSON answer accepted (against hostile servers).
         max_body_bytes: the largest request body sent (oversized uploads are refused).
+        max_spend_usd: a hard cap on the estimated USD of everything this client creates: a
+            create that would pass it, or whose price is unknown, raises ``BudgetExceeded``
+            and sends nothing (failed jobs give their estimate back). None: no cap.
+        prices: your price table, ``{"kling-v1": {"usd": 0.35, "per": "call"}}`` (``per``:
+            ``"call"`` or ``"second"``), over ``$VIDWIDGETS_PRICES`` (a JSON file of the same
+            shape) and the gateway's ``/api/pricing``. See ``estimate_cost``.
     """
 
     def __init__(
@@ -122,9 +131,12 @@ class VideoClient:
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
         max_json_bytes: int = MAX_JSON_BYTES,
         max_body_bytes: int = MAX_BODY_BYTES,
+        max_spend_usd: float | None = None,
+        prices: Mapping[str, Any] | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValidationError("max_concurrency", max_concurrency, "a whole number >= 1")
+        self._spending = Spending(max_spend_usd, prices)
         self._target = Target(base_url, api_key)
         default = self._target.default
         fmt = api_format or os.environ.get("VIDWIDGETS_API_FORMAT") or None
@@ -149,7 +161,7 @@ class VideoClient:
         self._book = JobBook(
             lambda: self.api_format,
             on_created=lambda job: self._persistence.created(job),
-            on_ended=self._sessions.release,
+            on_ended=self._ended,
         )
         self._persistence = Persistence(
             self._book.jobs,
@@ -213,6 +225,10 @@ class VideoClient:
                 max_json_bytes=self.max_json_bytes,
             )
         return self._http
+
+    def _ended(self, task_id: str) -> None:
+        self._sessions.release(task_id)
+        self._spending.ledger.ended(task_id)  # a failed job is refunded: its estimate comes back
 
     def _poll_config(self) -> PollConfig:
         return self._poll if self._poll is not None else PollConfig(time_scale=self.time_scale)
@@ -279,19 +295,54 @@ class VideoClient:
                 retry_rate_limits=False,
             )
 
-        try:
-            job, sent = await send_admitted(
-                state.admission,
-                send,
-                lambda response: self._book.register_created(response, request, self.api_format),
-                retry=transport.retry,
-                deadline=time.monotonic() + budget,
-                idle_probe=IDLE_PROBE_SECONDS * self.time_scale,
-            )
-        except ModelNotFound as exc:
-            raise exc.with_model(request.model, await self._usable_model_ids()) from None
+        # the cap is checked (BudgetExceeded: nothing sent) and the estimate held meanwhile
+        async with self._spending.admitted(request, transport, state.session) as priced:
+            try:
+                job, sent = await send_admitted(
+                    state.admission,
+                    send,
+                    lambda r: priced(self._book.register_created(r, request, self.api_format), r),
+                    retry=transport.retry,
+                    deadline=time.monotonic() + budget,
+                    idle_probe=IDLE_PROBE_SECONDS * self.time_scale,
+                )
+            except ModelNotFound as exc:
+                raise exc.with_model(request.model, await self._usable_model_ids()) from None
         self._watcher.created(job.id, sent)
         return job
+
+    # -- prices and spend --------------------------------------------------------------------
+
+    async def estimate_cost(self, request: VideoRequest | Mapping[str, Any]) -> CostEstimate:
+        """What ``request`` would cost, before sending it; ``usd`` is None when unknown.
+
+        Prices come from ``prices=`` / ``$VIDWIDGETS_PRICES`` first, else the gateway's
+        ``/api/pricing`` (cached for 10 minutes); ``basis`` shows the computation:
+
+            >>> (await client.estimate_cost(vw.VideoRequest(model="veo-3.1-generate-preview",
+            ...                                              prompt="fox"))).basis  # doctest: +SKIP
+            'veo-3.1-generate-preview: $0.40 per second × 8 s × group default 1 = $3.20'
+        """
+        return await self._spending.estimate(
+            _as_request(request), self._transport(), self._state().session
+        )
+
+    def estimate_cost_sync(self, request: VideoRequest | Mapping[str, Any]) -> CostEstimate:
+        """Blocking ``estimate_cost`` for scripts and notebook cells."""
+        from vidwidgets._runtime import run
+
+        return run(self._sync_scope(self.estimate_cost(request)))
+
+    @property
+    def spent_usd(self) -> float:
+        """The estimated USD of what this client created (failed jobs refunded), against
+        ``max_spend_usd``."""
+        return self._spending.ledger.spent()
+
+    async def usage(self) -> TokenUsage:
+        """The key's quota in USD as the gateway counts it (``GET /api/usage/token``): what
+        was really charged. Diff two readings around a batch."""
+        return await self._spending.usage(self._transport(), self._state().session)
 
     async def _usable_model_ids(self) -> builtins.list[str] | None:
         """What the key can use, for a ``model_not_found`` message; None when unknown."""
@@ -481,8 +532,10 @@ class VideoClient:
         request = job.request.replace(prompt=prompt) if job.request else None
         if request is None and (not isinstance(prompt, str) or not prompt.strip()):
             raise ValidationError("prompt", prompt, "a non-empty text describing the change")
-        response = await self._request("remix", "openai", job.id, json_body={"prompt": prompt})
-        return self._book.register_created(response, request, "openai")
+        transport, session = self._transport(), self._state().session
+        async with self._spending.admitted(request, transport, session, label=job.id) as priced:
+            response = await self._request("remix", "openai", job.id, json_body={"prompt": prompt})
+            return priced(self._book.register_created(response, request, "openai"), response)
 
     # -- download ----------------------------------------------------------------------------
 

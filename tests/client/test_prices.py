@@ -17,6 +17,7 @@ import pytest
 from aiohttp import web
 
 import vidwidgets as vw
+import vidwidgets.client._pricing as pricing
 from vidwidgets.client import (
     BudgetExceeded,
     CostEstimate,
@@ -118,6 +119,16 @@ async def test_prices_are_read_once_and_cached(
     await client.estimate_cost(fox("kling-v1"))
     await client.estimate_cost(fox(VEO))
     assert sum(1 for r in plugin.requests if r.path == "/api/pricing") == 1
+
+
+async def test_stale_prices_are_read_again(
+    plugin: Simulator, make_client: Callable[..., VideoClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pricing, "PRICE_TTL", 0.0)  # ten minutes cannot pass in a test
+    client = make_client(plugin)
+    await client.estimate_cost(fox("kling-v1"))
+    await client.estimate_cost(fox("kling-v1"))
+    assert sum(1 for r in plugin.requests if r.path == "/api/pricing") == 2
 
 
 async def test_a_model_without_a_price_is_unknown_never_zero(

@@ -313,12 +313,12 @@ class PriceBook:
 
     Args:
         user: the user's table (``load_user_prices``).
-        ttl: seconds before the gateway's prices are read again.
+        ttl: seconds before the gateway's prices are read again (default ``PRICE_TTL``).
     """
 
-    def __init__(self, user: Mapping[str, ModelPrice], ttl: float = PRICE_TTL) -> None:
+    def __init__(self, user: Mapping[str, ModelPrice], ttl: float | None = None) -> None:
         self.user = dict(user)
-        self.ttl = ttl
+        self.ttl = PRICE_TTL if ttl is None else ttl
         self.gateway: GatewayPrices | None = None
 
     def fresh(self) -> bool:

@@ -60,6 +60,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         AuthenticationError,
         AvailableModel,
         BadRequestError,
+        BudgetExceeded,
+        CostEstimate,
         GenerationFailed,
         JobCancelled,
         JobError,

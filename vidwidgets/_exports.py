@@ -46,6 +46,8 @@ EXPORTS: dict[str, str] = {
     "VideoGone": "vidwidgets.client",
     "ModelNotFound": "vidwidgets.client",
     "AvailableModel": "vidwidgets.client",
+    "BudgetExceeded": "vidwidgets.client",
+    "CostEstimate": "vidwidgets.client",
     "run": "vidwidgets._runtime",
     # experiments and export
     "ExperimentStore": "vidwidgets.experiments",

@@ -29,6 +29,10 @@ pytestmark = pytest.mark.slow
 FAST_MODEL, SLOW_MODEL = "viduq1", "vidu2.0"  # both honour the seed the grid sends
 PROMPTS = ("a red fox in snow", "a paper boat in the rain")
 CELLS = len(PROMPTS) * 2  # x two models, one seed
+#: the simulator runs 100x fast; the client's priors (a Vidu job takes 15 s at least) shrink
+#: 20x, so it reads the fast cells while the slow ones (1000 model s) are still running, and its
+#: default deadline (600 s) still covers them
+TIME_SCALE = "0.05"
 
 
 @pytest.fixture
@@ -105,6 +109,7 @@ def test_killing_the_cli_mid_comparison_resumes_by_id_without_a_second_create(
         "VIDWIDGETS_BASE_URL": sim.base_url,
         "VIDWIDGETS_RUNS_DIR": str(runs),
         "VIDWIDGETS_JOURNAL_DIR": str(tmp_path / "journal"),
+        "VIDWIDGETS_TIME_SCALE": TIME_SCALE,
     }
     argv = [sys.executable, "-m", "vidwidgets.cli", "compare", "--experiment", "crash"]
     for prompt in PROMPTS:
@@ -156,6 +161,7 @@ def test_killing_the_kernel_mid_comparison_resumes_by_id_without_a_second_create
 
     monkeypatch.setenv("VIDWIDGETS_API_KEY", sim.api_key)
     monkeypatch.setenv("VIDWIDGETS_BASE_URL", sim.base_url)
+    monkeypatch.setenv("VIDWIDGETS_TIME_SCALE", TIME_SCALE)
     monkeypatch.setenv("VIDWIDGETS_JOURNAL_DIR", str(tmp_path / "journal"))
     runs = tmp_path / "runs"
     code = KERNEL_CODE.format(

@@ -7,12 +7,14 @@ from vidwidgets._exports import publish
 from vidwidgets.client._available import AvailableModel
 from vidwidgets.client._cache import ResultCache
 from vidwidgets.client._client import DEFAULT_BASE_URL, VideoClient
+from vidwidgets.client._costs import CostEstimate, JobCost
 from vidwidgets.client._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BudgetExceeded,
     ConflictError,
     GenerationFailed,
     JobCancelled,
@@ -42,6 +44,7 @@ from vidwidgets.client._models import (
     get_model_spec,
 )
 from vidwidgets.client._polling import PollConfig
+from vidwidgets.client._pricing import TokenUsage
 from vidwidgets.client._retry import RetryPolicy
 from vidwidgets.client._target import DefaultTarget, Endpoint
 from vidwidgets.client._types import JobError, JobStatus, VideoJob, VideoRequest
@@ -60,11 +63,14 @@ __all__ = [
     "AuthenticationError",
     "AvailableModel",
     "BadRequestError",
+    "BudgetExceeded",
     "ConflictError",
+    "CostEstimate",
     "DefaultTarget",
     "Endpoint",
     "GenerationFailed",
     "JobCancelled",
+    "JobCost",
     "JobError",
     "JobStatus",
     "Journal",
@@ -80,6 +86,7 @@ __all__ = [
     "ResultCache",
     "RetryPolicy",
     "ServerError",
+    "TokenUsage",
     "ValidationError",
     "VideoAPIError",
     "VideoClient",

@@ -10,13 +10,15 @@ each idea behind a verb lives in its own private module —
 - ``_watcher`` and ``_cancel``: the polling loop of ``wait`` and stopping it from any loop;
 - ``_download``: files; ``_persistence``: the journal, ``resume`` and the result cache;
 - ``_dialects`` (reading bodies), ``_mapping`` (writing requests), ``_retry``, ``_polling``
-  (timing) and ``_metrics``.
+  (timing) and ``_metrics``;
+- ``_pricing`` (prices and estimates) and ``_costs`` (the spend cap, ``job.cost``).
 """
 
 from __future__ import annotations
 
 import builtins
 import logging
+import math
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
@@ -28,6 +30,7 @@ from vidwidgets.client._admission import IDLE_PROBE_SECONDS, send_admitted
 from vidwidgets.client._available import AvailableModel, fetch_models
 from vidwidgets.client._batch import as_completed
 from vidwidgets.client._cache import ResultCache
+from vidwidgets.client._costs import CostEstimate
 from vidwidgets.client._download import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
     EXTENSIONS,
@@ -54,9 +57,10 @@ from vidwidgets.client._mapping import (
 from vidwidgets.client._metrics import Metrics, MetricsSnapshot
 from vidwidgets.client._persistence import JournalSetting, Persistence
 from vidwidgets.client._polling import PollConfig
+from vidwidgets.client._pricing import Spending, TokenUsage
 from vidwidgets.client._retry import RetryPolicy
 from vidwidgets.client._sessions import LoopState, Sessions
-from vidwidgets.client._target import DEFAULT_BASE_URL, Target, is_loopback
+from vidwidgets.client._target import DEFAULT_BASE_URL, Endpoint, Target, is_loopback
 from vidwidgets.client._types import JobError, JobStatus, VideoJob, VideoRequest
 from vidwidgets.client._watcher import UpdateCallback, Watcher, WatchPlan, call_back
 
@@ -95,12 +99,20 @@ class VideoClient:
             seconds in memory; also on disk in ``cache_dir`` when given).
         journal: record task ids before waiting so a lost kernel can ``resume()``: ``True``,
             ``False``, a file path, or None (on for real servers, off for the embedded one).
-        time_scale: multiplies every client-side interval (polling, backoff, default deadline);
-            default 1, or 1/speed on the embedded simulator.
+        time_scale: multiplies every client-side interval (polling, backoff, default deadline,
+            the catalog's generation-time priors); default ``VIDWIDGETS_TIME_SCALE``, else 1, or
+            1/speed on the embedded simulator. Set it to 1/speed for a sped-up simulator that
+            runs as a server of its own.
         poll: polling knobs (``PollConfig``).
         max_download_bytes: the largest video file accepted (against endless bodies).
         max_json_bytes: the largest JSON answer accepted (against hostile servers).
         max_body_bytes: the largest request body sent (oversized uploads are refused).
+        max_spend_usd: a hard cap on the estimated USD of everything this client creates: a
+            create that would pass it, or whose price is unknown, raises ``BudgetExceeded``
+            and sends nothing (failed jobs give their estimate back). None: no cap.
+        prices: your price table, ``{"kling-v1": {"usd": 0.35, "per": "call"}}`` (``per``:
+            ``"call"`` or ``"second"``), over ``$VIDWIDGETS_PRICES`` (a JSON file of the same
+            shape) and the gateway's ``/api/pricing``. See ``estimate_cost``.
     """
 
     def __init__(
@@ -122,20 +134,18 @@ class VideoClient:
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
         max_json_bytes: int = MAX_JSON_BYTES,
         max_body_bytes: int = MAX_BODY_BYTES,
+        max_spend_usd: float | None = None,
+        prices: Mapping[str, Any] | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValidationError("max_concurrency", max_concurrency, "a whole number >= 1")
+        self._spending = Spending(max_spend_usd, prices)
         self._target = Target(base_url, api_key)
-        default = self._target.default
-        fmt = api_format or os.environ.get("VIDWIDGETS_API_FORMAT") or None
-        fmt = fmt or (default.api_format if default is not None else "88api")
-        if fmt not in API_FORMATS:
-            raise ValidationError("api_format", fmt, "'88api' or 'openai'")
-        self.api_format: ApiFormat = fmt
+        self.api_format: ApiFormat = _api_format(api_format, self._target)
         self.max_concurrency = max_concurrency
         self.timeout = timeout
         self.max_retries = max_retries
-        self._time_scale = time_scale
+        self._time_scale = time_scale if time_scale is not None else _env_time_scale()
         self._poll = poll
         self.output_dir = Path(
             output_dir or os.environ.get("VIDWIDGETS_OUTPUT_DIR") or "vidwidgets-videos"
@@ -149,7 +159,7 @@ class VideoClient:
         self._book = JobBook(
             lambda: self.api_format,
             on_created=lambda job: self._persistence.created(job),
-            on_ended=self._sessions.release,
+            on_ended=self._ended,
         )
         self._persistence = Persistence(
             self._book.jobs,
@@ -198,21 +208,12 @@ class VideoClient:
 
     def _transport(self) -> Transport:
         if self._http is None:
-            endpoint = self._target.endpoint()
-            self._http = Transport(
-                endpoint.base_url,
-                endpoint.api_key,
-                retry=RetryPolicy(
-                    max_retries=self.max_retries,
-                    # waiting out a 429 is the point, but max_retries=0 means none at all
-                    rate_limit_retries=max(self.max_retries, 8) if self.max_retries else 0,
-                    time_scale=self.time_scale,
-                ),
-                metrics=self._metrics,
-                timeout=self.timeout,
-                max_json_bytes=self.max_json_bytes,
-            )
+            self._http = _open_transport(self, self._target.endpoint(), self._metrics)
         return self._http
+
+    def _ended(self, task_id: str) -> None:
+        self._sessions.release(task_id)
+        self._spending.ledger.ended(task_id)  # a failed job is refunded: its estimate comes back
 
     def _poll_config(self) -> PollConfig:
         return self._poll if self._poll is not None else PollConfig(time_scale=self.time_scale)
@@ -279,19 +280,55 @@ class VideoClient:
                 retry_rate_limits=False,
             )
 
-        try:
-            job, sent = await send_admitted(
-                state.admission,
-                send,
-                lambda response: self._book.register_created(response, request, self.api_format),
-                retry=transport.retry,
-                deadline=time.monotonic() + budget,
-                idle_probe=IDLE_PROBE_SECONDS * self.time_scale,
-            )
-        except ModelNotFound as exc:
-            raise exc.with_model(request.model, await self._usable_model_ids()) from None
+        # the cap is checked (BudgetExceeded: nothing sent) and the estimate held meanwhile
+        async with self._spending.admitted(request, transport, state.session) as priced:
+            try:
+                job, sent = await send_admitted(
+                    state.admission,
+                    send,
+                    lambda r: priced(self._book.register_created(r, request, self.api_format), r),
+                    retry=transport.retry,
+                    deadline=time.monotonic() + budget,
+                    idle_probe=IDLE_PROBE_SECONDS * self.time_scale,
+                )
+            except ModelNotFound as exc:
+                raise exc.with_model(request.model, await self._usable_model_ids()) from None
         self._watcher.created(job.id, sent)
         return job
+
+    # -- prices and spend --------------------------------------------------------------------
+
+    async def estimate_cost(self, request: VideoRequest | Mapping[str, Any]) -> CostEstimate:
+        """What ``request`` would cost, before sending it; ``usd`` is None when unknown.
+
+        Prices come from ``prices=`` / ``$VIDWIDGETS_PRICES`` first, else the gateway's
+        ``/api/pricing`` (cached for 10 minutes); ``basis`` shows the computation:
+
+            >>> (await client.estimate_cost(vw.VideoRequest(model="veo-3.1-generate-preview",
+            ...                                              prompt="fox"))).basis  # doctest: +SKIP
+            'veo-3.1-generate-preview: $0.40 per second × 8 s × group default 1 = $3.20'
+        """
+        return await self._spending.estimate(
+            _as_request(request), self._transport(), self._state().session
+        )
+
+    def estimate_cost_sync(self, request: VideoRequest | Mapping[str, Any]) -> CostEstimate:
+        """Blocking ``estimate_cost`` for scripts and notebook cells."""
+        from vidwidgets._runtime import run
+
+        return run(self._sync_scope(self.estimate_cost(request)))
+
+    @property
+    def spent_usd(self) -> float:
+        """The estimated USD of what this client created, failed jobs refunded (see ``max_spend_usd``)."""
+        return self._spending.ledger.spent()
+
+    async def usage(self) -> TokenUsage:
+        """The key's quota in USD as the gateway counts it (``GET /api/usage/token``).
+
+        That is what was really charged: diff two readings around a batch.
+        """
+        return await self._spending.usage(self._transport(), self._state().session)
 
     async def _usable_model_ids(self) -> builtins.list[str] | None:
         """What the key can use, for a ``model_not_found`` message; None when unknown."""
@@ -483,8 +520,10 @@ class VideoClient:
         request = job.request.replace(prompt=prompt) if job.request else None
         if request is None and (not isinstance(prompt, str) or not prompt.strip()):
             raise ValidationError("prompt", prompt, "a non-empty text describing the change")
-        response = await self._request("remix", "openai", job.id, json_body={"prompt": prompt})
-        return self._book.register_created(response, request, "openai")
+        transport, session = self._transport(), self._state().session
+        async with self._spending.admitted(request, transport, session, label=job.id) as priced:
+            response = await self._request("remix", "openai", job.id, json_body={"prompt": prompt})
+            return priced(self._book.register_created(response, request, "openai"), response)
 
     # -- download ----------------------------------------------------------------------------
 
@@ -632,3 +671,46 @@ def _as_request(request: VideoRequest | Mapping[str, Any]) -> VideoRequest:
     if isinstance(request, Mapping):
         return VideoRequest.from_dict(request)
     raise ValidationError("request", request, "a VideoRequest (or a dict of its fields)")
+
+
+def _api_format(explicit: str | None, target: Target) -> ApiFormat:
+    """The API format: the argument, else ``VIDWIDGETS_API_FORMAT``, else the target's own."""
+    default = target.default
+    fmt = explicit or os.environ.get("VIDWIDGETS_API_FORMAT") or None
+    fmt = fmt or (default.api_format if default is not None else "88api")
+    if fmt not in API_FORMATS:
+        raise ValidationError("api_format", fmt, "'88api' or 'openai'")
+    return fmt
+
+
+def _open_transport(client: VideoClient, endpoint: Endpoint, metrics: Metrics) -> Transport:
+    """The HTTP layer for ``endpoint``, with the client's retry, timeout and size settings."""
+    return Transport(
+        endpoint.base_url,
+        endpoint.api_key,
+        retry=RetryPolicy(
+            max_retries=client.max_retries,
+            # waiting out a 429 is the point, but max_retries=0 means none at all
+            rate_limit_retries=max(client.max_retries, 8) if client.max_retries else 0,
+            time_scale=client.time_scale,
+        ),
+        metrics=metrics,
+        timeout=client.timeout,
+        max_json_bytes=client.max_json_bytes,
+    )
+
+
+def _env_time_scale() -> float | None:
+    """``VIDWIDGETS_TIME_SCALE`` (a number > 0), or None when unset."""
+    text = os.environ.get("VIDWIDGETS_TIME_SCALE", "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and math.isfinite(value)):
+        raise ValidationError(
+            "VIDWIDGETS_TIME_SCALE", text, "a number > 0 (1/speed for a sped-up simulator)"
+        )
+    return value

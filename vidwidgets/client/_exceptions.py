@@ -20,6 +20,8 @@
     │   └── APITimeoutError            the server did not answer in time
     ├── ProtocolError                  an answer we cannot trust: malformed JSON, wrong content type,
     │                                  truncated or oversized body, unsafe URL
+    ├── BudgetExceeded                 a create would pass ``max_spend_usd`` (or its price is
+    │                                  unknown while a cap is set); nothing was sent
     ├── GenerationFailed               the task ended ``failed``; ``.job`` has the server's reason
     ├── PollTimeout                    the overall deadline passed; the task may still finish —
     │                                  ``.job.id`` resumes it later
@@ -43,6 +45,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetExceeded",
     "ConflictError",
     "GenerationFailed",
     "JobCancelled",
@@ -292,6 +295,43 @@ class ProtocolError(VideoAPIError):
         "The server's answer could not be trusted (malformed, truncated or unexpected); "
         "retrying may help — if it persists, report it with the request id."
     )
+
+
+class BudgetExceeded(VideoAPIError):
+    """A create would pass the client's ``max_spend_usd``, or its price is unknown.
+
+    Nothing was sent.
+
+    Attributes:
+        cap: the cap in USD.
+        spent: the estimated spend of what this client created so far (failed jobs refunded).
+        requested: this request's estimate in USD (None: the price is unknown).
+        model: the request's model.
+
+    Example:
+        >>> err = BudgetExceeded("over", cap=1.0, spent=0.8, requested=0.4, model="kling-v1")
+        >>> err.code, err.requested
+        ('budget_exceeded', 0.4)
+    """
+
+    default_hint = "Raise max_spend_usd, or choose a shorter or cheaper request."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        cap: float,
+        spent: float,
+        requested: float | None,
+        model: str,
+        hint: str | None = None,
+    ) -> None:
+        code = "budget_exceeded" if requested is not None else "price_unknown"
+        super().__init__(message, code=code, hint=hint)
+        self.cap = cap
+        self.spent = spent
+        self.requested = requested
+        self.model = model
 
 
 class GenerationFailed(VideoAPIError):

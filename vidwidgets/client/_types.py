@@ -13,6 +13,7 @@ from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from vidwidgets.client._costs import JobCost
 from vidwidgets.client._exceptions import ValidationError
 from vidwidgets.client._models import ModelSpec, get_model_spec, normalise_value
 from vidwidgets.client._validation import validate_request_fields
@@ -276,9 +277,10 @@ class VideoJob:
 
     ``id`` is the server's task id; keep it (the client persists it before waiting) and a lost
     kernel can resume with ``client.wait(VideoJob(id=..., ...))``. ``raw`` is the last response
-    body, ``path`` the downloaded file. ``expected_seconds`` is how long ``wait`` expects the
-    job to take from its create (what this client measured for the model, else the catalog's
-    prior; the job's own progress rate once it reports one), or None.
+    body, ``path`` the downloaded file, ``cost`` the estimate and the gateway's applied ratios
+    (``JobCost``; None for a job this client did not create). ``expected_seconds`` is how long
+    ``wait`` expects the job to take from its create (what this client measured for the model,
+    else the catalog's prior; the job's own progress rate once it reports one), or None.
     """
 
     id: str
@@ -294,6 +296,7 @@ class VideoJob:
     path: Path | None = None
     raw: Any = field(default=None, repr=False, compare=False)
     expected_seconds: float | None = field(default=None, repr=False, compare=False)
+    cost: JobCost | None = field(default=None, repr=False, compare=False)
 
     @property
     def model(self) -> str | None:

@@ -162,8 +162,9 @@ def test_the_vendor_is_picked_with_the_keyboard_and_the_fields_follow_the_model(
     # kling-v1 ignores seeds: a note stands where the seed would be
     expect(studio.locator(".vw-seed-note")).to_be_visible()
     expect(studio.locator(".vw-seed")).to_be_hidden()
-    # the embedded simulator's gateway has no /v1/models: the catalog, and a note saying so
-    expect(studio.locator(".vw-model-note")).to_contain_text("showing the catalog")
+    # the embedded simulator is the late-2026 gateway: the picker lists what its key may use
+    # (the catalog fallback on a gateway without /v1/models is tested in tests/widgets)
+    expect(studio.locator(".vw-model-note")).to_contain_text("models this key can use")
     vendor = studio.locator(".vw-family select")
     vendor.focus()
     # Alt+Down opens the list: in command mode JupyterLab takes a plain arrow key to move

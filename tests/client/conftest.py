@@ -6,11 +6,13 @@ and every client scales its own intervals by the same factor, as the benchmarks 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 from vidwidgets.client import VideoClient, VideoRequest
 from vidwidgets.simulator import Simulator
@@ -84,3 +86,45 @@ def request_for(dialect: str, **fields: Any) -> VideoRequest:
 def output_dir(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "videos"
     return folder
+
+
+#: a valid 1x1 PNG, for image-to-video requests
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+@pytest.fixture
+async def image_server() -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
+    """(base URL, headers of every request seen): /png, /big, /big-chunked, /html, /missing."""
+    seen: list[dict[str, str]] = []
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        seen.append(dict(request.headers))
+        name = request.match_info["name"]
+        if name == "png":
+            return web.Response(body=PNG, content_type="image/png")
+        if name == "big":
+            return web.Response(body=PNG + b"\0" * 5000, content_type="image/png")
+        if name == "big-chunked":
+            response = web.StreamResponse()
+            response.enable_chunked_encoding()
+            await response.prepare(request)
+            for _ in range(10):
+                await response.write(PNG + b"\0" * 1000)
+            return response
+        if name == "html":
+            return web.Response(text="<html>not an image</html>", content_type="text/html")
+        raise web.HTTPNotFound()
+
+    app = web.Application()
+    app.router.add_get("/{name}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}", seen
+    finally:
+        await runner.cleanup()

@@ -4,20 +4,17 @@ for the vendors that take only data URLs (fetched from a real server on loopback
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from vidwidgets.client import ValidationError, VideoRequest
 from vidwidgets.client._inline import inline_images
 from vidwidgets.client._mapping import prepare_create
 
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-)
+from .conftest import PNG
+
 PNG_URL = "data:image/png;base64," + base64.b64encode(PNG).decode()
 A = "https://images.example/first.png"
 B = "https://images.example/last.png"
@@ -205,42 +202,6 @@ def test_user_metadata_still_has_the_last_word() -> None:
 
 
 # -- inlining images (a real HTTP server on loopback) ---------------------------------------
-
-
-@pytest.fixture
-async def image_server() -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
-    """(base URL, headers of every request seen): /png, /big, /big-chunked, /html, /missing."""
-    seen: list[dict[str, str]] = []
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        seen.append(dict(request.headers))
-        name = request.match_info["name"]
-        if name == "png":
-            return web.Response(body=PNG, content_type="image/png")
-        if name == "big":
-            return web.Response(body=PNG + b"\0" * 5000, content_type="image/png")
-        if name == "big-chunked":
-            response = web.StreamResponse()
-            response.enable_chunked_encoding()
-            await response.prepare(request)
-            for _ in range(10):
-                await response.write(PNG + b"\0" * 1000)
-            return response
-        if name == "html":
-            return web.Response(text="<html>not an image</html>", content_type="text/html")
-        raise web.HTTPNotFound()
-
-    app = web.Application()
-    app.router.add_get("/{name}", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}", seen
-    finally:
-        await runner.cleanup()
 
 
 async def test_an_image_url_is_fetched_and_inlined_for_veo(

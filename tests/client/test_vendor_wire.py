@@ -13,17 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from vidwidgets.client import MODELS, ModelSpec, VideoRequest
 
+from .conftest import PNG as PNG_BYTES
 from .conftest import SimFactory
 
-#: a valid 1x1 PNG
-PNG_BYTES = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d49444154789c6360f8cf00000301010018dd8db40000000049454e44ae426082"
-)
 PNG = "data:image/png;base64," + base64.b64encode(PNG_BYTES).decode()
 
 #: fields a plugin does not read but that do no harm: the gateway sets Jimeng's req_key itself
@@ -81,30 +76,15 @@ async def test_a_veo_image_file_is_inlined_before_the_create(
 
 
 async def test_a_veo_image_url_is_fetched_without_the_key_and_inlined(
-    make_sim: SimFactory, make_client: Any
+    make_sim: SimFactory, make_client: Any, image_server: tuple[str, list[dict[str, str]]]
 ) -> None:
-    seen: list[dict[str, str]] = []
-
-    async def serve(request: web.Request) -> web.Response:
-        seen.append(dict(request.headers))
-        return web.Response(body=PNG_BYTES, content_type="image/png")
-
-    app = web.Application()
-    app.router.add_get("/first.png", serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        sim = await make_sim("plugin")
-        client = make_client(sim, api_format="88api")
-        url = f"http://127.0.0.1:{port}/first.png"
-        job = await client.create(
-            VideoRequest(model="veo-3.1-generate-preview", prompt="a fox", image=url)
-        )
-    finally:
-        await runner.cleanup()
+    base, seen = image_server
+    sim = await make_sim("plugin")
+    client = make_client(sim, api_format="88api")
+    url = f"{base}/png"
+    job = await client.create(
+        VideoRequest(model="veo-3.1-generate-preview", prompt="a fox", image=url)
+    )
     assert len(seen) == 1
     assert "Authorization" not in seen[0]
     assert "image" not in sim.tasks[job.id].spec.dropped

@@ -48,6 +48,7 @@ from vidwidgets.client._pricing import TokenUsage
 from vidwidgets.client._retry import RetryPolicy
 from vidwidgets.client._target import DefaultTarget, Endpoint
 from vidwidgets.client._types import JobError, JobStatus, VideoJob, VideoRequest
+from vidwidgets.client._validation import SAMPLES_HINT
 
 __all__ = [
     "CAMERA_AXES",
@@ -57,6 +58,7 @@ __all__ = [
     "MAX_SEED",
     "MODELS",
     "MOVEMENT_AMPLITUDES",
+    "SAMPLES_HINT",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",

@@ -43,6 +43,7 @@ _IMAGE_MAGIC = (
     b"RIFF",
 )  # png, jpeg, gif, webp (RIFF....WEBP)
 
+#: the hint of every refused seed: a seedless model makes independent takes instead
 SAMPLES_HINT = "For independent takes of one request, ask for samples=n instead of seeds."
 
 

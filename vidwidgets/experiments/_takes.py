@@ -17,11 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from vidwidgets.client import ValidationError, get_model_spec
+from vidwidgets.client import SAMPLES_HINT, ValidationError, get_model_spec
 
-__all__ = ["SAMPLES_HINT", "check_samples", "check_seed_axis", "seed_for", "take_numbers"]
-
-SAMPLES_HINT = "For independent takes of one request, ask for samples=n instead of seeds."
+__all__ = ["check_samples", "check_seed_axis", "seed_for", "take_numbers"]
 
 
 def seed_for(model: str, seed: int | None) -> int | None:

@@ -101,6 +101,8 @@ class BradleyTerry:
         self._rng = random.Random(seed)
         self._fit: tuple[np.ndarray, np.ndarray] | None = None
         self.last_pair: tuple[str, str] | None = None
+        #: how many votes were added
+        self.vote_count = 0
 
     def index(self, key: str) -> int:
         """The position of ``key``; ``KeyError`` naming the known keys when it is not a player."""
@@ -127,6 +129,7 @@ class BradleyTerry:
             counts[i] += 1
             counts[j] += 1
         self.last_pair = (a, b)
+        self.vote_count += 1
         self._fit = None
 
     def extend(self, votes: Iterable[Mapping[str, object]]) -> int:

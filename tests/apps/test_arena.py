@@ -284,3 +284,30 @@ async def test_an_arena_over_a_comparison_ranks_its_cells_and_keeps_votes_there(
     captions = {arena.revealed["a"]["caption"], arena.revealed["b"]["caption"]}
     assert captions <= {c.caption for c in cmp.cells}
     await cmp.aclose()
+
+
+def test_refresh_takes_in_videos_that_finished_since(store: ExperimentStore) -> None:
+    growing = store.experiment("growing")
+    add_finished(growing, VideoRequest(model="viduq1", prompt="first"), frames=4)
+    arena = Arena(growing)
+    assert arena.phase == "empty"
+    add_finished(
+        ExperimentStore(store.root).experiment("growing"),
+        VideoRequest(model="viduq1", prompt="second"),
+        frames=4,
+    )
+    arena.refresh()
+    assert arena.phase == "vote"
+    assert len(arena.video_keys) == 2
+
+
+def test_refresh_keeps_the_pair_on_screen_and_counts_votes_stored_elsewhere(
+    store: ExperimentStore, exp: Experiment
+) -> None:
+    arena = Arena(exp)
+    shown = arena.current
+    elsewhere = Arena(ExperimentStore(store.root).experiment("tune"))
+    elsewhere.vote(*(elsewhere.current or ("", "")), "a")
+    arena.refresh()
+    assert arena.current == shown
+    assert arena.counts["votes"] == 1

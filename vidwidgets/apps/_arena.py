@@ -126,11 +126,13 @@ class Arena(anywidget.AnyWidget):
     ) -> None:
         super().__init__()
         entries, own = _entries_of(source)
+        self._source = source
+        self._seed = seed
         self.experiment: Experiment | None = own if own is not None else experiment
         self._entries = {e.key: e for e in entries}
-        self._bt = BradleyTerry(list(self._entries), seed=seed)
-        if self.experiment is not None:
-            self._bt.extend(self.experiment.votes)  # continue where the last Arena stopped
+        #: every vote this Arena knows: the experiment's (where the last Arena stopped) and its own
+        self._votes = self.experiment.votes if self.experiment is not None else []
+        self._bt = self._ranked()
         self._pair: tuple[str, str] | None = None
         self._upcoming: tuple[str, str] | None = None  # next_pair(), kept until a vote
         self.reveal_seconds = max(0.0, float(reveal_seconds))
@@ -160,6 +162,30 @@ class Arena(anywidget.AnyWidget):
             self._count()
         return self._pair
 
+    def refresh(self) -> None:
+        """Take in videos that finished since, and votes other processes stored meanwhile.
+
+        The pair on screen stays while both its videos are still there.
+        """
+        if isinstance(self._source, Experiment):
+            self._source.reload()
+        entries, _ = _entries_of(self._source)
+        if self.experiment is not None:
+            self.experiment.reload()
+            self._votes = self.experiment.votes
+        self._entries = {e.key: e for e in entries}
+        self._bt = self._ranked()
+        self._upcoming = None
+        if self._pair is None or not set(self._pair) <= set(self._entries):
+            self.advance()
+        else:
+            self._count()
+
+    def _ranked(self) -> BradleyTerry:
+        ranking = BradleyTerry(list(self._entries), seed=self._seed)
+        ranking.extend(self._votes)
+        return ranking
+
     # -- votes and the ranking ----------------------------------------------------------------
 
     def vote(self, a: str, b: str, outcome: str) -> None:
@@ -182,7 +208,9 @@ class Arena(anywidget.AnyWidget):
         self._bt.add(a, b, outcome)
         self._upcoming = None  # the ranking moved: so does the next pair
         if self.experiment is not None and a in self.experiment and b in self.experiment:
-            self.experiment.add_vote(a, b, outcome)
+            self._votes.append(self.experiment.add_vote(a, b, outcome))
+        else:
+            self._votes.append({"a": a, "b": b, "outcome": outcome})
         if self._pair is not None and {a, b} == set(self._pair):
             left, right = self._pair
             shown = outcome if (a, b) == self._pair else {"a": "b", "b": "a"}.get(outcome, outcome)
@@ -271,7 +299,7 @@ class Arena(anywidget.AnyWidget):
         have = len(self._entries)
         return (
             f"The Arena needs at least two finished videos to compare; it has {have}. "
-            "Run the comparison (await cmp) and make the Arena again."
+            "Wait for the comparison (await cmp), then call arena.refresh()."
         )
 
     def _allowed_keys(self) -> str:

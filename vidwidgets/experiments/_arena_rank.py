@@ -24,6 +24,11 @@ The model: each player ``i`` has a strength ``θᵢ`` and ``P(i beats j) = σ(θ
   the pair just asked (unless there is no other); ties between candidates fall to a seeded RNG,
   so the order is deterministic given the seed.
 
+Why not a library: ``choix`` (0.4.1, August 2025) fits Bradley–Terry well, but it has no ties, no
+interval and pulls in scipy; the damped Newton fit below is forty lines of numpy (already a
+dependency), and its Hessian is the interval. ``pandas`` stays optional: only
+``Arena.ranking()`` builds a DataFrame, and it imports pandas when called.
+
     >>> r = BradleyTerry(["a", "b", "c"], seed=0)
     >>> for _ in range(5):
     ...     r.add("a", "b", "a"); r.add("b", "c", "a")

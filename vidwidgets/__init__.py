@@ -51,7 +51,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from vidwidgets._runtime import run
-    from vidwidgets.apps import Comparison, Studio
+    from vidwidgets.apps import Arena, Comparison, Studio
     from vidwidgets.client import (
         MODELS,
         APIConnectionError,

@@ -68,6 +68,7 @@ EXPORTS: dict[str, str] = {
     # apps
     "Studio": "vidwidgets.apps",
     "Comparison": "vidwidgets.apps",
+    "Arena": "vidwidgets.apps",
 }
 
 

@@ -10,6 +10,7 @@ videos, and the records behind the Comparison grid and the CLI.
 """
 
 from vidwidgets._exports import publish
+from vidwidgets.experiments._arena_rank import OUTCOMES, BradleyTerry, RankRow, check_outcome
 from vidwidgets.experiments._captions import caption, differing_fields
 from vidwidgets.experiments._media import probe_video
 from vidwidgets.experiments._paths import atomic_write_bytes, safe_name
@@ -38,18 +39,22 @@ from vidwidgets.experiments._takes import (
 )
 
 __all__ = [
+    "OUTCOMES",
+    "BradleyTerry",
     "Cell",
     "CellRun",
     "Experiment",
     "ExperimentRunner",
     "ExperimentStore",
     "PruneReport",
+    "RankRow",
     "RunRecord",
     "Usage",
     "as_cells",
     "atomic_write_bytes",
     "caption",
     "cell_key",
+    "check_outcome",
     "check_samples",
     "check_seed_axis",
     "default_runs_dir",

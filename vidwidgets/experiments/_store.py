@@ -2,7 +2,7 @@
 
     vidwidgets-runs/                      ExperimentStore (VIDWIDGETS_RUNS_DIR or ./vidwidgets-runs)
     └── fox-prompts/                      Experiment
-        ├── manifest.json                 one RunRecord per cell, rewritten atomically
+        ├── manifest.json                 one RunRecord per cell and the Arena's votes, rewritten atomically
         ├── videos/<task id>.mp4          file names are sanitised task ids
         └── thumbs/<task id>.jpg
 
@@ -24,6 +24,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from vidwidgets.client import JobStatus, ResultCache
+from vidwidgets.experiments._arena_rank import BradleyTerry, check_outcome
 from vidwidgets.experiments._paths import atomic_write_json, inside, safe_name
 
 if TYPE_CHECKING:
@@ -205,6 +207,8 @@ class Experiment:
         self._records: dict[str, RunRecord] = {}
         self._dirty: set[str] = set()
         self._deleted: set[str] = set()
+        self._votes: list[dict[str, Any]] = []
+        self._unsaved_votes: list[dict[str, Any]] = []
         self.name = name or self.path.name
         self.created_at = time.time()
         self.reload()
@@ -238,6 +242,7 @@ class Experiment:
             if key in self._records:
                 records[key] = self._records[key]
         self._records = records
+        self._votes = _merge_votes(data.get("votes"), self._unsaved_votes)
 
     def _read_manifest(self) -> dict[str, Any] | None:
         try:
@@ -377,9 +382,11 @@ class Experiment:
                 "created_at": disk.get("created_at", self.created_at),
                 "updated_at": time.time(),
                 "runs": [rec.to_dict() for rec in ordered.values()],
+                "votes": _merge_votes(disk.get("votes"), self._unsaved_votes),
             }
             atomic_write_json(self.manifest_path, manifest)
             self._records = ordered
+            self._votes, self._unsaved_votes = manifest["votes"], []
             self._dirty.clear()
             self._deleted.clear()
 
@@ -394,17 +401,78 @@ class Experiment:
                     removed += 1
         return removed
 
+    # -- the Arena's votes --------------------------------------------------------------------
+
+    @property
+    def votes(self) -> list[dict[str, Any]]:
+        """Every blind vote, oldest first: ``{"id", "a", "b", "outcome", "at"}``.
+
+        ``a`` and ``b`` are run keys (``a`` was shown as A), ``outcome`` one of ``"a"``,
+        ``"b"``, ``"tie"``, ``"both_bad"``, ``at`` Unix seconds.
+        """
+        return [dict(v) for v in self._votes]
+
+    def add_vote(self, a: str, b: str, outcome: str, *, save: bool = True) -> dict[str, Any]:
+        """Record one vote between the runs ``a`` and ``b`` (and save the manifest).
+
+        Votes are only ever added: two processes voting on one experiment keep both's votes.
+
+        Raises:
+            ValueError: ``outcome`` is not one of the four, or ``a``/``b`` is not a run here.
+
+        Example:
+            >>> exp.add_vote(first.key, second.key, "tie")   # doctest: +SKIP
+        """
+        check_outcome(outcome)
+        for name, key in (("a", a), ("b", b)):
+            if key not in self._records:
+                raise ValueError(f"{name}={key!r} is not allowed: the key of a run of {self.name}")
+        vote = {"id": secrets.token_hex(8), "a": a, "b": b, "outcome": outcome, "at": time.time()}
+        self._unsaved_votes.append(vote)
+        self._votes.append(vote)
+        if save:
+            self.save()
+        return dict(vote)
+
+    def vote_scores(self) -> dict[str, dict[str, Any]]:
+        """Per voted-on run: ``wins``, ``losses``, ``ties``, ``both_bad``, ``score``, ``low``, ``high``."""
+        voted = [k for k in self._records if any(k in (v["a"], v["b"]) for v in self._votes)]
+        ranking = BradleyTerry(voted)
+        ranking.extend(self._votes)
+        return {
+            row.key: {
+                "wins": row.wins,
+                "losses": row.losses,
+                "ties": row.ties,
+                "both_bad": row.both_bad,
+                "score": round(row.score, 4),
+                "low": round(row.low, 4),
+                "high": round(row.high, 4),
+            }
+            for row in ranking.ranking()
+        }
+
     # -- results ---------------------------------------------------------------------------
 
     def results(self, keys: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """One flat dict per run: the request's parameters, status, timings, file, rating, note.
+
+        Once the Arena has votes, every row also has ``wins``, ``losses``, ``ties`` and
+        ``score`` (None and 0 for a run nobody voted on).
 
         Examples:
             >>> exp.results()[0]["prompt"]              # doctest: +SKIP
             'a red fox in snow'
         """
         chosen = self.records if keys is None else [self._records[k] for k in keys]
-        return [self._row(rec) for rec in chosen]
+        rows = [self._row(rec) for rec in chosen]
+        if self._votes:
+            scores = self.vote_scores()
+            blank = {"wins": 0, "losses": 0, "ties": 0, "score": None}
+            for row in rows:
+                found = scores.get(row["key"], {})
+                row.update({name: found.get(name, empty) for name, empty in blank.items()})
+        return rows
 
     def _row(self, rec: RunRecord) -> dict[str, Any]:
         row: dict[str, Any] = {"label": rec.label, "key": rec.key, "take": rec.take}
@@ -604,6 +672,19 @@ def _bytes_freed(exp: Experiment, files: set[str]) -> int:
                 if st.st_nlink <= 1:
                     freed += st.st_size
     return freed
+
+
+def _merge_votes(stored: Any, unsaved: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stored votes (well-formed ones only), then the unsaved ones they do not hold yet."""
+    votes = [v for v in stored if _is_vote(v)] if isinstance(stored, list) else []
+    seen = {v["id"] for v in votes}
+    return votes + [v for v in unsaved if v["id"] not in seen]
+
+
+def _is_vote(item: Any) -> bool:
+    return isinstance(item, dict) and all(
+        isinstance(item.get(name), str) for name in ("id", "a", "b", "outcome")
+    )
 
 
 def _finished_time(rec: RunRecord) -> float:

@@ -127,6 +127,7 @@ def export_html(
         ),
         cells="\n".join(cells),
         table=_table(records, fields),
+        ranking=_ranking_table(experiment, records, fields),
         script=script,
     )
     atomic_write_bytes(out, body.encode("utf-8"))
@@ -248,6 +249,32 @@ def _table(records: list[RunRecord], fields: list[str]) -> str:
     return f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _ranking_table(experiment: Experiment, records: list[RunRecord], fields: list[str]) -> str:
+    """The Arena's ranking of the exported runs, best first ("" when nobody voted on them)."""
+    scores = experiment.vote_scores()
+    ranked = sorted((r for r in records if r.key in scores), key=lambda r: -scores[r.key]["score"])
+    if not ranked:
+        return ""
+    header = "".join(
+        f"<th>{h}</th>"
+        for h in ("#", "run", "score", "95% interval", "wins", "losses", "ties", "both bad")
+    )
+    body = []
+    for place, rec in enumerate(ranked, start=1):
+        s = scores[rec.key]
+        name = caption(rec.request, fields, label=rec.label, take=rec.take)
+        cells = [place, name, f"{s['score']:+.2f}", f"{s['low']:+.2f} … {s['high']:+.2f}"]
+        cells += [s["wins"], s["losses"], s["ties"], s["both_bad"]]
+        body.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
+    votes = len(experiment.votes)
+    return (
+        f'<h2>Arena ranking</h2>\n<p class="vw-meta">Bradley–Terry scores from {votes} blind '
+        f"votes; a tie or “both bad” counts half a win to each.</p>\n"
+        f'<table class="vw-ranking"><thead><tr>{header}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>\n"
+    )
+
+
 def _human(n: int) -> str:
     size = float(n)
     for unit in ("B", "kB", "MB", "GB"):
@@ -304,7 +331,7 @@ td.vw-diff {{ background: #fff7d6; }}
 <div class="vw-grid">
 {cells}
 </div>
-<h2>Parameters and timings</h2>
+{ranking}<h2>Parameters and timings</h2>
 {table}
 <script>{script}</script>
 </body>

@@ -204,6 +204,7 @@ def decide(
     committed_count: int = 0,
     committed_unknown: bool = False,
     consent: float = 0.0,
+    confirmed: bool = False,
 ) -> Verdict:
     """Whether the cells of ``prices`` may be sent.
 
@@ -215,7 +216,9 @@ def decide(
         committed: USD this grid already admitted (its earlier cells count).
         committed_count: how many cells that was.
         committed_unknown: some of them had no price (the grid's total is unknown).
-        consent: USD the user agreed to by a click or ``run()`` (``math.inf``: ``confirm=True``).
+        consent: USD the user agreed to before (``math.inf``: ``confirm=True``).
+        confirmed: the user asked for these very cells (a click, ``run()``): without a budget
+            they start, whatever they cost.
 
     Returns:
         The verdict, with what the header shows.
@@ -253,7 +256,7 @@ def decide(
             return Verdict("refuse", reason=reason, flagged=tuple(p.key for p in prices), **common)
         return Verdict("start", **common)
     allowed = max(threshold, consent)
-    if not unknown and committed + new <= allowed + _SLACK:
+    if confirmed or consent == math.inf or (not unknown and committed + new <= allowed + _SLACK):
         return Verdict("start", **common)
     more = "more " if committed_count else ""
     if unknown:
@@ -322,10 +325,6 @@ class PriceGate:
             The verdict (also in ``verdict``).
         """
         prices = await asyncio.gather(*(self.price(k, r) for k, r in cells))
-        if confirmed and self.budget is None:
-            known = all(p.usd is not None for p in prices)
-            new = sum(p.usd or 0.0 for p in prices)
-            self.consent = max(self.consent, self.committed + new if known else math.inf)
         verdict = decide(
             prices,
             budget=self.budget,
@@ -334,9 +333,12 @@ class PriceGate:
             committed_count=self.committed_count,
             committed_unknown=self.committed_unknown,
             consent=self.consent,
+            confirmed=confirmed,
         )
         if verdict.action == "start":
             self.committed += sum(p.usd or 0.0 for p in prices)
+            if confirmed:  # what the user agreed to: later cells within it need no new click
+                self.consent = max(self.consent, self.committed)
             self.committed_count += len(prices)
             self.committed_unknown |= any(p.usd is None for p in prices)
         self.verdict = verdict

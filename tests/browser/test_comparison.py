@@ -35,7 +35,9 @@ import vidwidgets as vw
 
 # a fast simulator of our own: small videos, {FPS} fps, a job takes about a second
 sim = vw.Simulator(speed=150, video_scale=0.3, fps={FPS}).start()
-client = vw.VideoClient(base_url=sim.base_url, api_key=sim.api_key, journal=False)
+# this simulator publishes no prices: a table of ours, so the $1.20 grid starts at once
+client = vw.VideoClient(base_url=sim.base_url, api_key=sim.api_key, journal=False,
+                        prices={{"viduq1": {{"usd": 0.20, "per": "call"}}}})
 cmp = vw.Comparison(
     prompts=["a red fox running through snow", "a grey wolf running through snow"],
     seeds=[1, 2, 3],

@@ -35,7 +35,9 @@ import vidwidgets as vw
 
 # a fast simulator of our own: small videos, {FPS} fps, a job takes about a second
 sim = vw.Simulator(speed=150, video_scale=0.3, fps={FPS}).start()
-client = vw.VideoClient(base_url=sim.base_url, api_key=sim.api_key, journal=False)
+# this simulator publishes no prices: a table of ours, so the $1.20 grid starts at once
+client = vw.VideoClient(base_url=sim.base_url, api_key=sim.api_key, journal=False,
+                        prices={{"viduq1": {{"usd": 0.20, "per": "call"}}}})
 cmp = vw.Comparison(
     prompts=["a red fox running through snow", "a grey wolf running through snow"],
     seeds=[1, 2, 3],
@@ -287,3 +289,34 @@ def test_the_grid_plays_in_sync_in_notebook7_too(page: Page, notebook7: JupyterS
     assert spread(page.evaluate(TIMES_JS, root)) <= FRAME
     page.locator(".vw-sync-play").first.click()
     page.wait_for_function("(root) => root.vwSync.paused().every((p) => p)", arg=root)
+
+
+CONFIRM_CELL = """\
+import vidwidgets as vw
+
+# the plugin gateway publishes prices: two kling-v1 calls are $0.70, over the $0.50 threshold
+sim = vw.Simulator(dialect="plugin", speed=150, video_scale=0.2, fps=8).start()
+client = vw.VideoClient(base_url=sim.base_url, api_key=sim.api_key, journal=False)
+gated = vw.Comparison(prompts="a red fox in snow", model="kling-v1", samples=2, client=client,
+                      store="runs", experiment="browser-confirm", confirm_over_usd=0.5)
+gated
+"""
+
+
+def test_the_run_button_of_a_costly_grid_is_accessible_and_starts_it(
+    page: Page, lab: JupyterServer
+) -> None:
+    write_notebook(lab.root / "confirm.ipynb", CONFIRM_CELL)
+    open_notebook(page, lab, "confirm.ipynb")
+    run_all_cells(page)
+    root = page.locator(".vw-cmp").first
+    run = page.get_by_role("button", name="Run 2 videos for $0.70")
+    expect(run).to_be_visible(timeout=30_000)
+    expect(root.locator(".vw-cmp-price")).to_have_text("2 videos ≈ $0.70")
+    expect(root.locator(".vw-cmp-price-reason")).to_contain_text("confirm_over_usd=$0.50")
+    expect(run).to_have_accessible_description(re.compile(r"kling-v1: \$0\.35 per call"))
+    assert root.get_attribute("data-running") == "0"
+    run.focus()
+    page.keyboard.press("Enter")  # from the keyboard, as a click
+    expect(root).to_have_attribute("data-done", "2", timeout=60_000)
+    expect(run).to_be_hidden()

@@ -67,11 +67,22 @@ function render({ model, el }) {
   const barDone = make("div", "vw-cmp-bar-done", bar);
   const barFailed = make("div", "vw-cmp-bar-failed", bar);
   const clock = make("span", "vw-cmp-clock", overall);
+  // the grid's estimate; its basis (one line per model) is the tooltip and the description
+  const price = make("span", "vw-cmp-price", head);
+  const priceBasis = make("span", "vw-cmp-price-basis", head);
+  priceBasis.id = `vw-cmp-basis-${Math.random().toString(36).slice(2)}`;
+  priceBasis.hidden = true;
+  price.setAttribute("aria-describedby", priceBasis.id);
+  const confirmRun = button("vw-cmp-confirm", "", head);
+  confirmRun.setAttribute("aria-describedby", priceBasis.id);
+  confirmRun.hidden = true;
   const actions = make("div", "vw-cmp-actions", head);
   const cancelAll = button("vw-cmp-cancel", "Cancel all", actions, "cancel every unfinished cell");
   const exportHtml = button("vw-cmp-export-html", "Export HTML", actions);
   const exportVideo = button("vw-cmp-export-video", "Export grid video", actions);
   const message = make("div", "vw-cmp-message", root);
+  const priceReason = make("div", "vw-cmp-price-reason", root);
+  priceReason.setAttribute("role", "status");
 
   // -- the synchronized control bar -------------------------------------------------------
   const controls = make("div", "vw-sync", root);
@@ -539,6 +550,21 @@ function render({ model, el }) {
     clock.textContent = text;
   }
 
+  function paintPrice() {
+    const p = model.get("price") || {};
+    price.textContent = p.text || "";
+    price.title = p.basis || "";
+    priceBasis.textContent = p.basis || "";
+    root.dataset.price = p.state || "";
+    priceReason.textContent = p.reason || "";
+    confirmRun.hidden = p.state !== "confirm";
+    confirmRun.disabled = false;
+    confirmRun.textContent = p.button || "";
+    confirmRun.title = p.basis || "";
+    const flagged = new Set(p.flagged || []);
+    for (const [key, tile] of tiles) tile.node.classList.toggle("vw-cell-flagged", flagged.has(key));
+  }
+
   function paintHead() {
     title.textContent = model.get("title") || "";
     badge.hidden = !model.get("simulator");
@@ -586,6 +612,10 @@ function render({ model, el }) {
     ui();
   }
 
+  confirmRun.addEventListener("click", () => {
+    confirmRun.disabled = true; // one click, one run
+    model.send({ type: "confirm" });
+  });
   cancelAll.addEventListener("click", () => {
     cancelAll.disabled = true;
     model.send({ type: "cancel_all" });
@@ -596,6 +626,7 @@ function render({ model, el }) {
   const onCells = () => {
     paintCells();
     paintSummary();
+    paintPrice();
   };
   const onSummary = () => {
     receivedAt = performance.now();
@@ -607,6 +638,7 @@ function render({ model, el }) {
   model.on("change:column_labels", onCells);
   model.on("change:columns", onCells);
   model.on("change:summary", onSummary);
+  model.on("change:price", paintPrice);
   model.on("change:ab_enabled", paintAb);
   model.on("change:ab_keys", paintAb);
   for (const name of ["title", "simulator", "message", "loop", "playback_rate"]) {
@@ -648,6 +680,7 @@ function render({ model, el }) {
     model.off("change:column_labels", onCells);
     model.off("change:columns", onCells);
     model.off("change:summary", onSummary);
+    model.off("change:price", paintPrice);
     model.off("change:ab_enabled", paintAb);
     model.off("change:ab_keys", paintAb);
     for (const name of ["title", "simulator", "message", "loop", "playback_rate"]) {

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_SIZE", "measure"]
 
-#: The short side frames are decoded at by default: a 720p clip is measured at 320 × 180.
 DEFAULT_SIZE: Final = 180
+"""The short side, in pixels, frames are decoded at by default: 720p is measured at 320 × 180."""
 
 
 def measure(

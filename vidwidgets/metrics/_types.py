@@ -7,11 +7,10 @@ from typing import Any, Final
 
 __all__ = ["METRICS_VERSION", "METRIC_NAMES", "PerFrame", "VideoMetrics"]
 
-#: Bumped whenever a formula, a threshold or the decoding changes: a cache file written by
-#: another version is measured again rather than trusted.
 METRICS_VERSION: Final = 1
+"""Bumped whenever a formula, a threshold or the decoding changes: a cache file written by
+another version is measured again rather than trusted."""
 
-#: The scalar metrics, in the order a table or a row of badges shows them.
 METRIC_NAMES: Final = (
     "motion",
     "flicker",
@@ -22,6 +21,7 @@ METRIC_NAMES: Final = (
     "brightness",
     "clipping",
 )
+"""The scalar metrics, in the order a table or a row of badges shows them."""
 
 #: What the video is, beside what it looks like.
 _FACTS: Final = ("frames", "fps", "duration", "width", "height", "decoded_width", "decoded_height")

@@ -2,9 +2,9 @@
 
 ``python -m benchmarks --quick`` runs the cheap benchmarks (polling, batch, download, import,
 metrics) at tiny scales in a fresh interpreter, exactly as ``make bench`` would run them at full
-scale. These tests check that each produces all its figures, with a baseline measured in the same run, a goal
-and a verdict, that the table is printed and the JSON written. The numbers themselves are not
-judged here: at these scales they mean nothing.
+scale. These tests check that each produces all its figures, with a baseline measured in the
+same run, a goal and a verdict, that the table is printed and the JSON written. The numbers
+themselves are not judged here: at these scales they mean nothing.
 """
 
 from __future__ import annotations

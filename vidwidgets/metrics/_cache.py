@@ -11,13 +11,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from vidwidgets.metrics._types import METRICS_VERSION, VideoMetrics
 
-__all__ = ["cache_path", "read_cache", "write_cache"]
+__all__ = ["cache_path", "read_cache", "stamp", "write_cache"]
 
 SUFFIX = ".metrics.json"
 
@@ -35,7 +34,11 @@ def cache_path(video: str | os.PathLike[str]) -> Path:
     return video.with_name(video.name + SUFFIX)
 
 
-def _stamp(video: Path, params: dict[str, Any]) -> dict[str, Any]:
+def stamp(video: Path, params: dict[str, Any]) -> dict[str, Any]:
+    """What a cache file must match: the version, ``params``, the video's size and mtime.
+
+    Taken before measuring, so a video replaced while it is measured is not trusted.
+    """
     stat = video.stat()
     return {
         "version": METRICS_VERSION,
@@ -52,21 +55,31 @@ def read_cache(video: Path, params: dict[str, Any]) -> VideoMetrics | None:
     """
     try:
         doc = json.loads(cache_path(video).read_text(encoding="utf-8"))
-        if not isinstance(doc, dict) or doc.get("stamp") != _stamp(video, params):
+        if not isinstance(doc, dict) or doc.get("stamp") != stamp(video, params):
             return None
         return VideoMetrics.from_dict(doc["metrics"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def write_cache(video: Path, params: dict[str, Any], metrics: VideoMetrics) -> Path:
+def write_cache(video: Path, video_stamp: dict[str, Any], metrics: VideoMetrics) -> Path:
     """Write the cache file atomically (a temporary file renamed over it).
+
+    Args:
+        video: the video measured.
+        video_stamp: its ``stamp`` from before it was measured.
+        metrics: what was measured.
+
+    Returns:
+        The cache file.
 
     Raises:
         OSError: the folder is not writable (the temporary file is removed).
     """
+    import tempfile  # only when writing: it costs an import of random and shutil
+
     target = cache_path(video)
-    doc = {"stamp": _stamp(video, params), "metrics": metrics.as_dict(per_frame=True)}
+    doc = {"stamp": video_stamp, "metrics": metrics.as_dict(per_frame=True)}
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -8,7 +8,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from vidwidgets.metrics._cache import read_cache, write_cache
+from vidwidgets.metrics._cache import read_cache, stamp, write_cache
 from vidwidgets.metrics._decode import MIN_SIZE, VideoInfo, open_video
 from vidwidgets.metrics._exceptions import TooFewFrames
 from vidwidgets.metrics._types import VideoMetrics
@@ -63,18 +63,17 @@ def measure(
     video = Path(path)
     _check_arguments(size, max_frames)
     params = {"size": size, "max_frames": max_frames}
-    if cache and video.is_file():
-        cached = read_cache(video, params)
-        if cached is not None:
-            return cached
+    if not (cache and video.is_file()):
+        return _measure(video, size, max_frames)
+    cached = read_cache(video, params)
+    if cached is not None:
+        return cached
+    before = stamp(video, params)
     metrics = _measure(video, size, max_frames)
-    if cache:
-        try:
-            write_cache(video, params, metrics)
-        except (OSError, ValueError) as exc:
-            warnings.warn(
-                f"metrics of {video.name} not cached: {exc}", RuntimeWarning, stacklevel=2
-            )
+    try:
+        write_cache(video, before, metrics)
+    except (OSError, ValueError) as exc:
+        warnings.warn(f"metrics of {video.name} not cached: {exc}", RuntimeWarning, stacklevel=2)
     return metrics
 
 

@@ -170,3 +170,26 @@ def test_frames_are_decoded_at_the_short_side_asked_for(pans: dict[int, Path]) -
 def test_a_video_smaller_than_the_decode_size_is_not_enlarged(still: Path) -> None:
     m = measure(still, size=1000)
     assert (m.decoded_width, m.decoded_height) == (WIDTH, HEIGHT)
+
+
+def test_a_small_object_moving_over_a_still_background_is_not_frozen(
+    make_video: MakeVideo,
+) -> None:
+    background = texture(WIDTH, HEIGHT, blur=6.0)
+    frames = []
+    for i in range(FPS):
+        frame = background.copy()
+        frame[60:68, 20 + 4 * i : 28 + 4 * i] = 255  # 8 × 8 px, 0.26 % of the frame
+        frames.append(frame)
+    m = measure(make_video("small-object", frames))
+    assert m.frozen == 0.0
+    assert m.motion > 0
+
+
+def test_the_repr_shows_the_scalars_not_the_series(still_metrics: VideoMetrics) -> None:
+    text = repr(still_metrics)
+    assert text.startswith("VideoMetrics(motion=")
+    assert "cuts=0" in text
+    assert f"{FPS} frames at {FPS} fps" in text
+    assert len(text) < 300
+    assert repr(still_metrics.per_frame).startswith(f"PerFrame(motion=<{FPS - 1} values>")

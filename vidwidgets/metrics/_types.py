@@ -52,6 +52,11 @@ class PerFrame:
         """The series as plain lists, keyed by name (JSON-ready)."""
         return {f.name: list(getattr(self, f.name)) for f in fields(self)}
 
+    def __repr__(self) -> str:
+        # hundreds of floats help no one in a notebook: say what is there
+        sizes = ", ".join(f"{f.name}=<{len(getattr(self, f.name))} values>" for f in fields(self))
+        return f"PerFrame({sizes})"
+
 
 @dataclass(frozen=True)
 class VideoMetrics:
@@ -107,6 +112,11 @@ class VideoMetrics:
     decoded_height: int
     per_frame: PerFrame
 
+    def __repr__(self) -> str:
+        scalars = ", ".join(f"{name}={_short(getattr(self, name))}" for name in METRIC_NAMES)
+        size = f"{self.width}x{self.height}, {self.frames} frames at {self.fps:g} fps"
+        return f"VideoMetrics({scalars}; {size})"
+
     def as_dict(self, *, per_frame: bool = False) -> dict[str, Any]:
         """The scalar metrics and the video's facts as a plain dict (one row of a table).
 
@@ -150,3 +160,7 @@ class VideoMetrics:
                 raise TypeError(f"{f.name} must be a number, not {value!r}")
             values[f.name] = kind(value)
         return cls(per_frame=per, **values)
+
+
+def _short(value: float) -> str:
+    return str(value) if isinstance(value, int) else f"{value:.4g}"

@@ -47,9 +47,9 @@ def texture(width: int, height: int, seed: int = 0, blur: float = 2.0) -> Frame:
     return (smooth * 255).astype(np.uint8)
 
 
-def pan(speed: int, frames: int = FPS, seed: int = 0) -> list[Frame]:
+def pan(speed: int, frames: int = FPS, seed: int = 0, blur: float = 2.0) -> list[Frame]:
     """The frame window sliding right over a wide texture at ``speed`` px per frame."""
-    wide = texture(WIDTH + speed * frames, HEIGHT, seed)
+    wide = texture(WIDTH + speed * frames, HEIGHT, seed, blur)
     return [wide[:, i * speed : i * speed + WIDTH] for i in range(frames)]
 
 

@@ -108,6 +108,21 @@ def test_two_spliced_scenes_are_one_cut(make_video: MakeVideo) -> None:
     assert measure(make_video("two-scenes", first + second)).cuts == 1
 
 
+def test_a_cut_between_two_scenes_of_the_same_colours_is_found(make_video: MakeVideo) -> None:
+    # two textures drawn from the same distribution: the same histogram, other pictures
+    first, second = pan(2, frames=FPS, seed=4, blur=6), pan(2, frames=FPS, seed=5, blur=6)
+    assert measure(make_video("same-colours", first + second)).cuts == 1
+
+
+def test_a_fast_pan_is_not_a_cut(make_video: MakeVideo) -> None:
+    assert measure(make_video("fast-pan", pan(12, frames=FPS, seed=6))).cuts == 0
+
+
+def test_three_scenes_are_two_cuts(make_video: MakeVideo) -> None:
+    scenes = [pan(2, frames=FPS // 2, seed=seed, blur=6) for seed in (7, 8, 9)]
+    assert measure(make_video("three-scenes", scenes[0] + scenes[1] + scenes[2])).cuts == 2
+
+
 def test_a_one_frame_flash_is_not_a_cut(make_video: MakeVideo) -> None:
     frames = pan(1, frames=2 * FPS, seed=3)
     frames[FPS] = np.full_like(frames[FPS], 250)

@@ -21,7 +21,7 @@ from cv2.typing import MatLike
 
 from vidwidgets.metrics._types import PerFrame
 
-__all__ = ["FrameAccumulator", "Scalars", "count_cuts"]
+__all__ = ["Cue", "FrameAccumulator", "Scalars", "count_cuts"]
 
 #: OpenCV's array type: a NumPy array (uint8 frames, float flow)
 Image = MatLike
@@ -41,10 +41,13 @@ CLIP_LOW: Final = 2
 CLIP_HIGH: Final = 253
 #: Colour histogram for cuts: 8 bins per RGB channel, compared by Bhattacharyya distance (0–1).
 HIST_BINS: Final = 8
-#: A hard cut: the histogram distance of a step is at least CUT_DISTANCE, at least CUT_RATIO
-#: times the median distance of the CUT_WINDOW steps on each side, and it is not the way into
-#: or out of a one-frame flash (whose neighbours match each other).
-CUT_DISTANCE: Final = 0.3
+#: A hard cut is a step that jumps on either of two cues — the colours (Bhattacharyya distance
+#: of the histograms, at least CUT_COLOURS) or the picture (mean absolute RGB difference, at
+#: least CUT_PICTURE of full scale) — to at least CUT_RATIO times the median of that cue over
+#: the CUT_WINDOW steps on each side (the clip's own baseline), and that is not the way into or
+#: out of a one-frame flash (whose neighbours match each other on that cue).
+CUT_COLOURS: Final = 0.3
+CUT_PICTURE: Final = 0.08
 CUT_RATIO: Final = 3.0
 CUT_WINDOW: Final = 8
 #: SSIM's default 7 × 7 window; smaller frames fall back to 1 − mean absolute difference.
@@ -73,7 +76,9 @@ class FrameAccumulator:
         self._prev_grey: Image | None = None
         self._prev_rgb: Image | None = None
         self._prev_flow: Image | None = None
+        self._before_prev_rgb: Image | None = None
         self._hists: list[MatLike] = []
+        self._skips: list[float] = []  # picture difference of frame t to frame t - 2
         self._motion: list[float] = []
         self._difference: list[float] = []
         self._frozen: list[bool] = []
@@ -99,6 +104,9 @@ class FrameAccumulator:
             self._step(rgb, grey, flow_frame)
         else:
             self._first = grey
+        if self._before_prev_rgb is not None:
+            self._skips.append(float(cv2.absdiff(rgb, self._before_prev_rgb).mean()) / 255.0)
+        self._before_prev_rgb = self._prev_rgb
         self._prev_rgb, self._prev_grey, self._prev_flow = rgb, grey, flow_frame
         self.frames += 1
 
@@ -145,7 +153,13 @@ class FrameAccumulator:
             brightness=tuple(self._brightness),
             clipping=tuple(self._clipping),
         )
-        return Scalars(values, count_cuts(self._hists), per_frame)
+        colours = Cue(
+            steps=[_distance(a, b) for a, b in itertools.pairwise(self._hists)],
+            skips=[_distance(a, b) for a, b in zip(self._hists, self._hists[2:], strict=False)],
+            minimum=CUT_COLOURS,
+        )
+        picture = Cue(steps=self._difference, skips=self._skips, minimum=CUT_PICTURE)
+        return Scalars(values, count_cuts([colours, picture]), per_frame)
 
 
 def loop_seam(first: Image, last: Image) -> float:
@@ -170,34 +184,54 @@ def loop_seam(first: Image, last: Image) -> float:
     return min(1.0, max(0.0, score))
 
 
-def count_cuts(hists: Sequence[MatLike]) -> int:
-    """The number of hard cuts in a clip, from one colour histogram per frame.
+@dataclass(frozen=True)
+class Cue:
+    """One way two frames can differ, measured on every step and every skip of one frame.
 
-    A step ``i`` (frame ``i`` to ``i + 1``) is a cut when its Bhattacharyya distance is at least
-    ``CUT_DISTANCE``, at least ``CUT_RATIO`` times the median of its neighbours' distances (the
-    clip's own baseline: a strobe that changes every frame raises it, so it is not a cut), and
-    the frames on either side of a single frame are not alike (a one-frame flash is not a cut:
-    the frame before it matches the frame after it).
+    Attributes:
+        steps: the cue between frames ``i`` and ``i + 1``, for each ``i``.
+        skips: the cue between frames ``i`` and ``i + 2``, for each ``i``.
+        minimum: the least value a cut must reach on this cue.
+    """
+
+    steps: Sequence[float]
+    skips: Sequence[float]
+    minimum: float
+
+    def cut_steps(self) -> set[int]:
+        """The steps that jump well above their neighbours and are not part of a flash."""
+        cuts = set()
+        for i, step in enumerate(self.steps):
+            window = [
+                *self.steps[max(0, i - CUT_WINDOW) : i],
+                *self.steps[i + 1 : i + 1 + CUT_WINDOW],
+            ]
+            baseline = statistics.median(window) if window else 0.0
+            if step < self.minimum or step < CUT_RATIO * baseline:
+                continue
+            # a flash frame: the frames around it match (into it, i + 1, or out of it, i)
+            into_flash = i < len(self.skips) and self.skips[i] < self.minimum
+            out_of_flash = i >= 1 and self.skips[i - 1] < self.minimum
+            if not (into_flash or out_of_flash):
+                cuts.add(i)
+        return cuts
+
+
+def count_cuts(cues: Sequence[Cue]) -> int:
+    """The number of hard cuts: steps that are a cut on any of the cues.
+
+    A cue's step is a cut when it is at least the cue's ``minimum``, at least ``CUT_RATIO`` times
+    the median of the ``CUT_WINDOW`` steps on each side (the clip's own baseline: a strobe or a
+    fast pan that changes every frame raises it, so it is not a cut), and the frames on either
+    side of a single frame are not alike (a one-frame flash is not a cut).
 
     Args:
-        hists: the histograms, one per frame, in order.
+        cues: the colour cue (histogram distance) and the picture cue (pixel difference).
 
     Returns:
         How many steps are cuts.
     """
-    steps = [_distance(a, b) for a, b in itertools.pairwise(hists)]
-    cuts = 0
-    for i, step in enumerate(steps):
-        neighbours = steps[max(0, i - CUT_WINDOW) : i] + steps[i + 1 : i + 1 + CUT_WINDOW]
-        baseline = statistics.median(neighbours) if neighbours else 0.0
-        if step < CUT_DISTANCE or step < CUT_RATIO * baseline:
-            continue
-        # a flash frame: the frames around it match each other (into it, or out of it)
-        into_flash = i + 2 < len(hists) and _distance(hists[i], hists[i + 2]) < CUT_DISTANCE
-        out_of_flash = i >= 1 and _distance(hists[i - 1], hists[i + 1]) < CUT_DISTANCE
-        if not (into_flash or out_of_flash):
-            cuts += 1
-    return cuts
+    return len(set().union(*(cue.cut_steps() for cue in cues)))
 
 
 def _distance(a: MatLike, b: MatLike) -> float:

@@ -66,8 +66,8 @@ class Scalars:
 class FrameAccumulator:
     """Feed it every RGB frame in order with ``add``; ``finish`` computes the metrics.
 
-    Only the previous frame, the first frame and one small histogram per frame are kept, so
-    memory does not grow with the clip's resolution.
+    Only the first frame, the last two and one small histogram per frame are kept, so memory
+    does not grow with the clip's length beyond a few kilobytes a frame.
     """
 
     def __init__(self) -> None:
@@ -100,7 +100,7 @@ class FrameAccumulator:
         self._clipping.append(float(clipped) / grey.size)
         hist = cv2.calcHist([rgb], [0, 1, 2], None, [HIST_BINS] * 3, [0, 256] * 3)
         self._hists.append(hist)
-        if self._prev_rgb is not None and self._prev_grey is not None:
+        if self.frames:
             self._step(rgb, grey, flow_frame)
         else:
             self._first = grey

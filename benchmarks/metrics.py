@@ -3,7 +3,7 @@
 The clip is rendered by the simulator's renderer (1280 × 720, 24 fps, H.264: the videos the
 embedded gateway returns). Every timing runs in a fresh interpreter pinned to one CPU
 (``os.sched_setaffinity``), so OpenCV's and FFmpeg's threads cannot borrow the second core, and
-after one untimed warm-up measure (the first call imports OpenCV and scikit-image). The figures
+after one untimed warm-up measure (the first call imports OpenCV). The figures
 are the CPU time of that process: pinned to one core, that is the time the work takes on one
 idle core, while wall time on this shared machine also counts other processes' turns (it is
 kept in the details).
@@ -59,7 +59,7 @@ def timed(fn):
     fn()
     return time.process_time() - c0, time.perf_counter() - w0
 
-metrics = measure(path)  # warm-up: imports OpenCV and scikit-image
+metrics = measure(path)  # warm-up: imports OpenCV
 out = {"measure": [], "measure_wall": [], "decode": [], "decode_wall": []}
 for _ in range(runs):
     for name, fn in (("measure", lambda: measure(path)), ("decode", decode_full)):

@@ -9,7 +9,7 @@ the per-frame series behind each number.
     >>> m = measure("fox.mp4", cache=True)                   # doctest: +SKIP
     >>> m.as_dict()                                          # doctest: +SKIP
 
-Importing this package is cheap: OpenCV and scikit-image load on the first ``measure``.
+Importing this package is cheap: OpenCV and PyAV load on the first ``measure``.
 """
 
 from vidwidgets._exports import publish

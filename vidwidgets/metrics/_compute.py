@@ -3,7 +3,8 @@
 Imported on the first ``measure`` call (it loads OpenCV and NumPy). OpenCV does the pixel work
 because its Farnebäck flow, Laplacian, histograms and absolute differences are vectorised C++
 that a hand-written NumPy version would match only slowly (an optical flow in NumPy is out of the
-question); scikit-image supplies SSIM, which OpenCV's main package lacks.
+question). SSIM, which OpenCV's main package lacks, is written here on OpenCV's box filter, in
+scikit-image's formulation (the tests compare the two).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from cv2.typing import MatLike
 
 from vidwidgets.metrics._types import PerFrame
 
-__all__ = ["Cue", "FrameAccumulator", "Scalars", "count_cuts"]
+__all__ = ["Cue", "FrameAccumulator", "Scalars", "count_cuts", "ssim"]
 
 #: OpenCV's array type: a NumPy array (uint8 frames, float flow)
 Image = MatLike
@@ -50,7 +51,7 @@ CUT_COLOURS: Final = 0.3
 CUT_PICTURE: Final = 0.08
 CUT_RATIO: Final = 3.0
 CUT_WINDOW: Final = 8
-#: SSIM's default 7 × 7 window; smaller frames fall back to 1 − mean absolute difference.
+#: SSIM's usual 7 × 7 window; smaller frames fall back to 1 − mean absolute difference.
 SSIM_WINDOW: Final = 7
 
 
@@ -174,14 +175,38 @@ def loop_seam(first: Image, last: Image) -> float:
     """
     if min(first.shape) < SSIM_WINDOW:
         return 1.0 - float(cv2.absdiff(first, last).mean()) / 255.0
-    from skimage.metrics import structural_similarity
+    return min(1.0, max(0.0, ssim(first, last)))
 
-    score = float(
-        structural_similarity(  # type: ignore[no-untyped-call]
-            first, last, data_range=255, win_size=SSIM_WINDOW
-        )
+
+def ssim(a: Image, b: Image, data_range: float = 255.0) -> float:
+    """The mean structural similarity of two grey images (Wang, Bovik, Sheikh, Simoncelli 2004).
+
+    The formulation of scikit-image's ``structural_similarity`` with its defaults — a 7 × 7
+    uniform window, K1 = 0.01, K2 = 0.03, sample covariances, the mean over the windows that
+    lie inside the image — so the two agree (a test checks it); OpenCV's box filter makes it
+    one pass per moment, and vidwidgets does not need SciPy for one comparison a video.
+
+    Args:
+        a: a grey image.
+        b: another, the same size (at least 7 × 7).
+        data_range: the span of the grey levels (255 for uint8).
+
+    Returns:
+        The mean SSIM, -1 to 1 (1: identical).
+    """
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    window = (SSIM_WINDOW, SSIM_WINDOW)
+    mean_x, mean_y = cv2.blur(x, window), cv2.blur(y, window)
+    sample = SSIM_WINDOW**2 / (SSIM_WINDOW**2 - 1)  # unbiased (co)variances, as scikit-image
+    var_x = sample * (cv2.blur(x * x, window) - mean_x * mean_x)
+    var_y = sample * (cv2.blur(y * y, window) - mean_y * mean_y)
+    cov = sample * (cv2.blur(x * y, window) - mean_x * mean_y)
+    c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
+    index = ((2 * mean_x * mean_y + c1) * (2 * cov + c2)) / (
+        (mean_x**2 + mean_y**2 + c1) * (var_x + var_y + c2)
     )
-    return min(1.0, max(0.0, score))
+    pad = SSIM_WINDOW // 2  # only windows wholly inside the image count
+    return float(index[pad:-pad, pad:-pad].mean())
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ def measure(
     """Measure a video's quality from its decoded frames, locally, with no model weights.
 
     The frames are decoded by PyAV, scaled so their short side is ``size`` pixels (never
-    enlarged), and measured with OpenCV and scikit-image. Each metric, its formula and its
-    source are in the Metrics guide.
+    enlarged), and measured with OpenCV. Each metric, its formula and its source are in the
+    Metrics guide.
 
     Args:
         path: the video file (anything FFmpeg decodes: MP4, WebM, MOV, ...).

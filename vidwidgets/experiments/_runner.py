@@ -12,6 +12,10 @@ For each cell, in this order:
 
 4. otherwise **create** → the id is written to the manifest at once → wait → download.
 
+Once a cell has its video it is measured (``vw.measure``, on a worker thread, unless
+``measure=False``): the scalars go into its record's ``metrics``, a failure into
+``metrics_error``, and the per-frame series into the cache file beside the video.
+
 Stopping (Ctrl-C, kernel shutdown) detaches: tasks keep generating on the server and the next run
 resumes them. Cancelling a cell is different: it cancels the task on the server where the API
 supports it, and marks the cell cancelled.
@@ -41,10 +45,12 @@ from vidwidgets.client import (
     VideoJob,
     VideoRequest,
 )
+from vidwidgets.experiments._measuring import failure_note, measure_video, scalars
 from vidwidgets.experiments._media import make_thumbnail, probe_video
 from vidwidgets.experiments._paths import atomic_write_bytes, inside, safe_name
 from vidwidgets.experiments._store import Experiment, RunRecord, cell_key, public_server_url
 from vidwidgets.experiments._takes import take_numbers
+from vidwidgets.metrics import VideoMetrics, cache_path
 
 __all__ = ["Cell", "CellRun", "ExperimentRunner", "as_cells", "run_cells"]
 
@@ -204,6 +210,8 @@ class CellRun:
         self.error: BaseException | None = None
         self.started: float = time.time()
         self.finished: float | None = None
+        #: the video's metrics with their per-frame series, once measured (see ``measure=``)
+        self.metrics: VideoMetrics | None = None
         self._runner = runner
 
     def __repr__(self) -> str:
@@ -283,6 +291,10 @@ class ExperimentRunner:
             that times out stays pending and resumes on the next run.
         recreate_lost: when the server no longer knows a pending id (expired, or an embedded
             simulator that stopped), create the task again instead of failing the cell.
+        measure: measure each video once it is on disk (``vw.measure``, on a worker thread, so
+            the loop stays free): the scalars go into the record's ``metrics`` and the cell's
+            ``CellRun.metrics``; a video that cannot be measured gets a ``metrics_error`` and
+            stays usable. ``wait()`` returns once the measuring is done too.
     """
 
     def __init__(
@@ -297,6 +309,7 @@ class ExperimentRunner:
         retry_failed: bool = True,
         timeout: float | None = None,
         recreate_lost: bool = True,
+        measure: bool = True,
     ) -> None:
         if concurrency is not None and concurrency < 1:
             raise ValueError(f"concurrency={concurrency!r} is not allowed: a whole number >= 1")
@@ -308,6 +321,7 @@ class ExperimentRunner:
         self.retry_failed = retry_failed
         self.timeout = timeout
         self.recreate_lost = recreate_lost
+        self.measure = measure
         self.runs: dict[str, CellRun] = {}
         if concurrency is None:  # the client's bound on jobs in flight
             bound = getattr(client, "max_concurrency", None)
@@ -551,6 +565,8 @@ class ExperimentRunner:
             else:
                 async with self._slots:
                     await self._attempt(run)
+            if self.measure and run.status is JobStatus.SUCCEEDED:
+                await self._work.measure(run)  # outside the slot: it holds no API request
         except asyncio.CancelledError:
             # the cell's own task ends here; the caller sees the final status instead
             await self._finish_interrupted(run)
@@ -656,6 +672,30 @@ class _CellWork:
             request=run.request,
             api_format=rec.api_format or self.api_format or "88api",
         )
+
+    async def measure(self, run: CellRun) -> None:
+        """Measure ``run``'s video off the loop and record the scalars, or why it failed.
+
+        The cell is already ``succeeded`` and stays so whatever happens here: a video that
+        cannot be measured is still a video.
+        """
+        exp = self.runner.experiment
+        path = run.path
+        if path is None:
+            return
+        try:
+            metrics = await measure_video(path)
+        except Exception as exc:  # any failure is a note on the cell, never a failed cell
+            log.warning("could not measure the video of cell %r: %s", run.label, exc)
+            run.metrics = None
+            fields: dict[str, Any] = {"metrics": None, "metrics_error": failure_note(exc)}
+        else:
+            run.metrics = metrics
+            fields = {"metrics": scalars(metrics), "metrics_error": None}
+        rec = exp.get(run.key)
+        if rec is not None and (rec.metrics, rec.metrics_error) != tuple(fields.values()):
+            exp.update(run.key, **fields)  # saved atomically with the manifest
+        self.notify(run)
 
     def release(self, run: CellRun) -> None:
         """``run``'s attempt ended: identical requests no longer wait for it."""
@@ -910,6 +950,9 @@ def _adopt_cached(exp: Experiment, cell: Cell, src_exp: Experiment, src: RunReco
     assert src_video is not None
     stem = safe_name(f"{src.job_id or src.key}")
     video_rel = _link_into(exp, src_video, f"videos/{stem}.mp4")
+    with contextlib.suppress(OSError):  # the series too: a hard link keeps the cache valid
+        if cache_path(src_video).is_file():
+            _link_into(exp, cache_path(src_video), cache_path(video_rel).as_posix())
     thumb_rel = None
     with contextlib.suppress(ValueError, OSError):
         src_thumb = src_exp.file_path(src.thumbnail)
@@ -928,6 +971,8 @@ def _adopt_cached(exp: Experiment, cell: Cell, src_exp: Experiment, src: RunReco
     rec.thumbnail = thumb_rel
     rec.bytes = src.bytes
     rec.video = src.video
+    rec.metrics = src.metrics
+    rec.metrics_error = src.metrics_error
     rec.error = None
     rec.cached_from = f"{src_exp.name}/{src.key}"
     exp.put(rec)
@@ -982,6 +1027,8 @@ async def _download(client: VideoClientLike, exp: Experiment, run: CellRun, job:
         bytes=final.stat().st_size,
         video=info,
         error=None,
+        metrics=None,  # a new file: measured afresh
+        metrics_error=None,
     )
     # a retry replaced an earlier video: drop its files unless another record uses them
     used = {f for r in exp.records for f in (r.file, r.thumbnail) if f}
@@ -990,6 +1037,7 @@ async def _download(client: VideoClientLike, exp: Experiment, run: CellRun, job:
             path = exp.file_path(old)
             if path is not None:
                 path.unlink(missing_ok=True)
+                cache_path(path).unlink(missing_ok=True)
 
 
 class _ErrorFromRecord(VideoAPIError):

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 from vidwidgets.client import JobStatus, ResultCache
 from vidwidgets.experiments._arena_rank import BradleyTerry, check_outcome
 from vidwidgets.experiments._paths import atomic_write_json, inside, safe_name
+from vidwidgets.metrics import METRIC_NAMES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -135,6 +136,10 @@ class RunRecord:
     thumbnail: str | None = None
     bytes: int | None = None
     video: dict[str, Any] | None = None
+    #: the video's scalar metrics (``vw.measure``), or None before it is measured
+    metrics: dict[str, Any] | None = None
+    #: why the video could not be measured (``{"code", "message"}``), or None
+    metrics_error: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
     rating: int = 0
     note: str = ""
@@ -457,6 +462,9 @@ class Experiment:
     def results(self, keys: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """One flat dict per run: the request's parameters, status, timings, file, rating, note.
 
+        Then one column per metric (``motion`` … ``clipping``, None until measured) and
+        ``metrics_error`` (why the video could not be measured, or None).
+
         Once the Arena has votes, every row also has ``wins``, ``losses``, ``ties`` and
         ``score`` (None and 0 for a run nobody voted on).
 
@@ -495,6 +503,7 @@ class Experiment:
             error_message=error.get("message"),
             cached=rec.cached_from is not None,
         )
+        row.update(metric_columns(rec.metrics, rec.metrics_error))
         return row
 
     def to_dataframe(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
@@ -672,6 +681,20 @@ def _bytes_freed(exp: Experiment, files: set[str]) -> int:
                 if st.st_nlink <= 1:
                     freed += st.st_size
     return freed
+
+
+def metric_columns(
+    metrics: Mapping[str, Any] | None, error: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """One column per metric (None when not measured) and ``metrics_error``, for a results row.
+
+    >>> metric_columns({"motion": 0.01, "cuts": 0}, None)["cuts"], metric_columns(None, None)["motion"]
+    (0, None)
+    """
+    found = metrics or {}
+    columns: dict[str, Any] = {name: found.get(name) for name in METRIC_NAMES}
+    columns["metrics_error"] = (error or {}).get("message")
+    return columns
 
 
 def _merge_votes(stored: Any, unsaved: list[dict[str, Any]]) -> list[dict[str, Any]]:

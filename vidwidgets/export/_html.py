@@ -30,8 +30,10 @@ from vidwidgets.experiments import (
     atomic_write_bytes,
     caption,
     differing_fields,
+    format_metric,
     safe_name,
 )
+from vidwidgets.metrics import METRIC_NAMES
 
 __all__ = ["export_html"]
 
@@ -184,11 +186,25 @@ def _cell_html(rec: RunRecord, text: str, src: str | None, poster: str | None) -
         media = f'<div class="vw-placeholder"><b>{_e(status)}</b><br>{_e(message)}</div>'
     stars = "★" * int(rec.rating or 0) + "☆" * (5 - int(rec.rating or 0))
     note = f'<div class="vw-note">{_e(rec.note)}</div>' if rec.note else ""
+    note += _metrics_html(rec)
     return (
         f'<figure class="vw-cell vw-{_e(rec.status)}" data-key="{_e(rec.key)}">{media}'
         f'<figcaption><span class="vw-caption">{_e(text)}</span>'
         f'<span class="vw-rating" title="rating">{stars}</span>{note}</figcaption></figure>'
     )
+
+
+def _metrics_html(rec: RunRecord) -> str:
+    """The cell's metrics as one line of small badges (or why it was not measured)."""
+    if rec.metrics_error:
+        return f'<div class="vw-metrics">{_e(rec.metrics_error.get("message"))}</div>'
+    found = rec.metrics or {}
+    badges = [
+        f'<span class="vw-metric" data-metric="{_e(n)}">{_e(n)} {_e(format_metric(n, found[n]))}</span>'
+        for n in METRIC_NAMES
+        if found.get(n) is not None
+    ]
+    return f'<div class="vw-metrics">{" ".join(badges)}</div>' if badges else ""
 
 
 def _table(records: list[RunRecord], fields: list[str]) -> str:
@@ -208,6 +224,7 @@ def _table(records: list[RunRecord], fields: list[str]) -> str:
         "rating",
         "note",
         "error",
+        *METRIC_NAMES,
     ]
     rows: list[list[Any]] = []
     for i, rec in enumerate(records, 1):
@@ -231,9 +248,10 @@ def _table(records: list[RunRecord], fields: list[str]) -> str:
             rec.note,
             f"{error.get('code', '')}: {error.get('message', '')}" if error else "",
         ]
+        values += [format_metric(n, (rec.metrics or {}).get(n)) for n in METRIC_NAMES]
         rows.append(values)
     # optional columns nobody filled in (label, rating, note, error) only add noise
-    optional = {"label", "rating", "note", "error"}
+    optional = {"label", "rating", "note", "error", *METRIC_NAMES}
     keep = [
         i
         for i, col in enumerate(head)
@@ -302,6 +320,8 @@ h1 {{ font-size: 1.3em; margin: 0 0 .3em; }}
 #vw-time {{ font-variant-numeric: tabular-nums; }}
 .vw-grid {{ display: grid; grid-template-columns: repeat({cols}, minmax(0, 1fr)); gap: .8em; margin: 1em 0; }}
 .vw-cell {{ margin: 0; background: #111; border-radius: 6px; overflow: hidden; }}
+.vw-metrics {{ font-size: 11px; color: #aaa; margin-top: 2px; }}
+.vw-metric {{ display: inline-block; margin-right: 6px; }}
 .vw-cell video {{ width: 100%; display: block; background: #000; }}
 .vw-placeholder {{ color: #eee; padding: 2em 1em; min-height: 6em; overflow-wrap: anywhere; }}
 .vw-failed .vw-placeholder {{ background: #5a1f1f; }}

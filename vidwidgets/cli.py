@@ -23,6 +23,7 @@ import contextlib
 import getpass
 import hashlib
 import itertools
+import json
 import logging
 import os
 import re
@@ -47,9 +48,11 @@ from vidwidgets.experiments import (
     check_seed_axis,
     default_runs_dir,
     differing_fields,
+    format_metric,
     seed_for,
     take_numbers,
 )
+from vidwidgets.metrics import METRIC_NAMES
 
 __all__ = ["main"]
 
@@ -106,7 +109,19 @@ def _parser() -> argparse.ArgumentParser:
     _add_generate(sub, [store, connection])
     _add_compare(sub, [store, connection])
     _add_runs(sub, store)
+    _add_measure(sub)
     return parser
+
+
+def _add_measure(sub: _Subparsers) -> None:
+    m = sub.add_parser(
+        "measure",
+        help="print one video's quality metrics (motion, flicker, sharpness, ...)",
+        description="Measure a video file locally (vw.measure) and print its metrics; the "
+        "result is cached beside it as <video>.metrics.json.",
+    )
+    m.add_argument("path", type=Path, help="the video file")
+    m.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
 
 def _store_options() -> argparse.ArgumentParser:
@@ -208,6 +223,9 @@ def _add_compare(sub: _Subparsers, parents: list[argparse.ArgumentParser]) -> No
     )
     cmp_.add_argument("--columns", type=_positive_int, help="grid columns")
     cmp_.add_argument(
+        "--no-measure", action="store_true", help="do not measure the videos after download"
+    )
+    cmp_.add_argument(
         "--reference", metavar="NAME", help="mark these runs as used by NAME (prune keeps them)"
     )
 
@@ -263,6 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_generate(args))
         if args.command == "compare":
             return asyncio.run(_compare(args))
+        if args.command == "measure":
+            return _measure(args)
         return _runs(args)
     except (UsageError, ValidationError) as exc:
         print(f"vidwidgets: error: {exc}", file=sys.stderr)
@@ -382,6 +402,7 @@ async def _compare(args: argparse.Namespace) -> int:
     from vidwidgets.export import export_grid_video, export_html
 
     keys = [c.key for c in cells]
+    _print_metrics(exp, keys)
     out = args.out if args.out is not None else exp.path / "report.html"
     videos: Literal["embed", "copy", "link"] = args.videos if args.out is not None else "link"
     export_html(exp, out, keys=keys, videos=videos, columns=args.columns)
@@ -418,6 +439,7 @@ async def _run(
             referenced_by=referenced_by,
             use_cache=not args.no_cache,
             timeout=args.timeout,
+            measure=not getattr(args, "no_measure", False),
         )
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
@@ -705,6 +727,9 @@ def _run_rows(exp: Experiment) -> list[list[str]]:
     """One experiment, run by run, each captioned by what differs from the others."""
     fields = differing_fields([r.request for r in exp.records]) or ["prompt"]
     rows = [["#", "cell", "model", "seed", "status", "job id", "seconds", "rating", "file"]]
+    measured = any(rec.metrics or rec.metrics_error for rec in exp.records)
+    if measured:
+        rows[0] += METRIC_NAMES
     for i, rec in enumerate(exp.records, 1):
         seconds = rec.generation_seconds
         rows.append(
@@ -718,9 +743,49 @@ def _run_rows(exp: Experiment) -> list[list[str]]:
                 f"{seconds:.1f}" if seconds is not None else "",
                 "★" * rec.rating,
                 rec.file or "",
+                *(_metric_cells(rec) if measured else []),
             ]
         )
     return rows
+
+
+def _metric_cells(rec: RunRecord) -> list[str]:
+    found = rec.metrics or {}
+    if not found and rec.metrics_error:
+        return [_printable(str(rec.metrics_error.get("message", "")))[:60]]
+    return [format_metric(name, found.get(name)) for name in METRIC_NAMES]
+
+
+def _print_metrics(exp: Experiment, keys: Sequence[str]) -> None:
+    """The measured cells' metrics, one row each (nothing when none was measured)."""
+    records = [rec for rec in (exp.get(k) for k in keys) if rec is not None]
+    if not any(rec.metrics or rec.metrics_error for rec in records):
+        return
+    fields = differing_fields([r.request for r in records]) or ["prompt"]
+    rows = [["cell", *METRIC_NAMES]]
+    for rec in records:
+        name = caption(rec.request, fields, label=rec.label, take=rec.take)[:40]
+        rows.append([_printable(name), *_metric_cells(rec)])
+    print("metrics:")
+    _table(rows)
+
+
+def _measure(args: argparse.Namespace) -> int:
+    from vidwidgets.metrics import MetricsError, measure
+
+    try:
+        metrics = measure(args.path, cache=True)
+    except (MetricsError, OSError) as exc:
+        print(f"vidwidgets: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps(metrics.as_dict(), indent=2))
+        return EXIT_OK
+    rows = [[name, format_metric(name, getattr(metrics, name))] for name in METRIC_NAMES]
+    size = f"{metrics.width}x{metrics.height}, {metrics.frames} frames at {metrics.fps:g} fps"
+    rows.append(["video", size])
+    _table(rows)
+    return EXIT_OK
 
 
 def _runs_usage(store: ExperimentStore, _args: argparse.Namespace) -> int:

@@ -43,3 +43,6 @@ class CellFrontState(TypedDict):
     duration: float
     rating: int
     note: str
+    #: the video's scalar metrics, rounded (none until measured), and why it was not measured
+    metrics: dict[str, float]
+    metrics_note: str

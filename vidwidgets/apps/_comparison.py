@@ -43,6 +43,7 @@ from vidwidgets.apps._grid import (
     overall_eta,
     status_counts,
 )
+from vidwidgets.apps._metrics_view import CURVES, MetricsView, badges, check_metric
 from vidwidgets.client import (
     BudgetExceeded,
     JobStatus,
@@ -302,6 +303,10 @@ class ComparisonCell:
             "duration": float(video.get("duration") or 0.0),
             "rating": self.rating,
             "note": self.note,
+            "metrics": badges(rec.metrics if rec is not None else None),
+            "metrics_note": str(
+                ((rec.metrics_error if rec is not None else None) or {}).get("message") or ""
+            ),
         }
 
     def clock(self) -> CellClock | None:
@@ -677,6 +682,9 @@ class Comparison(anywidget.AnyWidget):
         confirm_over_usd: without a budget, a grid estimated above this (default $5) or of
             unknown price waits for a click on "Run N videos for $X" (or ``run()``).
         confirm: start whatever the estimate, without waiting for a click (no budget only).
+        measure: measure each video once it is on disk (default True; see the Metrics guide):
+            badges on each cell, a column per metric in ``results``, and ``sort_by()``,
+            ``highlight()`` and the curves under the seek bar.
 
     Only cells that would create are priced: stored videos and pending tasks cost nothing new.
     The header shows the total ("16 videos ≈ $51.20"), the basis of each model in its tooltip.
@@ -707,6 +715,15 @@ class Comparison(anywidget.AnyWidget):
     message = traitlets.Unicode("").tag(sync=True)
     #: the header's price line, and why the grid waits or was refused (see ``_budget.Verdict``)
     price = traitlets.Dict().tag(sync=True)
+    #: the metric the cells are sorted by, and whether highest first ("" keeps the grid order)
+    sort_metric = traitlets.Unicode("").tag(sync=True)
+    sort_descending = traitlets.Bool(True).tag(sync=True)
+    #: the metric whose best and worst cells are outlined ("" none)
+    highlight_metric = traitlets.Unicode("").tag(sync=True)
+    #: the metric drawn as one curve per cell under the seek bar ("" none)
+    curve_metric = traitlets.Unicode("").tag(sync=True)
+    #: what the front end draws of the metrics (see ``_metrics_view.MetricsView.state``)
+    metric_view = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -730,6 +747,7 @@ class Comparison(anywidget.AnyWidget):
         budget_usd: float | None = None,
         confirm_over_usd: float = DEFAULT_CONFIRM_OVER_USD,
         confirm: bool = False,
+        measure: bool = True,
         **overrides: Any,
     ) -> None:
         super().__init__()
@@ -757,7 +775,9 @@ class Comparison(anywidget.AnyWidget):
             concurrency=concurrency,
             referenced_by=_referrer(name),
             retry_failed=retry_failed,
+            measure=measure,
         )
+        self._metrics_view = MetricsView()
         self._control = _GridControl(
             runner, loop, self._render, gate, min_interval=min_interval, threaded=threaded
         )
@@ -1110,6 +1130,66 @@ class Comparison(anywidget.AnyWidget):
         with self.hold_sync():
             self.cells_state = [dict(s) for s in states]
             self.summary = summary
+            self._paint_metrics(states)
+
+    # -- metrics ------------------------------------------------------------------------------
+
+    def sort_by(self, metric: str | None, *, descending: bool = True) -> None:
+        """Show the cells ordered by a metric (``None``: the grid's own order again).
+
+        Cells not measured yet come last. The header's "sort" selector does the same.
+
+            >>> cmp.sort_by("motion", descending=True)        # doctest: +SKIP
+
+        Raises:
+            ValidationError: ``metric`` is not one of ``vidwidgets.metrics.METRIC_NAMES``.
+        """
+        self.sort_metric = check_metric("sort_by", metric)
+        self.sort_descending = bool(descending)
+
+    def highlight(self, metric: str | None) -> None:
+        """Outline the best and the worst cell by a metric (``None``: no outline).
+
+        "Best" follows each metric's good direction (steadier, sharper, fewer cuts; mid-grey
+        brightness), as the Metrics guide says.
+
+        Raises:
+            ValidationError: ``metric`` is not one of ``vidwidgets.metrics.METRIC_NAMES``.
+        """
+        self.highlight_metric = check_metric("highlight", metric)
+
+    def show_curves(self, metric: str | None) -> None:
+        """Draw one curve per cell of a metric's per-frame series under the seek bar.
+
+        Raises:
+            ValidationError: ``metric`` has no per-frame series (``loop_seam``) or is unknown.
+        """
+        self.curve_metric = check_metric("show_curves", metric, CURVES)
+
+    @traitlets.validate("sort_metric", "highlight_metric")
+    def _valid_metric(self, proposal: Any) -> str:
+        return check_metric(proposal["trait"].name, proposal["value"])
+
+    @traitlets.validate("curve_metric")
+    def _valid_curve(self, proposal: Any) -> str:
+        return check_metric("curve_metric", proposal["value"], CURVES)
+
+    @traitlets.observe("sort_metric", "sort_descending", "highlight_metric", "curve_metric")
+    def _metric_choice(self, _change: Any) -> None:
+        self._paint_metrics([c.front_state() for c in self._cells])
+
+    def _paint_metrics(self, states: Sequence[CellFrontState]) -> None:
+        cells = [
+            (c.key, s["metrics"], c.run.metrics if c.run is not None else None)
+            for c, s in zip(self._cells, states, strict=True)
+        ]
+        self.metric_view = self._metrics_view.state(
+            cells,
+            sort=self.sort_metric,
+            descending=self.sort_descending,
+            highlight=self.highlight_metric,
+            curve=self.curve_metric,
+        )
 
     def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict):

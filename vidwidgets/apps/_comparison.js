@@ -149,6 +149,7 @@ function render({ model, el }) {
 
   // -- synchronized playback (the shared engine) --------------------------------------------
   let wipePos = 50;
+  let metricsView = null; // set once the engine exists
 
   function active() {
     const vs = [];
@@ -177,6 +178,7 @@ function render({ model, el }) {
     playBtn.setAttribute("aria-pressed", p.playing ? "true" : "false");
     root.dataset.playing = p.playing ? "true" : "false";
     root.dataset.videos = String(p.count);
+    if (metricsView) metricsView.tick();
   }
 
   const engine = createSyncEngine({
@@ -188,6 +190,8 @@ function render({ model, el }) {
     },
   });
   const { play, pause, step } = engine;
+  // badges, sort, highlight and the curves under the seek bar (apps/_metrics_view.js)
+  metricsView = createMetricsView({ model, root, head, after: controls, tiles, engine, make, button });
 
   function setRate(r) {
     engine.setRate(r);
@@ -515,6 +519,7 @@ function render({ model, el }) {
       }
     }
     paintAb();
+    metricsView.paint();
     ui();
   }
 
@@ -639,6 +644,7 @@ function render({ model, el }) {
   model.on("change:columns", onCells);
   model.on("change:summary", onSummary);
   model.on("change:price", paintPrice);
+  model.on("change:metric_view", onCells);
   model.on("change:ab_enabled", paintAb);
   model.on("change:ab_keys", paintAb);
   for (const name of ["title", "simulator", "message", "loop", "playback_rate"]) {
@@ -681,6 +687,7 @@ function render({ model, el }) {
     model.off("change:columns", onCells);
     model.off("change:summary", onSummary);
     model.off("change:price", paintPrice);
+    model.off("change:metric_view", onCells);
     model.off("change:ab_enabled", paintAb);
     model.off("change:ab_keys", paintAb);
     for (const name of ["title", "simulator", "message", "loop", "playback_rate"]) {

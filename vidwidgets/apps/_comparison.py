@@ -691,7 +691,10 @@ class Comparison(anywidget.AnyWidget):
     """
 
     # the shared synchronized-playback engine, then this widget's module (no build step)
-    _esm = with_sync_engine((_HERE / "_comparison.js").read_text("utf-8"))
+    _esm = with_sync_engine(
+        (_HERE / "_metrics_view.js").read_text("utf-8")
+        + (_HERE / "_comparison.js").read_text("utf-8")
+    )
     _css = _HERE / "_comparison.css"
 
     title = traitlets.Unicode("").tag(sync=True)

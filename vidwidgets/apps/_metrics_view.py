@@ -206,7 +206,8 @@ class MetricsView:
         Returns:
             A small JSON-ready dict (``order``, ``best``, ``worst``, ``curves``, ``worst_at``, ...).
         """
-        state: dict[str, Any] = {"sort": sort, "descending": descending, "order": []}
+        state: dict[str, Any] = {"names": list(METRIC_NAMES), "curve_names": list(CURVES)}
+        state.update(titles=TITLES, sort=sort, descending=descending, order=[])
         state.update(highlight=highlight, best="", worst="", curve=curve)
         if sort:
             state["order"] = ranking(

@@ -218,6 +218,45 @@ def test_the_ab_wipe_shows_both_videos(grid_page: Page) -> None:
     assert spread(page.evaluate(TIMES_JS, grid_root(page))) <= FRAME
 
 
+def test_metric_badges_and_curves_that_seek_every_video(grid_page: Page) -> None:
+    page = grid_page
+    main = page.locator(".vw-cmp").first
+    root = grid_root(page)
+    # every measured cell shows its badges, each explained by its title
+    badges = main.locator(".vw-cell .vw-metric-badge")
+    expect(badges).to_have_count(6 * 8, timeout=30_000)
+    assert "flicker" in (
+        main.locator(".vw-metric-badge[data-metric=flicker]").first.get_attribute("title") or ""
+    )
+    # picking a metric draws one curve per cell under the seek bar
+    main.locator("select.vw-curves-metric").select_option("motion")
+    expect(main.locator("svg.vw-curve")).to_have_count(6, timeout=20_000)
+    expect(main.locator("svg.vw-curve").first).to_have_attribute(
+        "aria-label", re.compile("motion of")
+    )
+    # clicking a curve half-way seeks every video to half the duration
+    curve = main.locator("svg.vw-curve").first
+    box = curve.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
+    duration = page.evaluate(
+        "(root) => Math.max(...[...root.querySelectorAll('video.vw-cell-video')].map((v) => v.duration))",
+        root,
+    )
+    page.wait_for_function(
+        "([root, t]) => root.vwSync.times().every((x) => Math.abs(x - t) < 0.2)",
+        arg=[root, duration / 2],
+    )
+    assert spread(page.evaluate(TIMES_JS, root)) <= FRAME
+    # "Jump to worst frame" seeks every video to the grid's worst motion
+    worst = float(main.get_attribute("data-worst-at") or "nan")
+    main.locator(".vw-curves-worst").click()
+    page.wait_for_function(
+        "([root, t]) => root.vwSync.times().every((x) => Math.abs(x - t) <= 2 / 12)",
+        arg=[root, min(worst, duration)],
+    )
+
+
 def test_the_exported_report_plays_in_sync_from_disk(
     grid_page: Page, lab: JupyterServer, chromium: Any
 ) -> None:

@@ -184,8 +184,12 @@ function createMetricsView({ model, root, head, after, tiles, engine, make, butt
   function paintCurves(v) {
     const metric = v.curve || "";
     const curves = v.curves || {};
-    panel.hidden = !metric;
+    // the selector shows once a cell is measured; the curves once a metric is picked
+    panel.hidden = !cells().some((c) => Object.keys(c.metrics || {}).length);
+    list.hidden = !metric;
+    worstBtn.hidden = !metric;
     root.dataset.curve = metric;
+    root.dataset.worstAt = Number.isFinite(v.worst_at) ? String(v.worst_at) : "";
     worstBtn.disabled = !Number.isFinite(v.worst_at);
     worstBtn.title = metric ? `seek every video to the worst ${metric} frame of the grid` : "";
     const all = Object.values(curves).flat();

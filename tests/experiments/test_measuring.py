@@ -137,3 +137,13 @@ async def test_the_loop_keeps_ticking_while_a_video_is_measured(tmp_path: Path) 
     assert took > 0.1  # long enough for the ticks to mean something
     assert len(gaps) >= 10
     assert max(gaps) < 0.25  # never blocked for long: the work ran on a worker thread
+
+
+async def test_pruning_a_run_removes_its_metrics_file_too(client, exp: Experiment) -> None:
+    (rec,) = await run_cells(client, exp, [req("a red fox")])
+    video = exp.video_path(rec)
+    assert video is not None
+    assert cache_path(video).is_file()
+    exp.store.prune(keep=0)
+    assert not video.exists()
+    assert not cache_path(video).exists()

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 from vidwidgets.client import JobStatus, ResultCache
 from vidwidgets.experiments._arena_rank import BradleyTerry, check_outcome
 from vidwidgets.experiments._paths import atomic_write_json, inside, safe_name
-from vidwidgets.metrics import METRIC_NAMES
+from vidwidgets.metrics import METRIC_NAMES, cache_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -641,6 +641,7 @@ class ExperimentStore:
                         path = exp.file_path(rel)
                         if path is not None:
                             path.unlink(missing_ok=True)
+                            cache_path(path).unlink(missing_ok=True)  # its metrics go with it
             report.partial_files_removed += exp.sweep()
         return report
 

@@ -125,3 +125,11 @@ def test_downsampling_keeps_a_spike() -> None:
     assert len(points) == MAX_POINTS
     assert max(v for _, v in points) == 1.0
     assert [t for t, v in points if v == 1.0] == [round(538 / 24.0, 4)]
+
+
+async def test_a_cell_holds_its_videos_metrics_with_the_series(done: Comparison) -> None:
+    cell = done.cells[0]
+    assert cell.metrics is not None
+    assert cell.metrics.frames == len(cell.metrics.per_frame.brightness)
+    assert cell.record is not None
+    assert cell.record.metrics == {name: getattr(cell.metrics, name) for name in METRIC_NAMES}

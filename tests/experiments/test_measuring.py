@@ -147,3 +147,26 @@ async def test_pruning_a_run_removes_its_metrics_file_too(client, exp: Experimen
     exp.store.prune(keep=0)
     assert not video.exists()
     assert not cache_path(video).exists()
+
+
+def test_the_html_report_shows_each_cells_metrics_formatted(
+    exp: Experiment, tmp_path: Path
+) -> None:
+    from vidwidgets.export import export_html
+
+    metrics = dict.fromkeys(METRIC_NAMES, 0.5) | {"flicker": 0.98765, "cuts": 3}
+    add_finished(exp, req("a red fox"), metrics=metrics)
+    text = export_html(exp, tmp_path / "r.html", videos="link").read_text()
+    assert "<th>loop_seam</th>" in text
+    assert '<span class="vw-metric" data-metric="flicker">flicker 0.988</span>' in text
+    assert "<td>50%</td>" in text  # frozen, as a share
+
+
+def test_the_html_report_escapes_a_measuring_note(exp: Experiment, tmp_path: Path) -> None:
+    from vidwidgets.export import export_html
+
+    note = {"code": "UnreadableVideo", "message": "not measured: <img src=x onerror=alert(1)>"}
+    add_finished(exp, req("a red fox"), metrics_error=note)
+    text = export_html(exp, tmp_path / "r.html", videos="link").read_text()
+    assert "<img src=x" not in text
+    assert "not measured: &lt;img src=x onerror=alert(1)&gt;" in text

@@ -69,6 +69,7 @@ from vidwidgets.widgets import send_file
 if TYPE_CHECKING:
     import pandas as pd
 
+    from vidwidgets.metrics import VideoMetrics
     from vidwidgets.widgets import VideoPlayer
 
 __all__ = ["Comparison", "ComparisonCell"]
@@ -178,6 +179,14 @@ class ComparisonCell:
         """The video file, once the cell succeeded."""
         rec = self.record
         return self._control.experiment.video_path(rec) if rec is not None else None
+
+    @property
+    def metrics(self) -> VideoMetrics | None:
+        """The video's metrics with their per-frame series, once measured (else None).
+
+        The scalars are also in ``record.metrics`` and in ``Comparison.results``.
+        """
+        return self.run.metrics if self.run is not None else None
 
     @property
     def served_file(self) -> pathlib.Path | None:
@@ -1182,10 +1191,7 @@ class Comparison(anywidget.AnyWidget):
         self._paint_metrics([c.front_state() for c in self._cells])
 
     def _paint_metrics(self, states: Sequence[CellFrontState]) -> None:
-        cells = [
-            (c.key, s["metrics"], c.run.metrics if c.run is not None else None)
-            for c, s in zip(self._cells, states, strict=True)
-        ]
+        cells = [(c.key, s["metrics"], c.metrics) for c, s in zip(self._cells, states, strict=True)]
         self.metric_view = self._metrics_view.state(
             cells,
             sort=self.sort_metric,

@@ -12,6 +12,7 @@ videos, and the records behind the Comparison grid and the CLI.
 from vidwidgets._exports import publish
 from vidwidgets.experiments._arena_rank import OUTCOMES, BradleyTerry, RankRow, check_outcome
 from vidwidgets.experiments._captions import caption, differing_fields
+from vidwidgets.experiments._filmstrip import Filmstrip, filmstrip, strip_path
 from vidwidgets.experiments._media import probe_video
 from vidwidgets.experiments._paths import atomic_write_bytes, safe_name
 from vidwidgets.experiments._runner import (
@@ -46,6 +47,7 @@ __all__ = [
     "Experiment",
     "ExperimentRunner",
     "ExperimentStore",
+    "Filmstrip",
     "PruneReport",
     "RankRow",
     "RunRecord",
@@ -59,11 +61,13 @@ __all__ = [
     "check_seed_axis",
     "default_runs_dir",
     "differing_fields",
+    "filmstrip",
     "probe_video",
     "public_server_url",
     "run_cells",
     "safe_name",
     "seed_for",
+    "strip_path",
     "take_numbers",
 ]
 

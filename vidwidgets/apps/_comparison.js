@@ -10,6 +10,11 @@
 // that lives only in this tab. Every text from Python (prompts, captions, notes, errors) is set
 // with textContent — never innerHTML — so HTML in a prompt shows as text and runs nothing.
 //
+// Filmstrips (the `filmstrips` trait, apps/_strips.py): a big grid shows each finished cell's
+// strip of thumbnails first (a few KB over the same custom messages: {type: "strip", ...}) and asks
+// for the video only when it is played — a click or Enter on the strip, or Play all, which then
+// loads the videos LOAD_AT_ONCE at a time; each joins the synchronized playback as it arrives.
+//
 // What a cell sends is CellFrontState (apps/_cell_state.py); which statuses are running or final
 // comes from Python in the `vocabulary` trait (JobStatus), so this file never lists them.
 
@@ -26,6 +31,7 @@ const LABELS = {
   pending: "Pending on the server",
 };
 const SPEEDS = [0.25, 0.5, 1, 1.5, 2];
+const LOAD_AT_ONCE = 3; // videos fetched at a time when Play all starts a grid of strips
 
 function fmtClock(seconds) {
   const s = Math.max(0, Math.round(seconds));
@@ -140,7 +146,9 @@ function render({ model, el }) {
   const grid = make("div", "vw-cmp-grid", root);
   const tiles = new Map(); // key -> tile
   const urls = new Map(); // key -> {source, url}
-  const pending = new Map(); // rid -> {key, source, parts, received}
+  const pending = new Map(); // rid -> {key, source, parts, received, kind}
+  const stripUrls = new Map(); // key -> {source, url, frames}
+  const loadQueue = []; // tiles whose video Play all asked for, fetched LOAD_AT_ONCE at a time
   let headers = [];
   let receivedAt = performance.now();
   const inSet = (name, status) => ((model.get("vocabulary") || {})[name] || []).includes(status);
@@ -197,7 +205,7 @@ function render({ model, el }) {
   engine.attach(abA);
   engine.attach(abB);
 
-  playBtn.addEventListener("click", engine.toggle);
+  playBtn.addEventListener("click", toggleAll);
   backBtn.addEventListener("click", () => step(-1));
   fwdBtn.addEventListener("click", () => step(1));
   seek.addEventListener("input", () => {
@@ -218,7 +226,7 @@ function render({ model, el }) {
     if (e.target && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(e.target.tagName)) return;
     if (e.key === " ") {
       e.preventDefault();
-      engine.toggle();
+      toggleAll();
     } else if (e.key === "ArrowRight") {
       e.preventDefault();
       step(1);
@@ -350,6 +358,7 @@ function render({ model, el }) {
     tile.video.playsInline = true;
     tile.video.preload = "auto";
     engine.attach(tile.video);
+    makeStrip(tile);
     tile.progress = make("div", "vw-cell-progress", tile.media);
     const line = make("div", "vw-cell-status-line", tile.progress);
     tile.status = make("span", "vw-cell-status", line);
@@ -454,19 +463,107 @@ function render({ model, el }) {
       tile.note.value = cell.note || "";
     }
     paintClock(tile, cell);
-    // the video replaces the progress once its bytes are here
-    const showVideo = status === "succeeded" && cell.source && urls.has(cell.key) && urls.get(cell.key).source === cell.source;
-    tile.video.hidden = !showVideo;
-    tile.progress.hidden = Boolean(showVideo);
-    if (status === "succeeded" && cell.source && tile.source !== cell.source) {
-      tile.source = cell.source;
-      requestVideo(cell.key, cell.source);
-    } else if (status !== "succeeded" && tile.source) {
+    paintMedia(tile, cell);
+  }
+
+  // -- cell media: the progress, then the filmstrip (strip mode) or the video ---------------
+  function paintMedia(tile, cell) {
+    const done = cell.status === "succeeded" && cell.source;
+    if (done) {
+      if (tile.source !== cell.source) tile.source = cell.source;
+      const info = (model.get("strips") || {})[cell.key];
+      const ours = info && info.source === cell.source;
+      const stripless = ours && info.error; // a strip that could not be made: the plain way
+      if (!model.get("filmstrips") || stripless || tile.played === cell.source) {
+        wantVideo(tile);
+      } else if (ours && tile.stripFor !== cell.source) {
+        tile.stripFor = cell.source;
+        request(cell.key, cell.source, "strip", { frames: info.frames });
+      }
+    } else if (tile.source) {
       tile.source = "";
+      tile.requested = "";
       tile.video.pause();
       tile.video.removeAttribute("src");
       tile.video.load();
     }
+    // the video replaces the progress (or the strip) once its bytes are here
+    const video = urls.get(cell.key);
+    const strip = stripUrls.get(cell.key);
+    const showVideo = Boolean(done && video && video.source === cell.source);
+    const showStrip = Boolean(done && !showVideo && strip && strip.source === cell.source);
+    tile.video.hidden = !showVideo;
+    tile.strip.hidden = !showStrip;
+    tile.progress.hidden = showVideo || showStrip;
+    tile.node.dataset.media = showVideo ? "video" : showStrip ? "strip" : "progress";
+    tile.strip.setAttribute("aria-label", `Play ${cell.caption || cell.prompt || cell.key}`);
+    tile.strip.title = tile.strip.getAttribute("aria-label");
+  }
+
+  function makeStrip(tile) {
+    // a button: Enter and Space play it, and its name says what plays
+    tile.strip = button("vw-cell-strip", "", tile.media);
+    tile.strip.hidden = true;
+    tile.stripFrame = make("span", "vw-strip-frame", tile.strip);
+    tile.stripRow = make("img", "vw-strip-row", tile.strip);
+    tile.stripRow.alt = "";
+    tile.stripRow.draggable = false;
+    tile.strip.addEventListener("click", () => playTile(tile));
+    // hovering scrubs: the big frame shows the strip's frame under the pointer
+    tile.strip.addEventListener("pointermove", (e) => {
+      const box = tile.strip.getBoundingClientRect();
+      if (box.width > 0) showStripFrame(tile, (e.clientX - box.left) / box.width);
+    });
+    tile.strip.addEventListener("pointerleave", () => showStripFrame(tile, null));
+  }
+
+  function showStripFrame(tile, fraction) {
+    const strip = stripUrls.get(tile.key);
+    if (!strip) return;
+    const n = Math.max(1, strip.frames);
+    const i = fraction === null ? Math.floor(n / 2) : Math.max(0, Math.min(n - 1, Math.floor(fraction * n)));
+    tile.stripFrame.style.backgroundPosition = n > 1 ? `${(100 * i) / (n - 1)}% 0` : "0 0";
+    tile.strip.dataset.frame = String(i);
+  }
+
+  function wantVideo(tile) {
+    if (!tile.source || tile.requested === tile.source) return;
+    tile.requested = tile.source;
+    request(tile.key, tile.source, "video");
+  }
+
+  function playTile(tile) {
+    tile.played = tile.source;
+    if (urls.has(tile.key) && urls.get(tile.key).source === tile.source) return play();
+    tile.playOnLoad = true;
+    wantVideo(tile);
+  }
+
+  function pumpLoads() {
+    let inFlight = 0;
+    for (const job of pending.values()) if (job.kind === "video") inFlight += 1;
+    while (inFlight < LOAD_AT_ONCE && loadQueue.length) {
+      const tile = loadQueue.shift();
+      if (!tiles.has(tile.key) || tile.requested === tile.source) continue;
+      tile.played = tile.source;
+      wantVideo(tile);
+      inFlight += 1;
+    }
+  }
+
+  function playAll() {
+    // the cells still showing strips load a few at a time, and join in as they arrive
+    loadQueue.length = 0;
+    for (const tile of tiles.values()) {
+      if (tile.source && tile.requested !== tile.source) loadQueue.push(tile);
+    }
+    pumpLoads();
+    play();
+  }
+
+  function toggleAll() {
+    if (engine.isPlaying()) pause();
+    else playAll();
   }
 
   function paintHeaders() {
@@ -574,15 +671,31 @@ function render({ model, el }) {
   }
 
   // -- bytes from the kernel ---------------------------------------------------------------
-  function requestVideo(key, source) {
+  function request(key, source, kind, extra) {
     const rid = `${key}-${source}-${Math.random().toString(36).slice(2)}`;
-    pending.set(rid, { key, source, parts: [], received: 0 });
-    model.send({ type: "get", key, source, rid });
+    pending.set(rid, { key, source, parts: [], received: 0, kind, ...extra });
+    model.send({ type: kind === "strip" ? "strip" : "get", key, source, rid });
+  }
+
+  function stripArrived(job, tile, blob) {
+    const old = stripUrls.get(job.key);
+    if (old) URL.revokeObjectURL(old.url);
+    const url = URL.createObjectURL(blob);
+    stripUrls.set(job.key, { source: job.source, url, frames: job.frames || 1 });
+    tile.stripRow.onload = () => {
+      // the big frame takes the strip's own aspect ratio (one frame of it)
+      const { naturalWidth: w, naturalHeight: h } = tile.stripRow;
+      if (w && h) tile.stripFrame.style.aspectRatio = `${w / Math.max(1, job.frames)} / ${h}`;
+    };
+    tile.stripRow.src = url;
+    tile.stripFrame.style.backgroundImage = `url("${url}")`;
+    tile.stripFrame.style.backgroundSize = `${Math.max(1, job.frames) * 100}% 100%`;
+    showStripFrame(tile, null);
   }
 
   function onCustom(msg, buffers) {
     if (disposed || !msg) return;
-    if (msg.type === "play") return play();
+    if (msg.type === "play") return playAll();
     if (msg.type === "pause") return pause();
     if (msg.type === "seek" && Number.isFinite(msg.t)) return engine.seek(msg.t);
     if (msg.type === "step" && Number.isFinite(msg.n)) return step(msg.n);
@@ -591,7 +704,13 @@ function render({ model, el }) {
     if (msg.type === "error") {
       pending.delete(msg.rid);
       const tile = tiles.get(job.key);
-      if (tile) tile.message.textContent = String(msg.message || "could not load the video");
+      if (tile && job.kind === "strip") {
+        tile.played = job.source; // no strip after all: show the video, as without strips
+        wantVideo(tile);
+      } else if (tile) {
+        tile.message.textContent = String(msg.message || "could not load the video");
+      }
+      pumpLoads();
       return;
     }
     if (msg.type !== "chunk") return;
@@ -599,15 +718,27 @@ function render({ model, el }) {
     job.received += 1;
     if (job.received < msg.count) return;
     pending.delete(msg.rid);
+    pumpLoads();
     const tile = tiles.get(job.key);
     if (!tile || tile.source !== job.source) return; // retried meanwhile: newer bytes come
+    if (job.kind === "strip") {
+      stripArrived(job, tile, new Blob(job.parts, { type: msg.mime || "image/jpeg" }));
+    }
+    const cell = (model.get("cells_state") || []).find((c) => c.key === job.key);
+    if (job.kind === "strip") {
+      if (cell) paintTile(tile, cell);
+      return;
+    }
     const old = urls.get(job.key);
     if (old) URL.revokeObjectURL(old.url);
     const url = URL.createObjectURL(new Blob(job.parts, { type: msg.mime || "video/mp4" }));
     urls.set(job.key, { source: job.source, url });
     tile.video.src = url;
-    const cell = (model.get("cells_state") || []).find((c) => c.key === job.key);
     if (cell) paintTile(tile, cell);
+    if (tile.playOnLoad) {
+      tile.playOnLoad = false;
+      play(); // the strip was clicked: it plays, in sync with the videos already loaded
+    }
     paintAb();
     ui();
   }
@@ -641,6 +772,8 @@ function render({ model, el }) {
   model.on("change:price", paintPrice);
   model.on("change:ab_enabled", paintAb);
   model.on("change:ab_keys", paintAb);
+  model.on("change:strips", onCells);
+  model.on("change:filmstrips", onCells);
   for (const name of ["title", "simulator", "message", "loop", "playback_rate"]) {
     model.on(`change:${name}`, paintHead);
   }
@@ -683,11 +816,14 @@ function render({ model, el }) {
     model.off("change:price", paintPrice);
     model.off("change:ab_enabled", paintAb);
     model.off("change:ab_keys", paintAb);
+    model.off("change:strips", onCells);
+    model.off("change:filmstrips", onCells);
     for (const name of ["title", "simulator", "message", "loop", "playback_rate"]) {
       model.off(`change:${name}`, paintHead);
     }
     engine.dispose();
     for (const { url } of urls.values()) URL.revokeObjectURL(url);
+    for (const { url } of stripUrls.values()) URL.revokeObjectURL(url);
   };
 }
 

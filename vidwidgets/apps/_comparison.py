@@ -43,6 +43,7 @@ from vidwidgets.apps._grid import (
     overall_eta,
     status_counts,
 )
+from vidwidgets.apps._strips import StripMaker, strips_on
 from vidwidgets.client import (
     BudgetExceeded,
     JobStatus,
@@ -677,6 +678,10 @@ class Comparison(anywidget.AnyWidget):
         confirm_over_usd: without a budget, a grid estimated above this (default $5) or of
             unknown price waits for a click on "Run N videos for $X" (or ``run()``).
         confirm: start whatever the estimate, without waiting for a click (no budget only).
+        filmstrips: show each finished cell's filmstrip (frames made in the kernel) and fetch
+            its video only when it is played (a click or Enter on the strip, or Play all, which
+            loads the videos a few at a time): True, False, or None / ``"auto"`` (default) for
+            grids of more than 16 cells, so a 6 × 6 grid does not decode 36 videos at once.
 
     Only cells that would create are priced: stored videos and pending tasks cost nothing new.
     The header shows the total ("16 videos ≈ $51.20"), the basis of each model in its tooltip.
@@ -707,6 +712,10 @@ class Comparison(anywidget.AnyWidget):
     message = traitlets.Unicode("").tag(sync=True)
     #: the header's price line, and why the grid waits or was refused (see ``_budget.Verdict``)
     price = traitlets.Dict().tag(sync=True)
+    #: strip mode: finished cells show their filmstrip until played (see ``filmstrips=``)
+    filmstrips = traitlets.Bool(False).tag(sync=True)
+    #: {key: {"source", "frames"}} of the ready strips (their bytes go over custom messages)
+    strips = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -730,6 +739,7 @@ class Comparison(anywidget.AnyWidget):
         budget_usd: float | None = None,
         confirm_over_usd: float = DEFAULT_CONFIRM_OVER_USD,
         confirm: bool = False,
+        filmstrips: bool | str | None = None,
         **overrides: Any,
     ) -> None:
         super().__init__()
@@ -737,6 +747,8 @@ class Comparison(anywidget.AnyWidget):
             prompts, models, seeds, requests, base, overrides, columns, samples
         )
         gate = PriceGate(client, budget_usd, confirm_over_usd, confirm=confirm)  # checks them
+        strips_on(filmstrips, 0)  # checks it before anything starts
+        self._strips_auto = filmstrips is None or filmstrips == "auto"
         loop, threaded = _grid_loop()
         self._owns_client = client is None
         self._client: Any = client if client is not None else _default_client()
@@ -763,6 +775,9 @@ class Comparison(anywidget.AnyWidget):
         )
         self._control.show_price = lambda verdict: setattr(self, "price", verdict.front())
         runner.on_update = self._control.on_run_update
+        self._strip_maker = StripMaker(loop, lambda state: setattr(self, "strips", state))
+        self.filmstrips = strips_on(filmstrips, len(placed))
+        self.observe(lambda _change: self._control.changed(), names="filmstrips")
         self._layout_cells(placed)
         self.flushes = 0  # state messages sent (tests and benchmarks look at it)
         self.on_msg(self._on_custom_msg)
@@ -834,6 +849,8 @@ class Comparison(anywidget.AnyWidget):
         self.rows = layout.rows
         self.row_labels = layout.row_labels
         self.column_labels = layout.column_labels
+        if self._strips_auto:  # "auto" decides again as the grid grows
+            self.filmstrips = strips_on(None, len(cells))
 
     # -- running ------------------------------------------------------------------------------
 
@@ -1107,6 +1124,8 @@ class Comparison(anywidget.AnyWidget):
         states = [c.front_state() for c in self._cells]
         bound = max(1, int(getattr(self._client, "max_concurrency", 4) or 4))
         summary = _summary(self._cells, states, self._control.clock, bound)
+        if self.filmstrips:  # strips are made in worker threads; ``strips`` says when ready
+            self._strip_maker.update((c.key, c.source_id, c.served_file) for c in self._cells)
         with self.hold_sync():
             self.cells_state = [dict(s) for s in states]
             self.summary = summary
@@ -1117,8 +1136,8 @@ class Comparison(anywidget.AnyWidget):
         kind = content.get("type")
         key = str(content.get("key", ""))
         cell = next((c for c in self._cells if c.key == key), None)
-        if kind == "get":
-            _send_video(self, cell, content)
+        if kind in ("get", "strip"):  # a cell's video, or its filmstrip
+            self._send_media(kind, cell, content)
         elif kind in ("cancel_all", "confirm"):  # the header's Cancel all, Run N videos
             (self.cancel if kind == "cancel_all" else self.run)()
         elif kind == "export":
@@ -1135,6 +1154,12 @@ class Comparison(anywidget.AnyWidget):
         elif kind == "note":
             text = str(content.get("text", ""))
             self._control.on_loop(self._user_edit, lambda: setattr(cell, "note", text))
+
+    def _send_media(self, kind: str, cell: ComparisonCell | None, content: Any) -> None:
+        if kind == "strip":
+            self._strip_maker.send(self, content)
+        else:
+            _send_video(self, cell, content)
 
     def _user_edit(self, apply: Callable[[], None]) -> None:
         try:

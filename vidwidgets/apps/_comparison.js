@@ -329,6 +329,7 @@ function render({ model, el }) {
     ab.dataset.b = b;
     abLabelA.textContent = `A: ${captionOf(a)}`;
     abLabelB.textContent = `B: ${captionOf(b)}`;
+    for (const key of [a, b]) playable(key); // cells still showing strips fetch their video
     setAbSource(abA, a);
     setAbSource(abB, b);
     setWipe(wipePos);
@@ -530,6 +531,13 @@ function render({ model, el }) {
     if (!tile.source || tile.requested === tile.source) return;
     tile.requested = tile.source;
     request(tile.key, tile.source, "video");
+  }
+
+  function playable(key) {
+    const tile = tiles.get(key);
+    if (!tile || !tile.source) return;
+    tile.played = tile.source;
+    wantVideo(tile);
   }
 
   function playTile(tile) {

@@ -775,7 +775,8 @@ class Comparison(anywidget.AnyWidget):
         )
         self._control.show_price = lambda verdict: setattr(self, "price", verdict.front())
         runner.on_update = self._control.on_run_update
-        self._strip_maker = StripMaker(loop, lambda state: setattr(self, "strips", state))
+        # a ready strip is shown with the next coalesced state message (36 at once are one)
+        self._strip_maker = StripMaker(loop, self._control.changed)
         self.filmstrips = strips_on(filmstrips, len(placed))
         self.observe(lambda _change: self._control.changed(), names="filmstrips")
         self._layout_cells(placed)
@@ -1129,6 +1130,7 @@ class Comparison(anywidget.AnyWidget):
         with self.hold_sync():
             self.cells_state = [dict(s) for s in states]
             self.summary = summary
+            self.strips = self._strip_maker.front()
 
     def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict):

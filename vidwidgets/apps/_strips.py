@@ -65,16 +65,15 @@ class StripMaker:
 
     ``update`` is called on the grid's loop with each cell's ``(key, source_id, video)``; a new
     ``source_id`` (a first success, a retry) makes a new strip. ``publish`` is called on the loop
-    with ``front()`` whenever a strip is ready or failed.
+    whenever a strip is ready or failed; ``front()`` is then what the browser should see.
 
     Args:
         loop: the grid's loop (results come back to it).
-        publish: shows the strips' state (the Comparison sets its ``strips`` trait).
+        publish: asks for the strips' state to be shown (the Comparison coalesces it with the
+            cells' state, so 36 strips ready at once are one message).
     """
 
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop, publish: Callable[[dict[str, Any]], None]
-    ) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, publish: Callable[[], None]) -> None:
         self.loop = loop
         self.publish = publish
         self._wanted: dict[str, str] = {}  # key -> the source_id its strip is made for
@@ -109,7 +108,7 @@ class StripMaker:
         except (ValueError, OSError) as exc:
             # the cell then shows its video as a grid without strips would: nothing is lost
             self._failed[key] = (source, str(exc))
-        self.publish(self.front())
+        self.publish()
 
     def front(self) -> dict[str, Any]:
         """``{key: {"source", "frames"}}`` for the ready strips, ``{"source", "error"}`` failed."""

@@ -117,3 +117,21 @@ async def test_a_reloaded_grid_reuses_the_strips_on_disk(
     await again
     await until(lambda: len(again.strips) == 2)
     assert {c.key: strip_path(c.path).stat().st_mtime_ns for c in again.cells if c.path} == made
+
+
+async def test_a_video_that_makes_no_strip_says_why_and_the_cell_shows_its_video(
+    client: VideoClient, tmp_path: Path
+) -> None:
+    first = grid(client, tmp_path, prompts=["a red fox in snow"], seeds=[1], filmstrips=True)
+    await first
+    cell = first.cells[0]
+    assert cell.path is not None
+    cell.path.write_bytes(b"not an mp4 at all")
+    again = grid(client, tmp_path, prompts=["a red fox in snow"], seeds=[1], filmstrips=True)
+    await again
+    await until(lambda: "error" in again.strips.get(cell.key, {}))
+    assert "is not a decodable video" in again.strips[cell.key]["error"]
+    # the strip of the video it replaced is never offered for it
+    ask = {"type": "strip", "key": cell.key, "source": again.cells[0].source_id, "rid": "s3"}
+    from_browser_custom(again, ask)
+    assert [c["type"] for c, _ in customs(again) if c.get("rid") == "s3"] == ["error"]

@@ -135,3 +135,13 @@ async def test_a_video_that_makes_no_strip_says_why_and_the_cell_shows_its_video
     ask = {"type": "strip", "key": cell.key, "source": again.cells[0].source_id, "rid": "s3"}
     from_browser_custom(again, ask)
     assert [c["type"] for c, _ in customs(again) if c.get("rid") == "s3"] == ["error"]
+
+
+async def test_turning_strips_on_in_a_shown_grid_makes_them(
+    client: VideoClient, tmp_path: Path
+) -> None:
+    cmp = grid(client, tmp_path, seeds=[1], filmstrips=False)
+    await cmp
+    cmp.filmstrips = True
+    await until(lambda: len(cmp.strips) == 2)
+    assert all(c.path is not None and strip_path(c.path).is_file() for c in cmp.cells)

@@ -778,9 +778,9 @@ class Comparison(anywidget.AnyWidget):
         # a ready strip is shown with the next coalesced state message (36 at once are one)
         self._strip_maker = StripMaker(loop, self._control.changed)
         self.filmstrips = strips_on(filmstrips, len(placed))
-        self.observe(lambda _change: self._control.changed(), names="filmstrips")
         self._layout_cells(placed)
         self.flushes = 0  # state messages sent (tests and benchmarks look at it)
+        self.observe(lambda _change: self._control.changed(), names="filmstrips")
         self.on_msg(self._on_custom_msg)
         self._flush()
         if autorun:

@@ -506,9 +506,7 @@ function render({ model, el }) {
     tile.strip = button("vw-cell-strip", "", tile.media);
     tile.strip.hidden = true;
     tile.stripFrame = make("span", "vw-strip-frame", tile.strip);
-    tile.stripRow = make("img", "vw-strip-row", tile.strip);
-    tile.stripRow.alt = "";
-    tile.stripRow.draggable = false;
+    tile.stripRow = null; // its <img>, made when the strip's bytes arrive
     tile.strip.addEventListener("click", () => playTile(tile));
     // hovering scrubs: the big frame shows the strip's frame under the pointer
     tile.strip.addEventListener("pointermove", (e) => {
@@ -690,6 +688,11 @@ function render({ model, el }) {
     if (old) URL.revokeObjectURL(old.url);
     const url = URL.createObjectURL(blob);
     stripUrls.set(job.key, { source: job.source, url, frames: job.frames || 1 });
+    if (!tile.stripRow) {
+      tile.stripRow = make("img", "vw-strip-row", tile.strip);
+      tile.stripRow.alt = ""; // the button's name says what it is
+      tile.stripRow.draggable = false;
+    }
     tile.stripRow.onload = () => {
       // the big frame takes the strip's own aspect ratio (one frame of it)
       const { naturalWidth: w, naturalHeight: h } = tile.stripRow;

@@ -11,7 +11,7 @@ videos, and the records behind the Comparison grid and the CLI.
 
 from vidwidgets._exports import publish
 from vidwidgets.experiments._arena_rank import OUTCOMES, BradleyTerry, RankRow, check_outcome
-from vidwidgets.experiments._captions import caption, differing_fields
+from vidwidgets.experiments._captions import caption, differing_fields, word_diff
 from vidwidgets.experiments._media import probe_video
 from vidwidgets.experiments._paths import atomic_write_bytes, safe_name
 from vidwidgets.experiments._runner import (
@@ -65,6 +65,7 @@ __all__ = [
     "safe_name",
     "seed_for",
     "take_numbers",
+    "word_diff",
 ]
 
 # reprs, tracebacks and pickle name the top-level exports vidwidgets.X

@@ -26,7 +26,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -116,6 +116,8 @@ class Cell:
     request: VideoRequest
     label: str = ""
     take: int | None = None
+    #: the prompt template's values that made this cell (``{"animal": "fox"}``); not in the key
+    variables: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def key(self) -> str:
@@ -888,6 +890,7 @@ def _new_record(cell: Cell) -> RunRecord:
         key=cell.key,
         label=cell.label,
         take=cell.take,
+        variables=dict(cell.variables),
         fingerprint=cell.request.fingerprint(),
         request=cell.request.to_dict(),
         status="queued",

@@ -123,6 +123,8 @@ class RunRecord:
     label: str = ""
     #: which of ``samples=n`` independent takes of the request this is (None: not a take)
     take: int | None = None
+    #: the prompt template's values that made this run (one results column each)
+    variables: dict[str, Any] = field(default_factory=dict)
     job_id: str | None = None
     status: str = "queued"
     api_format: str | None = None
@@ -476,6 +478,7 @@ class Experiment:
 
     def _row(self, rec: RunRecord) -> dict[str, Any]:
         row: dict[str, Any] = {"label": rec.label, "key": rec.key, "take": rec.take}
+        row.update(rec.variables)  # a template's variables never clash with these names
         for name, value in rec.request.items():
             row[name] = json.dumps(value, sort_keys=True) if isinstance(value, dict) else value
         video = self.video_path(rec)

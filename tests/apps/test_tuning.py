@@ -195,6 +195,8 @@ async def test_free_text_captions_reach_the_browser_with_the_differing_words_mar
     )
     parts = [s["caption_parts"] for s in cmp.cells_state]
     assert parts[1] == [["a ", False], ["grey", True], [" fox <b>in</b> snow", False]]
+    js = JS.read_text("utf-8")
+    assert 'make(marked ? "mark" : "span"' in js  # each run is plain text in <mark> or <span>
 
 
 # -- takes as a stack ---------------------------------------------------------------------------

@@ -142,7 +142,7 @@ function render({ model, el }) {
   function active() {
     const vs = [];
     for (const tile of tiles.values()) {
-      if (tile.video.getAttribute("src") && !tile.video.hidden) vs.push(tile.video);
+      if (tile.video.getAttribute("src") && !tile.video.hidden && !tile.node.hidden) vs.push(tile.video);
     }
     if (model.get("ab_enabled")) {
       for (const v of [abA, abB]) if (v.getAttribute("src")) vs.push(v);
@@ -351,6 +351,7 @@ function render({ model, el }) {
     const row = make("div", "vw-cell-actions", tile.node);
     tile.cancel = button("vw-cell-cancel", "Cancel", row);
     tile.retry = button("vw-cell-retry", "Retry", row);
+    makeStackAndPromote(tile, row);
     tile.starsBox = make("span", "vw-cell-stars", row);
     tile.starsBox.setAttribute("role", "radiogroup");
     tile.starsBox.setAttribute("aria-label", "rating");
@@ -380,6 +381,73 @@ function render({ model, el }) {
       model.send({ type: "retry", key });
     });
     return tile;
+  }
+
+  // -- the caption's marked words, the takes' stack, the Promote button ---------------------
+  const stackShown = new Map(); // "row,column" -> which take of the stack is on top
+
+  function paintCaption(tile, cell) {
+    const parts = cell.caption_parts || [[cell.caption, false]];
+    const text = JSON.stringify(parts);
+    if (tile.captionParts === text) return;
+    tile.captionParts = text;
+    tile.caption.replaceChildren();
+    // plain text in <mark> / <span>: a prompt's HTML stays text
+    for (const [run, marked] of parts) make(marked ? "mark" : "span", "", tile.caption, run);
+  }
+
+  function makeStackAndPromote(tile, row) {
+    tile.promote = button("vw-cell-promote", "Promote", row, "Run this cell again as a new row at the bottom");
+    tile.promote.addEventListener("click", () => {
+      tile.promote.disabled = true;
+      model.send({ type: "promote", key: tile.key });
+    });
+    tile.stack = make("div", "vw-cell-stack", null);
+    tile.stack.setAttribute("role", "group");
+    tile.stack.setAttribute("aria-label", "takes");
+    tile.node.insertBefore(tile.stack, tile.caption);
+    tile.prev = button("vw-stack-prev", "‹", tile.stack, "Previous take");
+    tile.prev.setAttribute("aria-label", "Previous take");
+    tile.takeLabel = make("span", "vw-stack-label", tile.stack);
+    tile.takeLabel.setAttribute("aria-live", "polite");
+    tile.next = button("vw-stack-next", "›", tile.stack, "Next take");
+    tile.next.setAttribute("aria-label", "Next take");
+    tile.spread = make("span", "vw-stack-spread", tile.stack);
+    tile.prev.addEventListener("click", () => flip(tile, -1));
+    tile.next.addEventListener("click", () => flip(tile, 1));
+    tile.stack.addEventListener("keydown", (e) => {
+      if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
+        e.preventDefault();
+        e.stopPropagation();
+        flip(tile, e.key === "ArrowLeft" ? -1 : 1);
+      }
+    });
+  }
+
+  function flip(tile, by) {
+    const spot = tile.spot;
+    if (!spot || !tile.size) return;
+    stackShown.set(spot, (((stackShown.get(spot) || 0) + by) % tile.size + tile.size) % tile.size);
+    paintCells();
+    // the keyboard stays on the stack: focus the same button on the take now on top
+    for (const other of tiles.values()) {
+      if (other.spot === spot && !other.node.hidden) (by < 0 ? other.prev : other.next).focus();
+    }
+  }
+
+  function paintStack(tile, cell) {
+    const size = cell.stack_size || 1;
+    tile.spot = `${cell.row},${cell.column}`;
+    tile.size = size;
+    tile.stack.hidden = size < 2;
+    tile.node.hidden = size > 1 && (stackShown.get(tile.spot) || 0) !== (cell.stack_index || 0);
+    tile.node.dataset.take = String((cell.stack_index || 0) + 1);
+    if (size < 2) return;
+    tile.takeLabel.textContent = `take ${(cell.stack_index || 0) + 1} of ${size}`;
+    const spread = Object.entries(cell.spread || {}).map(
+      ([name, s]) => `${name} ${s.min.toPrecision(3)}–${s.max.toPrecision(3)}`,
+    );
+    tile.spread.textContent = spread.length ? `spread: ${spread.join(", ")}` : "";
   }
 
   function paintStars(tile, stars) {
@@ -424,7 +492,7 @@ function render({ model, el }) {
     if (status === "in_progress" && determinate) label = `Generating… ${Math.round(cell.fraction * 100)}%`;
     if (status === "succeeded" && cell.origin && cell.origin !== "created") label = `Done (${cell.origin})`;
     tile.status.textContent = label;
-    tile.caption.textContent = cell.caption;
+    paintCaption(tile, cell);
     tile.caption.title = cell.prompt;
     tile.track.classList.toggle("vw-cell-bar-indeterminate", running && !determinate);
     let pct = 0;
@@ -438,6 +506,9 @@ function render({ model, el }) {
     tile.retry.hidden = !(isFinal(status) && status !== "succeeded");
     tile.retry.textContent = status === "pending" ? "Resume" : "Retry";
     tile.retry.disabled = false;
+    tile.promote.hidden = status !== "succeeded";
+    tile.promote.disabled = false;
+    paintStack(tile, cell);
     paintStars(tile, cell.rating || 0);
     if (tile.note.ownerDocument.activeElement !== tile.note && tile.note.value !== (cell.note || "")) {
       tile.note.value = cell.note || "";

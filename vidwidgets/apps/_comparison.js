@@ -405,6 +405,8 @@ function render({ model, el }) {
     tile.stack = make("div", "vw-cell-stack", null);
     tile.stack.setAttribute("role", "group");
     tile.stack.setAttribute("aria-label", "takes");
+    // the arrow keys flip the stack: Lumino (JupyterLab, Notebook 7) must not take them first
+    tile.stack.setAttribute("data-lm-suppress-shortcuts", "true");
     tile.node.insertBefore(tile.stack, tile.caption);
     tile.prev = button("vw-stack-prev", "‹", tile.stack, "Previous take");
     tile.prev.setAttribute("aria-label", "Previous take");

@@ -660,6 +660,11 @@ class Comparison(anywidget.AnyWidget):
         retry_failed: run failed and cancelled cells again when the comparison runs (default
             False: they show what happened and keep their Retry button — re-running the notebook
             never pays for them silently).
+        template: a prompt with ``{variables}`` (instead of ``prompts``): one axis per
+            variable, the first the rows, the others (then models, seeds, takes) the columns.
+        values: each template variable's values (``{"animal": ["fox", "wolf"]}``).
+        stack_takes: show the takes of ``samples=n`` as one stack per request (flip through
+            them) instead of a column each (default False).
     """
 
     # the shared synchronized-playback engine, then this widget's module (no build step)

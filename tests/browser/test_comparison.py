@@ -276,8 +276,17 @@ def test_screenshot_of_a_finished_grid(grid_page: Page, artifacts_dir: Path) -> 
     ab.screenshot(path=str(artifacts_dir / "comparison-ab.png"))
 
 
+# two takes of one request stacked in one spot (stack_takes=True), for the flip and Promote
+STACK_CELL = """\
+stacked = vw.Comparison(prompts=["a white hare in snow"], model="viduq1", samples=2,
+                        stack_takes=True, client=client, store="runs", experiment="browser-stack")
+await stacked
+stacked
+"""
+
+
 def test_the_grid_plays_in_sync_in_notebook7_too(page: Page, notebook7: JupyterServer) -> None:
-    finish_grid(page, notebook7, SETUP_CELL, WAIT_CELL)
+    finish_grid(page, notebook7, SETUP_CELL, WAIT_CELL, STACK_CELL)
     root = grid_root(page)
     page.locator(".vw-sync-play").first.click()
     page.wait_for_function(
@@ -287,3 +296,19 @@ def test_the_grid_plays_in_sync_in_notebook7_too(page: Page, notebook7: JupyterS
     assert spread(page.evaluate(TIMES_JS, root)) <= FRAME
     page.locator(".vw-sync-play").first.click()
     page.wait_for_function("(root) => root.vwSync.paused().every((p) => p)", arg=root)
+    # the stack: one take on top, flipped by its named buttons and the arrow keys
+    stack = page.locator(".vw-cmp").nth(1)
+    shown = stack.locator(".vw-cell:not([hidden])")
+    expect(shown).to_have_count(1)
+    expect(shown.locator(".vw-stack-label")).to_have_text("take 1 of 2")
+    stack.get_by_role("button", name="Next take").locator("visible=true").click()
+    expect(shown.locator(".vw-stack-label")).to_have_text("take 2 of 2")
+    page.keyboard.press("ArrowRight")  # the focus stayed on the stack
+    expect(shown.locator(".vw-stack-label")).to_have_text("take 1 of 2")
+    # Promote: the cell again as a new row at the bottom, finished like the others
+    stack.locator(".vw-cell:not([hidden]) .vw-cell-promote").click()
+    promoted = stack.locator(".vw-cell[data-row='1']")
+    expect(promoted.locator(".vw-cell-caption")).to_have_text(
+        "promoted from take 1", timeout=30_000
+    )
+    expect(promoted).to_have_attribute("data-status", "succeeded", timeout=60_000)

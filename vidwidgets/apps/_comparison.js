@@ -405,7 +405,7 @@ function render({ model, el }) {
     tile.stack = make("div", "vw-cell-stack", null);
     tile.stack.setAttribute("role", "group");
     tile.stack.setAttribute("aria-label", "takes");
-    // the arrow keys flip the stack: Lumino (JupyterLab, Notebook 7) must not take them first
+    // the arrow keys flip the stack (onStackKey): Lumino's shortcuts must not take them
     tile.stack.setAttribute("data-lm-suppress-shortcuts", "true");
     tile.node.insertBefore(tile.stack, tile.caption);
     tile.prev = button("vw-stack-prev", "‹", tile.stack, "Previous take");
@@ -417,14 +417,21 @@ function render({ model, el }) {
     tile.spread = make("span", "vw-stack-spread", tile.stack);
     tile.prev.addEventListener("click", () => flip(tile, -1));
     tile.next.addEventListener("click", () => flip(tile, 1));
-    tile.stack.addEventListener("keydown", (e) => {
-      if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
-        e.preventDefault();
-        e.stopPropagation();
-        flip(tile, e.key === "ArrowLeft" ? -1 : 1);
-      }
-    });
   }
+
+  // The arrow keys on a stack's bar flip it. Heard on the document in the capture phase: the
+  // notebook (Notebook 7, JupyterLab) stops arrow keys on their way down to a cell's output.
+  function onStackKey(e) {
+    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+    const bar = e.target && e.target.closest ? e.target.closest(".vw-cell-stack") : null;
+    if (!bar || !root.contains(bar)) return;
+    const tile = [...tiles.values()].find((t) => t.stack === bar);
+    if (!tile) return;
+    e.preventDefault();
+    e.stopPropagation();
+    flip(tile, e.key === "ArrowLeft" ? -1 : 1);
+  }
+  root.ownerDocument.addEventListener("keydown", onStackKey, true);
 
   function flip(tile, by) {
     const spot = tile.spot;
@@ -714,6 +721,7 @@ function render({ model, el }) {
 
   return () => {
     disposed = true;
+    root.ownerDocument.removeEventListener("keydown", onStackKey, true);
     clearInterval(timer);
     model.off("msg:custom", onCustom);
     model.off("change:cells_state", onCells);

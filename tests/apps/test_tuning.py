@@ -91,6 +91,43 @@ async def test_a_third_variable_joins_the_columns_and_models_come_after_the_vari
     assert cmp[0, 1].caption == "animal=fox · time=dawn · model=hailuo-02"
 
 
+async def test_seeds_and_takes_of_a_template_grid_are_columns_after_the_variables(
+    client: VideoClient, tmp_path: Path
+) -> None:
+    cmp = tgrid(
+        client,
+        tmp_path,
+        values={"animal": ["fox", "wolf"], "place": "snow"},
+        model="viduq1",
+        seeds=[1, 2],
+        samples=2,
+    )
+    assert cmp.shape == (2, 4)
+    assert cmp.column_labels[:2] == ["seed=1 · take 1", "seed=1 · take 2"]
+    assert cmp[1, 3].caption == "animal=wolf · seed=2 · take 2"
+
+
+async def test_a_list_of_requests_stacks_the_takes_of_each_request(
+    client: VideoClient, tmp_path: Path
+) -> None:
+    cmp = Comparison(
+        requests=[
+            {"model": "kling-v1", "prompt": "a fox"},
+            {"model": "hailuo-02", "prompt": "a fox"},
+        ],
+        samples=2,
+        stack_takes=True,
+        client=client,
+        store=tmp_path / "runs",
+        autorun=False,
+    )
+    assert cmp.shape == (1, 2)
+    assert [[c.request.model for c in stack] for stack in cmp.stacks] == [
+        ["kling-v1", "kling-v1"],
+        ["hailuo-02", "hailuo-02"],
+    ]
+
+
 async def test_doubled_braces_are_literal_braces(client: VideoClient, tmp_path: Path) -> None:
     cmp = tgrid(client, tmp_path, template="a {animal} {{glowing}}", values={"animal": ["fox"]})
     assert cmp.cells[0].request.prompt == "a fox {glowing}"

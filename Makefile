@@ -45,7 +45,7 @@ format: setup
 demo: setup
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --allow-root notebooks/quickstart.ipynb
 
-## make bench: all seven benchmarks; a full run rewrites the table of docs/performance.md
+## make bench: all eight benchmarks; a full run rewrites the table of docs/performance.md
 bench: setup
 	$(PY) -m benchmarks
 

@@ -11,6 +11,7 @@ videos, and the records behind the Comparison grid and the CLI.
 
 from vidwidgets._exports import publish
 from vidwidgets.experiments._captions import caption, differing_fields
+from vidwidgets.experiments._costs import RunCost, Spend, format_usd
 from vidwidgets.experiments._media import probe_video
 from vidwidgets.experiments._paths import atomic_write_bytes, safe_name
 from vidwidgets.experiments._runner import (
@@ -44,7 +45,9 @@ __all__ = [
     "ExperimentRunner",
     "ExperimentStore",
     "PruneReport",
+    "RunCost",
     "RunRecord",
+    "Spend",
     "Usage",
     "as_cells",
     "atomic_write_bytes",
@@ -54,6 +57,7 @@ __all__ = [
     "check_seed_axis",
     "default_runs_dir",
     "differing_fields",
+    "format_usd",
     "probe_video",
     "public_server_url",
     "run_cells",

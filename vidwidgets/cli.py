@@ -40,7 +40,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from vidwidgets.client import CostEstimate, ValidationError, VideoAPIError, VideoRequest
+from vidwidgets.client import (
+    CostEstimate,
+    ResultCache,
+    ValidationError,
+    VideoAPIError,
+    VideoRequest,
+)
 from vidwidgets.experiments import (
     Cell,
     CellRun,
@@ -460,15 +466,20 @@ class _Price:
     reason: str = ""
 
 
-async def _price_cells(client: Any, exp: Experiment, cells: list[Cell]) -> list[_Price]:
-    """The estimate of every cell that would be sent; finished and pending ones cost nothing."""
+async def _price_cells(
+    client: Any, exp: Experiment, cells: list[Cell], *, use_cache: bool
+) -> list[_Price]:
+    """The estimate of every cell that would be sent; finished, pending and cached cost nothing."""
     prices = []
     for cell in cells:
         rec = exp.get(cell.key)
+        cacheable = use_cache and (cell.take or 1) == 1 and ResultCache.reproducible(cell.request)
         if rec is not None and rec.is_finished and exp.video_path(rec):
             prices.append(_Price(cell, None, "on disk: nothing to send"))
         elif rec is not None and rec.is_pending:
             prices.append(_Price(cell, None, "already created: resumed by id, not paid again"))
+        elif cacheable and exp.store.find_cached(cell.request.fingerprint(), exclude=exp):
+            prices.append(_Price(cell, None, "in the cache: nothing to send"))
         else:
             prices.append(_Price(cell, await client.estimate_cost(cell.request)))
     return prices
@@ -534,7 +545,7 @@ async def _priced_within_budget(
     """
     if not args.dry_run and args.budget is None:
         return True
-    prices = await _price_cells(client, exp, cells)
+    prices = await _price_cells(client, exp, cells, use_cache=not args.no_cache)
     total, unknown, line = _price_total(prices)
     refusal = None if args.budget is None else _budget_refusal(args.budget, total, unknown)
     if args.dry_run or refusal:

@@ -567,7 +567,7 @@ def _print_cost(exp: Experiment, runs: list[CellRun]) -> None:
     reused = sum(r.source in ("disk", "cache") for r in runs)
     line = f"cost: {exp.spent(sent).describe()}" if sent else "cost: $0.00, nothing was sent"
     if reused:
-        line += f"; {reused} from disk or the cache cost nothing new"
+        line += f"; {reused} already made (on disk or cached) cost nothing new"
     print(_printable(line))
     rec = exp.get(sent[0]) if len(runs) == 1 and sent else None
     if rec is not None and rec.cost is not None and rec.cost.basis:

@@ -122,7 +122,7 @@ def test_generate_prints_what_the_run_cost(priced_cli: Cli) -> None:
     assert "cost: $0.40 estimated, $0.40 charged (1 run)" in result.stdout
     assert f"basis: {SORA}" in result.stdout
     again = priced_cli.run("generate", "--model", "sora-2", "--prompt", "a red fox")
-    assert "cost: $0.00, nothing was sent; 1 from disk or the cache" in again.stdout
+    assert "cost: $0.00, nothing was sent; 1 already made (on disk or cached)" in again.stdout
 
 
 def test_runs_list_shows_each_experiments_cost_total(priced_cli: Cli) -> None:

@@ -85,7 +85,11 @@ CREATE_GRACE_SECONDS = 60.0
 
 
 class VideoClientLike(Protocol):
-    """What the runner needs from [`VideoClient`][vidwidgets.client.VideoClient]."""
+    """What the runner needs from [`VideoClient`][vidwidgets.client.VideoClient].
+
+    An ``estimate_cost(request)`` method, where the client has one, gives the estimate recorded
+    with each run (``RunRecord.cost``); without it the cost is what ``job.cost`` says.
+    """
 
     async def create(self, request: VideoRequest) -> VideoJob: ...
 

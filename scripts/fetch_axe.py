@@ -126,6 +126,7 @@ def ensure() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Fetch (or find) axe.min.js and print its path; 1 with the reason on stderr if not."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     args = parser.parse_args(argv)

@@ -282,11 +282,28 @@ def run_all_cells(page: Page, timeout_ms: int = RUN_ALL_TIMEOUT_MS) -> None:
     Raises `AssertionError` with the tracebacks' summaries when a cell failed (JupyterLab then
     stops running the rest).
     """
+    start_all_cells(page)
+    finish_all_cells(page, timeout_ms)
+
+
+def start_all_cells(page: Page) -> None:
+    """Start running every cell of the current notebook and return at once.
+
+    The page keeps the command's promise; `finish_all_cells` waits for it. In between a test can
+    look at a widget while the cells are still running.
+    """
     wait_kernel_idle(page)
+    page.evaluate(
+        "() => { window.__vwRunAll = window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
+    )
+
+
+def finish_all_cells(page: Page, timeout_ms: int = RUN_ALL_TIMEOUT_MS) -> None:
+    """Wait until the cells `start_all_cells` started have all run; fail on a cell's error."""
     # The command's promise resolves once the last cell's execute_reply has arrived.
     page.evaluate(
         """(timeoutMs) => Promise.race([
-             window.jupyterapp.commands.execute('notebook:run-all-cells'),
+             window.__vwRunAll,
              new Promise((_, reject) => setTimeout(
                () => reject(new Error('run-all-cells still running after ' + timeoutMs + ' ms')),
                timeoutMs)),

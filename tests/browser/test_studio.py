@@ -5,6 +5,9 @@ cell (the last one generates run #1 from code and plays it) and then works the S
 person would. No API key is set, so the Studio runs on the embedded simulator; a prompt holding
 the simulator's failure marker makes a run fail the way a provider's refusal does.
 
+axe-core checks the Studio for WCAG 2 A/AA violations where a test already has it on screen:
+with a run in progress, with its video playing, with a failure shown, and once in Notebook 7.
+
 The passing Generate test also writes a screenshot of the Studio with its video playing to
 ``test-artifacts/studio.png``, and to ``docs/img/studio.png`` (the README's picture) when that
 is missing or ``UPDATE_DOCS_SCREENSHOT=1`` is set (``make screenshot``).
@@ -23,7 +26,9 @@ from playwright.sync_api import Locator, Page, expect
 
 from vidwidgets.simulator._tables import FAIL_MARKER, FAIL_REASONS
 
+from ._axe import AxeCheck
 from ._jupyter import JupyterServer, open_notebook, run_all_cells
+from ._keyboard import assert_tab_reaches_every_control
 
 pytestmark = pytest.mark.browser
 
@@ -111,7 +116,7 @@ def _assert_video_plays(page: Page, video: Locator) -> None:
 
 
 def test_generate_shows_progress_moving_then_the_video_plays(
-    page: Page, quickstart_in_lab: Locator, artifacts_dir: Path
+    page: Page, quickstart_in_lab: Locator, artifacts_dir: Path, axe: AxeCheck
 ) -> None:
     studio = quickstart_in_lab
 
@@ -124,13 +129,18 @@ def test_generate_shows_progress_moving_then_the_video_plays(
     assert len(set(values)) >= 2, f"the progress bar did not move: {values}"
     assert values == sorted(values), f"the progress went backwards: {values}"
     _assert_video_plays(page, studio.locator(".vw-studio-player video"))
+    axe(studio, "the Studio with its video playing")
+    assert_tab_reaches_every_control(page, studio, "the Studio")
     _save_screenshot(page, studio, artifacts_dir)
 
 
-def test_cancel_stops_a_running_generation(page: Page, quickstart_in_lab: Locator) -> None:
+def test_cancel_stops_a_running_generation(
+    page: Page, quickstart_in_lab: Locator, axe: AxeCheck
+) -> None:
     studio = quickstart_in_lab
     number, progress = _start_run(studio)
     expect(progress).to_have_attribute("data-state", "in_progress", timeout=JOB_TIMEOUT_MS)
+    axe(studio, "the Studio with a run in progress")
 
     progress.locator(".vw-cancel").click()
 
@@ -141,7 +151,7 @@ def test_cancel_stops_a_running_generation(page: Page, quickstart_in_lab: Locato
 
 
 def test_a_failed_generation_shows_the_server_message(
-    page: Page, quickstart_in_lab: Locator
+    page: Page, quickstart_in_lab: Locator, axe: AxeCheck
 ) -> None:
     studio = quickstart_in_lab
 
@@ -153,6 +163,7 @@ def test_a_failed_generation_shows_the_server_message(
     expect(message).to_be_visible()
     expect(message).to_contain_text(KLING_FAILURE)
     expect(progress.locator(".vw-hint")).not_to_be_empty()  # what to do about it
+    axe(studio, "the Studio showing a failed run")
 
 
 def test_the_vendor_is_picked_with_the_keyboard_and_the_fields_follow_the_model(
@@ -182,11 +193,14 @@ def test_the_vendor_is_picked_with_the_keyboard_and_the_fields_follow_the_model(
     expect(studio.locator(".vw-end-image-url")).to_be_hidden()  # Veo takes no last frame
 
 
-def test_the_quickstart_plays_its_video_in_notebook7(page: Page, notebook7: JupyterServer) -> None:
+def test_the_quickstart_plays_its_video_in_notebook7(
+    page: Page, notebook7: JupyterServer, axe: AxeCheck
+) -> None:
     studio = _open_quickstart(page, notebook7)
 
     expect(studio.locator(".vw-progress-slot .vw-job")).to_have_attribute("data-state", "succeeded")
     _assert_video_plays(page, studio.locator(".vw-studio-player video"))
+    axe(studio, "the Studio in Notebook 7")
 
 
 def _save_screenshot(page: Page, studio: Locator, artifacts_dir: Path) -> None:

@@ -88,6 +88,7 @@ def finish_grid(
         # the overall counts say how many cells run; this waits for the first one
         expect(root).to_have_attribute("data-running", re.compile(r"^[1-9]"), timeout=60_000)
         while_running(root)
+        print(f"checked the grid while {root.get_attribute('data-running')} cells still ran")
     finish_all_cells(page)
     expect(root).to_have_attribute("data-done", "6", timeout=60_000)
     page.wait_for_function(
@@ -127,7 +128,38 @@ def checked_grid_page(page: Page, lab: JupyterServer, axe: AxeCheck) -> Page:
     axe(page.locator(".vw-cmp").first, "the finished grid")
     axe(page.locator(".vw-cmp").nth(1), "a grid that has not started")
     assert_tab_reaches_every_control(page, page.locator(".vw-cmp").first, "the finished grid")
+    _work_the_grid_from_the_keyboard(page)
     return page
+
+
+def _work_the_grid_from_the_keyboard(page: Page) -> None:
+    """Space plays and pauses the focused grid, an arrow steps a frame, the wipe moves by key."""
+    grid = page.locator(".vw-cmp").first
+    root = grid.element_handle()
+    grid.focus()
+    page.keyboard.press("Space")
+    expect(grid).to_have_attribute("data-playing", "true")
+    page.keyboard.press("Space")
+    expect(grid).to_have_attribute("data-playing", "false")
+    page.wait_for_function("(root) => root.vwSync.paused().every((p) => p)", arg=root)
+    before = min(page.evaluate(TIMES_JS, root))
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "([root, t]) => root.vwSync.times().every((x) => x > t + 0.5 / 12)", arg=[root, before]
+    )
+    # the key was the grid's: the focus stayed, JupyterLab did not move to another cell
+    assert grid.evaluate("(g) => g === document.activeElement")
+    ab = grid.locator(".vw-sync-ab")
+    ab.focus()
+    page.keyboard.press("Space")
+    expect(ab).to_be_checked()
+    wipe = grid.locator(".vw-ab-wipe")
+    wipe.focus()
+    page.keyboard.press("ArrowLeft")
+    expect(wipe).to_have_attribute("aria-valuenow", "45")
+    ab.focus()
+    page.keyboard.press("Space")  # A/B off again: the test sees the grid as it was
+    expect(ab).not_to_be_checked()
 
 
 def spread(times: list[float]) -> float:

@@ -210,16 +210,13 @@ function render({ model, el }) {
   root.tabIndex = 0;
   root.addEventListener("keydown", (e) => {
     if (e.target && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(e.target.tagName)) return;
-    if (e.key === " ") {
-      e.preventDefault();
-      engine.toggle();
-    } else if (e.key === "ArrowRight") {
-      e.preventDefault();
-      step(1);
-    } else if (e.key === "ArrowLeft") {
-      e.preventDefault();
-      step(-1);
-    }
+    if (e.key === " ") engine.toggle();
+    else if (e.key === "ArrowRight") step(1);
+    else if (e.key === "ArrowLeft") step(-1);
+    else return;
+    // ours: neither the page's scroll nor the notebook's cell navigation may act on it too
+    e.preventDefault();
+    e.stopPropagation();
   });
 
   // -- A/B ---------------------------------------------------------------------------------

@@ -167,7 +167,7 @@ def test_a_failed_generation_shows_the_server_message(
 
 
 def test_the_vendor_is_picked_with_the_keyboard_and_the_fields_follow_the_model(
-    page: Page, quickstart_in_lab: Locator
+    page: Page, quickstart_in_lab: Locator, axe: AxeCheck
 ) -> None:
     studio = quickstart_in_lab
     # kling-v1 ignores seeds: a note stands where the seed would be
@@ -191,6 +191,12 @@ def test_the_vendor_is_picked_with_the_keyboard_and_the_fields_follow_the_model(
     expect(studio.locator(".vw-seed-note")).to_be_hidden()
     expect(studio.locator(".vw-audio")).to_be_visible()
     expect(studio.locator(".vw-end-image-url")).to_be_hidden()  # Veo takes no last frame
+    # the connection panel opens from the keyboard too, and passes axe open
+    toggle = studio.locator(".vw-connection-toggle")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(studio.locator(".vw-connection .vw-api-key input")).to_be_visible()
+    axe(studio, "the Studio with its connection panel open")
 
 
 def test_the_quickstart_plays_its_video_in_notebook7(

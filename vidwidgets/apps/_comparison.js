@@ -168,7 +168,6 @@ function render({ model, el }) {
       seek.value = String(Math.round((1000 * p.time) / p.duration));
     }
     playBtn.textContent = p.playing ? "❚❚ Pause all" : "▶ Play all";
-    playBtn.setAttribute("aria-pressed", p.playing ? "true" : "false");
     root.dataset.playing = p.playing ? "true" : "false";
     root.dataset.videos = String(p.count);
   }
@@ -394,7 +393,8 @@ function render({ model, el }) {
     tile.stars.forEach((s, i) => {
       s.textContent = i < stars ? "★" : "☆";
       s.classList.toggle("vw-star-on", i < stars);
-      s.setAttribute("aria-pressed", i < stars ? "true" : "false");
+      // pressed: the star that is the rating ("3 stars, pressed"), not each one lit below it
+      s.setAttribute("aria-pressed", i + 1 === stars ? "true" : "false");
     });
   }
 

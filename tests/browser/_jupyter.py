@@ -25,6 +25,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -325,3 +326,26 @@ def cell_errors(page: Page) -> list[str]:
              .map((o) => `${o.ename}: ${o.evalue}`)"""
     )
     return errors
+
+
+@contextlib.contextmanager
+def theme(page: Page, name: str, back_to: str = "JupyterLab Light") -> Iterator[None]:
+    """Switch JupyterLab to the theme `name` for the block, then back to `back_to`.
+
+    The theme is a user setting saved on the server, so it is switched back even when the block
+    fails: the next test must not open in the dark.
+    """
+    _set_theme(page, name)
+    try:
+        yield
+    finally:
+        _set_theme(page, back_to)
+
+
+def _set_theme(page: Page, name: str) -> None:
+    page.evaluate(
+        "(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", name
+    )
+    page.wait_for_function(
+        "(theme) => document.body.dataset.jpThemeName === theme", arg=name, timeout=30_000
+    )

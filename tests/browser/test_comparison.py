@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from ._axe import AxeCheck
-from ._jupyter import JupyterServer, finish_all_cells, open_notebook, start_all_cells
+from ._jupyter import JupyterServer, finish_all_cells, open_notebook, start_all_cells, theme
 from ._keyboard import assert_tab_reaches_every_control
 from .test_harness import write_notebook
 
@@ -126,6 +126,8 @@ def checked_grid_page(page: Page, lab: JupyterServer, axe: AxeCheck) -> Page:
     )
     expect(page.locator(".vw-cmp")).to_have_count(2)
     axe(page.locator(".vw-cmp").first, "the finished grid")
+    with theme(page, "JupyterLab Dark"):  # our own colours must hold on a dark page too
+        axe(page.locator(".vw-cmp").first, "the finished grid in JupyterLab Dark")
     axe(page.locator(".vw-cmp").nth(1), "a grid that has not started")
     assert_tab_reaches_every_control(page, page.locator(".vw-cmp").first, "the finished grid")
     _work_the_grid_from_the_keyboard(page)

@@ -3,7 +3,8 @@ and its exported report plays in sync from ``file://`` too.
 
 One notebook runs a 2 × 3 grid (two prompts × three seeds) against a fast simulator started in
 the kernel; the tests then drive the one control bar and read every ``<video>``'s
-``currentTime`` in a single JavaScript call, so the readings are a snapshot.
+``currentTime`` in a single JavaScript call, so the readings are a snapshot. axe-core checks the
+grid for WCAG 2 A/AA violations while its cells run and again once they are done.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from ._jupyter import JupyterServer, open_notebook, run_all_cells
+from ._axe import AxeCheck
+from ._jupyter import JupyterServer, finish_all_cells, open_notebook, start_all_cells, theme
+from ._keyboard import assert_tab_reaches_every_control
 from .test_harness import write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -68,12 +72,26 @@ VIDEOS_JS = "document.querySelector('.vw-cmp').querySelectorAll('.vw-cell video.
 TIMES_JS = "(root) => root.vwSync.times()"
 
 
-def finish_grid(page: Page, server: JupyterServer, *cells: str) -> Page:
-    """Open a notebook of ``cells``, run it, and wait for the grid and all six videos."""
+def finish_grid(
+    page: Page,
+    server: JupyterServer,
+    *cells: str,
+    while_running: Callable[[Locator], None] | None = None,
+) -> Page:
+    """Open a notebook of ``cells``, run it, and wait for the grid and all six videos.
+
+    ``while_running(grid)`` is called once the grid shows a running cell, before it finishes.
+    """
     write_notebook(server.root / NOTEBOOK, *cells)
     open_notebook(page, server, NOTEBOOK)
-    run_all_cells(page)
+    start_all_cells(page)
     root = page.locator(".vw-cmp").first
+    if while_running is not None:
+        # the overall counts say how many cells run; this waits for the first one
+        expect(root).to_have_attribute("data-running", re.compile(r"^[1-9]"), timeout=60_000)
+        while_running(root)
+        print(f"checked the grid while {root.get_attribute('data-running')} cells still ran")
+    finish_all_cells(page)
     expect(root).to_have_attribute("data-done", "6", timeout=60_000)
     page.wait_for_function(
         f"""() => {{
@@ -93,6 +111,61 @@ def grid_page(page: Page, lab: JupyterServer) -> Page:
     return page
 
 
+@pytest.fixture
+def checked_grid_page(page: Page, lab: JupyterServer, axe: AxeCheck) -> Page:
+    """`grid_page`, with axe-core run on the grid while its cells run, then once finished,
+    and every control of the finished grid reached with Tab.
+
+    One test takes it: the checks ride on a grid that is on screen anyway.
+    """
+    finish_grid(
+        page,
+        lab,
+        SETUP_CELL,
+        WAIT_CELL,
+        HOSTILE_CELL,
+        while_running=lambda grid: axe(grid, "the running grid"),
+    )
+    expect(page.locator(".vw-cmp")).to_have_count(2)
+    axe(page.locator(".vw-cmp").first, "the finished grid")
+    with theme(page, "JupyterLab Dark"):  # our own colours must hold on a dark page too
+        axe(page.locator(".vw-cmp").first, "the finished grid in JupyterLab Dark")
+    axe(page.locator(".vw-cmp").nth(1), "a grid that has not started")
+    assert_tab_reaches_every_control(page, page.locator(".vw-cmp").first, "the finished grid")
+    _work_the_grid_from_the_keyboard(page)
+    return page
+
+
+def _work_the_grid_from_the_keyboard(page: Page) -> None:
+    """Space plays and pauses the focused grid, an arrow steps a frame, the wipe moves by key."""
+    grid = page.locator(".vw-cmp").first
+    root = grid.element_handle()
+    grid.focus()
+    page.keyboard.press("Space")
+    expect(grid).to_have_attribute("data-playing", "true")
+    page.keyboard.press("Space")
+    expect(grid).to_have_attribute("data-playing", "false")
+    page.wait_for_function("(root) => root.vwSync.paused().every((p) => p)", arg=root)
+    before = min(page.evaluate(TIMES_JS, root))
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "([root, t]) => root.vwSync.times().every((x) => x > t + 0.5 / 12)", arg=[root, before]
+    )
+    # the key was the grid's: the focus stayed, JupyterLab did not move to another cell
+    assert grid.evaluate("(g) => g === document.activeElement")
+    ab = grid.locator(".vw-sync-ab")
+    ab.focus()
+    page.keyboard.press("Space")
+    expect(ab).to_be_checked()
+    wipe = grid.locator(".vw-ab-wipe")
+    wipe.focus()
+    page.keyboard.press("ArrowLeft")
+    expect(wipe).to_have_attribute("aria-valuenow", "45")
+    ab.focus()
+    page.keyboard.press("Space")  # A/B off again: the test sees the grid as it was
+    expect(ab).not_to_be_checked()
+
+
 def spread(times: list[float]) -> float:
     return max(times) - min(times)
 
@@ -101,8 +174,10 @@ def grid_root(page: Page) -> Any:
     return page.locator(".vw-cmp").first.element_handle()
 
 
-def test_a_two_by_three_grid_finishes_with_captions_as_text(grid_page: Page) -> None:
-    page = grid_page
+def test_a_two_by_three_grid_finishes_accessibly_with_captions_as_text(
+    checked_grid_page: Page,
+) -> None:
+    page = checked_grid_page
     main = page.locator(".vw-cmp").first
     cells = main.locator(".vw-cell")
     expect(cells).to_have_count(6)

@@ -64,6 +64,9 @@ function render({ model, el }) {
   const counts = make("span", "vw-cmp-counts", overall);
   const bar = make("div", "vw-cmp-bar", overall);
   bar.setAttribute("role", "progressbar");
+  bar.setAttribute("aria-label", "Cells finished");
+  bar.setAttribute("aria-valuemin", "0");
+  bar.setAttribute("aria-valuemax", "100");
   const barDone = make("div", "vw-cmp-bar-done", bar);
   const barFailed = make("div", "vw-cmp-bar-failed", bar);
   const clock = make("span", "vw-cmp-clock", overall);
@@ -116,6 +119,8 @@ function render({ model, el }) {
   const abSelB = make("select", "vw-ab-select-b", controls);
   abSelA.title = "A (left of the wipe)";
   abSelB.title = "B (right of the wipe)";
+  abSelA.setAttribute("aria-label", abSelA.title);
+  abSelB.setAttribute("aria-label", abSelB.title);
 
   // -- the A/B panel ----------------------------------------------------------------------
   const ab = make("div", "vw-ab", root);
@@ -174,7 +179,6 @@ function render({ model, el }) {
       seek.value = String(Math.round((1000 * p.time) / p.duration));
     }
     playBtn.textContent = p.playing ? "❚❚ Pause all" : "▶ Play all";
-    playBtn.setAttribute("aria-pressed", p.playing ? "true" : "false");
     root.dataset.playing = p.playing ? "true" : "false";
     root.dataset.videos = String(p.count);
   }
@@ -216,16 +220,13 @@ function render({ model, el }) {
   root.tabIndex = 0;
   root.addEventListener("keydown", (e) => {
     if (e.target && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(e.target.tagName)) return;
-    if (e.key === " ") {
-      e.preventDefault();
-      engine.toggle();
-    } else if (e.key === "ArrowRight") {
-      e.preventDefault();
-      step(1);
-    } else if (e.key === "ArrowLeft") {
-      e.preventDefault();
-      step(-1);
-    }
+    if (e.key === " ") engine.toggle();
+    else if (e.key === "ArrowRight") step(1);
+    else if (e.key === "ArrowLeft") step(-1);
+    else return;
+    // ours: neither the page's scroll nor the notebook's cell navigation may act on it too
+    e.preventDefault();
+    e.stopPropagation();
   });
 
   // -- A/B ---------------------------------------------------------------------------------
@@ -355,6 +356,9 @@ function render({ model, el }) {
     tile.status = make("span", "vw-cell-status", line);
     tile.clock = make("span", "vw-cell-clock", line);
     tile.track = make("div", "vw-cell-bar", tile.progress);
+    tile.track.setAttribute("role", "progressbar");
+    tile.track.setAttribute("aria-valuemin", "0");
+    tile.track.setAttribute("aria-valuemax", "100");
     tile.fill = make("div", "vw-cell-bar-fill", tile.track);
     tile.message = make("div", "vw-cell-message", tile.progress);
     tile.hint = make("div", "vw-cell-hint", tile.progress);
@@ -363,10 +367,12 @@ function render({ model, el }) {
     tile.cancel = button("vw-cell-cancel", "Cancel", row);
     tile.retry = button("vw-cell-retry", "Retry", row);
     tile.starsBox = make("span", "vw-cell-stars", row);
-    tile.starsBox.setAttribute("role", "radiogroup");
+    // toggle buttons in a group (a radiogroup would want role=radio children)
+    tile.starsBox.setAttribute("role", "group");
     tile.starsBox.setAttribute("aria-label", "rating");
     for (let i = 1; i <= 5; i++) {
       const star = button("vw-star", "☆", tile.starsBox, `${i} star${i > 1 ? "s" : ""}`);
+      star.setAttribute("aria-label", star.title); // not "white star"
       star.dataset.value = String(i);
       star.addEventListener("click", () => {
         const now = Number(tile.node.dataset.rating || 0);
@@ -398,7 +404,8 @@ function render({ model, el }) {
     tile.stars.forEach((s, i) => {
       s.textContent = i < stars ? "★" : "☆";
       s.classList.toggle("vw-star-on", i < stars);
-      s.setAttribute("aria-pressed", i < stars ? "true" : "false");
+      // pressed: the star that is the rating ("3 stars, pressed"), not each one lit below it
+      s.setAttribute("aria-pressed", i + 1 === stars ? "true" : "false");
     });
   }
 
@@ -437,17 +444,27 @@ function render({ model, el }) {
     tile.status.textContent = label;
     tile.caption.textContent = cell.caption;
     tile.caption.title = cell.prompt;
+    // the same words on every cell's controls: each name says which cell it belongs to
+    const which = cell.caption || cell.key;
+    tile.track.setAttribute("aria-label", `Progress of ${which}`);
+    tile.track.setAttribute("aria-valuetext", label);
+    tile.note.setAttribute("aria-label", `Note on ${which}`);
+    tile.cancel.setAttribute("aria-label", `Cancel ${which}`);
+    tile.starsBox.setAttribute("aria-label", `Rating of ${which}`);
     tile.track.classList.toggle("vw-cell-bar-indeterminate", running && !determinate);
     let pct = 0;
     if (status === "succeeded") pct = 100;
     else if (determinate) pct = Math.max(0, Math.min(100, cell.fraction * 100));
     tile.fill.style.width = running && !determinate ? "" : `${pct}%`;
+    if (running && !determinate) tile.track.removeAttribute("aria-valuenow");
+    else tile.track.setAttribute("aria-valuenow", String(Math.round(pct)));
     tile.message.textContent = cell.message || "";
     tile.hint.textContent = cell.hint || "";
     tile.cancel.hidden = !running;
     tile.cancel.disabled = false;
     tile.retry.hidden = !(isFinal(status) && status !== "succeeded");
     tile.retry.textContent = status === "pending" ? "Resume" : "Retry";
+    tile.retry.setAttribute("aria-label", `${tile.retry.textContent} ${which}`);
     tile.retry.disabled = false;
     paintStars(tile, cell.rating || 0);
     if (tile.note.ownerDocument.activeElement !== tile.note && tile.note.value !== (cell.note || "")) {
@@ -530,7 +547,10 @@ function render({ model, el }) {
     }
     barDone.style.width = total ? `${(100 * (s.done || 0)) / total}%` : "0";
     barFailed.style.width = total ? `${(100 * ((s.failed || 0) + (s.cancelled || 0))) / total}%` : "0";
-    bar.setAttribute("aria-valuenow", String(total ? Math.round((100 * (s.done || 0)) / total) : 0));
+    // the bar's whole fill (done, then failed or cancelled) is what has finished
+    const finished = (s.done || 0) + (s.failed || 0) + (s.cancelled || 0);
+    bar.setAttribute("aria-valuenow", String(total ? Math.round((100 * finished) / total) : 0));
+    bar.setAttribute("aria-valuetext", counts.textContent); // the counts, not just a percentage
     cancelAll.disabled = !(s.running > 0);
     paintOverallClock();
   }

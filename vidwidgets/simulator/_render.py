@@ -2,7 +2,8 @@
 
 A video is a pure function of ``VideoKey`` (model, prompt, seed, size, duration, fps): colours
 and motion come from a hash of the model, prompt and seed, and the prompt is written into every
-frame. The encoder runs single-threaded with no timestamps in the container, so the same key
+frame (in any script: ``_fonts`` finds a CJK-capable font, ``_caption`` wraps by pixel width).
+The encoder runs single-threaded with no timestamps in the container, so the same key
 gives the same bytes on every run. Rendering is CPU work: callers run it in a worker thread.
 """
 
@@ -14,7 +15,6 @@ import io
 import math
 import os
 import tempfile
-import textwrap
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -25,6 +25,8 @@ import av
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
+
+from vidwidgets.simulator._caption import caption_band
 
 Frame = NDArray[np.uint8]
 
@@ -86,25 +88,11 @@ class _Scene:
         self.font_px = max(8, h // 16)
         self.stamp_px = max(8, self.font_px * 2 // 3)
         self.stamp_font = ImageFont.load_default(size=self.stamp_px)
-        top_row, band = self._text_overlay()
+        top_row, band = caption_band(key.prompt, w, h, self.font_px)
         alpha = band[:, :, 3:4].astype(np.float32) / 255.0
         self.band_top = top_row
         self.band_keep = 1.0 - alpha  # share of the frame kept under the caption band
         self.band_add = band[:, :, :3].astype(np.float32) * alpha
-
-    def _text_overlay(self) -> tuple[int, Frame]:
-        """The prompt (wrapped) on a dark band at the bottom: (top row, RGBA array)."""
-        w, h = self.key.width, self.key.height
-        font = ImageFont.load_default(size=self.font_px)
-        chars = max(8, int(w / (self.font_px * 0.55)))
-        lines = textwrap.wrap(self.key.prompt, chars)[: max(1, h // (3 * self.font_px))]
-        line_h = int(self.font_px * 1.25)
-        band_h = min(h, line_h * len(lines) + self.font_px // 2)
-        band = Image.new("RGBA", (w, band_h), (0, 0, 0, 150))
-        draw = ImageDraw.Draw(band)
-        for i, line in enumerate(lines):
-            draw.text((self.font_px // 3, self.font_px // 4 + i * line_h), line, font=font)
-        return h - band_h, np.asarray(band, dtype=np.uint8)
 
     def frame(self, index: int) -> Frame:
         key = self.key

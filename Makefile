@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup chromium axe test test-fast screenshot lint format demo bench docs clean
+.PHONY: setup chromium axe fonts test test-fast screenshot lint format demo bench docs clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,12 +22,16 @@ chromium:
 axe:
 	python3 scripts/fetch_axe.py --quiet
 
+## make fonts: a CJK font for the simulator's prompt band (Debian's fonts-wqy-microhei)
+fonts:
+	bash scripts/ensure-fonts.sh
+
 ## make test: set up, then run every test (client, simulator, widgets, notebooks, real browser)
-test: setup chromium axe
+test: setup chromium axe fonts
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make test-fast: everything but the browser tests
-test-fast: setup
+test-fast: setup fonts
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 ## make screenshot: retake docs/img/studio.png (the README's picture) in the real browser
@@ -47,7 +51,7 @@ format: setup
 	$(VENV)/bin/ruff format vidwidgets tests benchmarks
 
 ## make demo: open the quickstart in JupyterLab on the embedded simulator (no key needed)
-demo: setup
+demo: setup fonts
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --allow-root notebooks/quickstart.ipynb
 
 ## make bench: all eight benchmarks; a full run rewrites the table of docs/performance.md

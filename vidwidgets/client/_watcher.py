@@ -63,7 +63,7 @@ EARLIEST_QUANTILE = 5.0
 EARLIEST_MARGIN = 0.85
 #: every answer of a new-api gateway since the task plugins (late 2026) carries its version: its
 #: task state comes from the 15 s refresh loop whichever API format reads it
-GATEWAY_VERSION_HEADER = "X-New-Api-Version"
+GATEWAY_VERSION_HEADER = "x-new-api-version"
 #: while the refresh phase is vague, this many fresh jobs at a time read early (at 1/(n+1),
 #: 2/(n+1)... of a period after their create): the create is not a read, so such a window is
 #: under a period wide without two reads in one refresh, and the narrowest that sees the
@@ -165,7 +165,7 @@ def refresh_period_of(response: Response) -> float | None:
         True
     """
     period = known_refresh_period(response.body)
-    if period is None and response.header(GATEWAY_VERSION_HEADER) is not None:
+    if period is None and any(k.lower() == GATEWAY_VERSION_HEADER for k in response.headers):
         period = NEWAPI_REFRESH_SECONDS
     return period
 

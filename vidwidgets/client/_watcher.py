@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -69,8 +70,8 @@ GATEWAY_VERSION_HEADER = "x-new-api-version"
 #: under a period wide without two reads in one refresh, and the narrowest that sees the
 #: first refresh pins the phase for every job to a (n+1)th of the period
 PHASE_PROBES = 4
-#: reads of a job on a server with a known refresh period are sent at least (1 + this) periods
-#: apart, so each one follows a refresh the one before did not see (the margin covers latency)
+#: while the refresh phase is unknown, reads of a job on a server with a known period are sent at
+#: least (1 + this) periods apart, so each follows a refresh the one before did not see
 GAP_MARGIN = 0.05
 #: seconds (unscaled: a person watches) an estimate still ahead is held past the next read, at
 #: most a 20th of the estimate (a sped-up simulator): the answer and the update it brings take
@@ -196,7 +197,7 @@ def expected_times(
 
         >>> m = Metrics()
         >>> expected_times(m, VideoRequest(model="kling-v1", prompt="a fox"), 0.5)
-        (60.0, 15.0)
+        (90.0, 15.0)
         >>> m.record_job("kling-v1", succeeded=True, seconds=12.0)
         >>> expected_times(m, VideoRequest(model="kling-v1", prompt="a fox"), 0.5)
         (12.0, 12.0)
@@ -303,6 +304,28 @@ class Watcher:
         at = created + share * clock.period
         self._probes.append(at)
         return at
+
+    def next_refresh_after(self, sent: float) -> float | None:
+        """The first moment (monotonic) a refresh has surely come since a read sent at ``sent``.
+
+        The end of the first phase window wholly after ``sent`` (a read sent inside a window
+        may have come just after its refresh: then the next one); with no window yet, a period (and ``GAP_MARGIN``
+        for latency) after it. None when the server refreshes on no known period.
+
+            >>> watcher = Watcher(Metrics(), poll_config=PollConfig, time_scale=lambda: 1.0)
+            >>> watcher.refresh = RefreshClock(15.0, lo=10.0, hi=11.0)
+            >>> watcher.next_refresh_after(9.0), watcher.next_refresh_after(10.5)
+            (11.3, 26.3)
+        """
+        clock = self.refresh
+        if clock is None or clock.period <= 0:
+            return None
+        period, margin = clock.period, GAP_MARGIN * clock.period
+        if clock.lo is None or clock.hi is None:
+            return sent + period + margin
+        k = math.floor((sent - clock.lo) / period) + 1
+        # a little past the window's end, like the schedule's own aligned reads
+        return clock.hi + k * period + 0.02 * period
 
     def pace(self, schedule: PollSchedule, born: float) -> None:
         """Give a job's schedule the server's refresh loop as this client knows it."""
@@ -508,11 +531,10 @@ class _Watch:
                 watcher.refuted.add(job.model)  # over before the first read: was it long over?
             return None
         delay = schedule.next_delay(now)
-        period = watcher.refresh_period
-        if period:
-            # never two reads in one refresh, whatever the phase estimate says: a send a whole
-            # period (and a margin for latency) after the last one has a refresh between
-            delay = max(delay, sent + (1.0 + GAP_MARGIN) * period - answered)
+        safe = watcher.next_refresh_after(sent)
+        if safe is not None:
+            # never two reads in one refresh, whatever the schedule says
+            delay = max(delay, safe - answered)
         if (self.expect(now, now + delay) or changed) and self.plan.on_update is not None:
             await call_back(self.plan.on_update, job)
         return delay

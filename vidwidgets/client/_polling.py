@@ -237,7 +237,11 @@ class PollSchedule:
     def _toward_end(self, delay: float, elapsed: float, eta: float, measured: bool) -> float:
         remaining = eta - elapsed
         tail = self.tail_fraction * max(elapsed, eta)
-        if remaining <= tail / 2:
+        if remaining <= tail / 2 and measured and self.cadence is not None:
+            # the job's own rate says it is at its end: on a refreshing server any refresh
+            # may show it now (a tenth of the job is less than a refresh here), read the next
+            delay = self.min_interval
+        elif remaining <= tail / 2:
             delay = tail  # at or past the expected end: read every tail_fraction of the job
         elif measured and remaining <= elapsed:
             # the job's own rate is known and the end is near: land just after it

@@ -394,10 +394,13 @@ class _Watch:
     def first_delay(self) -> float | None:
         """How long a job fresh from its create can wait before its first read, or None."""
         job, schedule = self.job, self.schedule
-        if job.updated_at is None or time.time() - job.updated_at >= schedule.initial:
+        ours = job.id in self.watcher.answered  # created here: its age is known exactly
+        if job.updated_at is None:
+            return None
+        if not ours and time.time() - job.updated_at >= schedule.initial:
             return None
         # fresh from create: the state is known, the first read can wait
-        delay = schedule.initial - (time.time() - job.updated_at)
+        delay = max(0.0, schedule.initial - (time.time() - job.updated_at))
         if self.earliest is not None:
             delay = schedule.next_delay(time.monotonic() - self.born)
         probe = self.watcher.probe_time(job.id)

@@ -20,7 +20,14 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from ._axe import AxeCheck
-from ._jupyter import JupyterServer, finish_all_cells, open_notebook, start_all_cells, theme
+from ._jupyter import (
+    JupyterServer,
+    finish_all_cells,
+    open_notebook,
+    run_all_cells,
+    start_all_cells,
+    theme,
+)
 from ._keyboard import assert_tab_reaches_every_control
 from .test_harness import write_notebook
 
@@ -379,7 +386,7 @@ gated
 
 
 def test_the_run_button_of_a_costly_grid_is_accessible_and_starts_it(
-    page: Page, lab: JupyterServer
+    page: Page, lab: JupyterServer, axe: AxeCheck
 ) -> None:
     write_notebook(lab.root / "confirm.ipynb", CONFIRM_CELL)
     open_notebook(page, lab, "confirm.ipynb")
@@ -391,6 +398,7 @@ def test_the_run_button_of_a_costly_grid_is_accessible_and_starts_it(
     expect(root.locator(".vw-cmp-price-reason")).to_contain_text("confirm_over_usd=$0.50")
     expect(run).to_have_accessible_description(re.compile(r"kling-v1: \$0\.35 per call"))
     assert root.get_attribute("data-running") == "0"
+    axe(root, "a grid waiting for its Run button")
     run.focus()
     page.keyboard.press("Enter")  # from the keyboard, as a click
     expect(root).to_have_attribute("data-done", "2", timeout=60_000)

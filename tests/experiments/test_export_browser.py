@@ -125,3 +125,29 @@ async def test_shorter_videos_hold_their_last_frame(page: Any, tmp_path: Path) -
     assert abs(leader - 3.5) <= FRAME
     assert middle >= 3.0 - FRAME  # clamped at its end
     assert short >= 2.0 - FRAME
+
+
+async def frame_label(page: Any) -> str:
+    return str(await page.locator("#vw-frame").text_content())
+
+
+async def test_arrow_keys_step_a_frame_shift_ten_and_space_plays(page: Any, tmp_path: Path) -> None:
+    await open_report(page, tmp_path, "embed")
+    await page.evaluate("window.vidwidgetsSync.seek(1.0)")  # frame 13 of 48 (1-based)
+    await page.keyboard.press("ArrowRight")
+    await page.wait_for_function("document.getElementById('vw-frame').textContent.includes('14 /')")
+    assert await frame_label(page) == "frame 14 / 48"
+    # every video on the centre of frame 14 (0-based 13), where no decoder rounds elsewhere
+    assert await times(page) == pytest.approx([13.5 * FRAME] * 3, abs=1e-4)
+    await page.keyboard.press("Shift+ArrowRight")
+    await page.wait_for_function("document.getElementById('vw-frame').textContent.includes('24 /')")
+    assert await times(page) == pytest.approx([23.5 * FRAME] * 3, abs=1e-4)
+    await page.keyboard.press("Shift+ArrowLeft")
+    await page.keyboard.press("ArrowLeft")
+    await page.wait_for_function("document.getElementById('vw-frame').textContent.includes('13 /')")
+    assert await times(page) == pytest.approx([12.5 * FRAME] * 3, abs=1e-4)
+    await page.keyboard.press(" ")
+    await page.wait_for_function("window.vidwidgetsSync.paused().every((p) => !p)")
+    await page.keyboard.press(" ")
+    await page.wait_for_function("window.vidwidgetsSync.paused().every((p) => p)")
+    assert page.errors == []

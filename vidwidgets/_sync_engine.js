@@ -14,6 +14,20 @@
 // land on frame centres, where every decoder shows the same frame. All of it runs in the
 // browser: no kernel round trip per frame.
 
+// ARIA roles whose element answers the arrows itself (a slider, a radio group's option, ...)
+const OWN_KEYS_ROLES = new Set([
+  "slider",
+  "spinbutton",
+  "radio",
+  "option",
+  "menuitem",
+  "tab",
+  "textbox",
+  "combobox",
+  "gridcell",
+  "treeitem",
+]);
+
 const SyncFrames = Object.freeze({
   DEFAULT_FPS: 24, // assumed (and said so in the label) when nobody knows a video's rate
   BIG_STEP: 10, // frames per Shift+arrow
@@ -66,7 +80,7 @@ const SyncFrames = Object.freeze({
     const pressable = tag === "BUTTON" || (tag === "INPUT" && (type === "checkbox" || type === "button"));
     if (tag === "INPUT" && !pressable) return null; // text, number, range, radio: their own keys
     if (e.key === " " || e.key === "Spacebar") return pressable ? null : { toggle: true };
-    if (role === "slider") return null; // the A/B wipe moves with the arrows
+    if (OWN_KEYS_ROLES.has(role)) return null; // e.g. the A/B wipe moves with the arrows
     const big = e.shiftKey ? SyncFrames.BIG_STEP : 1;
     if (e.key === "ArrowRight") return { step: big };
     if (e.key === "ArrowLeft") return { step: -big };
@@ -347,6 +361,17 @@ function createSyncEngine(options) {
     return true;
   }
 
+  /** Review keys for the elements inside `container`; returns what stops listening. */
+  function keysWithin(container) {
+    // on the window, in the capture phase: heard before the page's own shortcuts, which
+    // Notebook 7 (Lumino) takes on the document in the capture phase (JupyterLab: bubbling)
+    const onKey = (e) => {
+      if (!disposed && container.contains(e.target)) handleKey(e);
+    };
+    window.addEventListener("keydown", onKey, true);
+    return () => window.removeEventListener("keydown", onKey, true);
+  }
+
   function dispose() {
     disposed = true;
     for (const v of videos()) v.pause();
@@ -362,6 +387,7 @@ function createSyncEngine(options) {
     attach,
     position,
     handleKey,
+    keysWithin,
     frame,
     dispose,
     rate: () => rate,

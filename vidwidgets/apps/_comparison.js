@@ -411,7 +411,7 @@ function render({ model, el }) {
   });
   root.tabIndex = 0;
   // review keys on the focused grid or A/B panel: ←/→ a frame, Shift ten, Space play/pause
-  root.addEventListener("keydown", engine.handleKey);
+  const stopKeys = engine.keysWithin(root);
 
   // -- A/B ---------------------------------------------------------------------------------
   function setWipe(p) {
@@ -853,6 +853,7 @@ function render({ model, el }) {
     model.off("change:ab_keys", paintAb);
     model.off("change:ab_mode", paintAb);
     abModes.dispose();
+    stopKeys();
     for (const name of ["title", "simulator", "message", "loop", "playback_rate"]) {
       model.off(`change:${name}`, paintHead);
     }

@@ -300,6 +300,87 @@ def test_the_ab_wipe_shows_both_videos(grid_page: Page) -> None:
     assert spread(page.evaluate(TIMES_JS, grid_root(page))) <= FRAME
 
 
+ACTIVE_CELL_JS = "() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')].findIndex((c) => c.classList.contains('jp-mod-active'))"
+
+
+def frame_label(page: Page) -> str:
+    return str(page.locator(".vw-cmp .vw-sync-frame").first.text_content())
+
+
+def test_review_keys_step_frames_and_the_ab_panel_shows_every_mode(grid_page: Page) -> None:
+    page = grid_page
+    root = grid_root(page)
+    page.evaluate("(root) => root.vwSync.seek(1.0)", root)  # frame 13 (1-based) at 12 fps
+    page.wait_for_function("(root) => root.vwSync.times().every((t) => t === 1.0)", arg=root)
+    page.locator(".vw-cmp").first.focus()  # JupyterLab makes the grid's cell the active one
+    active = page.evaluate(ACTIVE_CELL_JS)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("(root) => root.dataset.frame === '13'", arg=root)
+    assert re.fullmatch(r"frame 14 / \d+", frame_label(page)), frame_label(page)
+    # every video on the centre of frame 14, where no decoder rounds onto a neighbour
+    assert page.evaluate(TIMES_JS, root) == pytest.approx([13.5 * FRAME] * 6, abs=1e-4)
+    page.keyboard.press("Shift+ArrowRight")
+    page.wait_for_function("(root) => root.dataset.frame === '23'", arg=root)
+    assert page.evaluate(TIMES_JS, root) == pytest.approx([23.5 * FRAME] * 6, abs=1e-4)
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("(root) => root.dataset.frame === '22'", arg=root)
+    page.keyboard.press(" ")
+    page.wait_for_function("(root) => root.vwSync.paused().every((p) => !p)", arg=root)
+    page.keyboard.press(" ")
+    page.wait_for_function("(root) => root.vwSync.paused().every((p) => p)", arg=root)
+    # the keys were the grid's: JupyterLab did not move to another cell
+    assert page.evaluate(ACTIVE_CELL_JS) == active
+    # the A/B panel's modes, on the same finished grid (loading one costs most of a minute)
+    check_ab_modes(page, root)
+
+
+def check_ab_modes(page: Page, root: Any) -> None:
+    """Difference, onion skin, B's offset, the sound and side by side, in that order."""
+    page.locator(".vw-sync-ab").first.check()
+    ab = page.locator(".vw-cmp .vw-ab").first
+    a, b = ab.locator("video.vw-ab-a"), ab.locator("video.vw-ab-b")
+    for video in (a, b):
+        page.wait_for_function("(v) => v.readyState >= 2", arg=video.element_handle())
+    page.evaluate("(root) => root.vwSync.seek(1.0)", root)
+    # difference: two seeds differ, so |A - B| x gain is far from black ...
+    ab.locator("select.vw-ab-mode").select_option("difference")
+    canvas = ab.locator("canvas.vw-ab-diff")
+    expect(canvas).to_be_visible()
+    page.wait_for_function("(ab) => Number(ab.dataset.diffMean) > 5", arg=ab.element_handle())
+    lit = canvas.evaluate(
+        "(c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        " let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 60) n++;"
+        " return n / (d.length / 4); }"
+    )
+    assert lit > 0.05, f"only {lit:.1%} of the difference is lit"
+    # ... and the same video twice is black
+    page.locator(".vw-cmp .vw-ab-select-b").first.select_option(ab.get_attribute("data-a") or "")
+    page.wait_for_function("(ab) => Number(ab.dataset.diffMean) < 1", arg=ab.element_handle())
+    # onion skin: B over A at the slider's opacity
+    ab.locator("select.vw-ab-mode").select_option("onion")
+    ab.locator("input.vw-ab-opacity").fill("30")
+    expect(b).to_have_css("opacity", "0.3")
+    # B three frames ahead of A
+    for _ in range(3):
+        ab.locator("button.vw-ab-offset-plus").click()
+    expect(ab).to_have_attribute("data-offset", "3")
+    page.wait_for_function(
+        "([a, b]) => Math.abs(b.currentTime - a.currentTime - 3 / 12) < 1e-3",
+        arg=[a.element_handle(), b.element_handle()],
+    )
+    # sound from B only
+    ab.locator("select.vw-ab-audio").select_option("b")
+    assert page.evaluate(
+        "([a, b]) => [a.muted, b.muted]", [a.element_handle(), b.element_handle()]
+    ) == [True, False]
+    # side by side: B beside A, not over it
+    ab.locator("select.vw-ab-mode").select_option("side")
+    a_box, b_box = a.bounding_box(), b.bounding_box()
+    assert a_box is not None
+    assert b_box is not None
+    assert b_box["x"] >= a_box["x"] + a_box["width"] - 1
+
+
 def test_the_exported_report_plays_in_sync_from_disk(
     grid_page: Page, lab: JupyterServer, chromium: Any
 ) -> None:
@@ -371,6 +452,15 @@ def test_the_grid_plays_in_sync_in_notebook7_too(page: Page, notebook7: JupyterS
     assert spread(page.evaluate(TIMES_JS, root)) <= FRAME
     page.locator(".vw-sync-play").first.click()
     page.wait_for_function("(root) => root.vwSync.paused().every((p) => p)", arg=root)
+    # frame review from the keyboard works in Notebook 7 too
+    page.locator(".vw-cmp").first.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "(root) => root.vwSync.times().every((t) => Math.abs(t * 12 % 1 - 0.5) < 1e-3)", arg=root
+    )
+    expect(page.locator(".vw-cmp .vw-sync-frame").first).to_have_text(
+        re.compile(r"frame \d+ / \d+")
+    )
 
 
 CONFIRM_CELL = """\

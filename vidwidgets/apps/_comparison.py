@@ -707,6 +707,13 @@ class Comparison(anywidget.AnyWidget):
     message = traitlets.Unicode("").tag(sync=True)
     #: the header's price line, and why the grid waits or was refused (see ``_budget.Verdict``)
     price = traitlets.Dict().tag(sync=True)
+    #: A/B review (docs/comparison.md): how B is shown against A, the difference's gain, the
+    #: onion skin's opacity of B, B's offset in frames (+: B runs ahead) and whose sound plays
+    ab_mode = traitlets.Enum(("wipe", "side", "difference", "onion"), "wipe").tag(sync=True)
+    ab_gain = traitlets.Float(4.0, min=1.0, max=32.0).tag(sync=True)
+    ab_opacity = traitlets.Float(0.5, min=0.0, max=1.0).tag(sync=True)
+    ab_offset_frames = traitlets.Int(0).tag(sync=True)
+    ab_audio = traitlets.Enum(("none", "a", "b"), "none").tag(sync=True)
 
     def __init__(
         self,

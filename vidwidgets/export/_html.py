@@ -103,7 +103,8 @@ def export_html(
                 rec, caption(rec.request, fields, label=rec.label, take=rec.take), src, poster
             )
         )
-    fps = max(rates, default=24.0)  # stepping by the finest frame reaches every frame
+    # stepping by the finest frame reaches every frame; with no rate known the page says so
+    fps = max(rates, default=0.0)
     n = max(1, len(records))
     cols = columns or min(n, max(1, math.ceil(math.sqrt(n))) if n > 3 else n)
     page_title = title or f"vidwidgets — {experiment.name}"
@@ -119,7 +120,7 @@ def export_html(
     body = _TEMPLATE.format(
         csp=csp,  # our constants and a base64 hash only
         title=_e(page_title),
-        fps=_e(f"{fps:g}"),
+        fps=_e(f"{fps:g}" if fps else ""),
         generated=_e(time.strftime("%Y-%m-%d %H:%M:%S %Z")),
         count=len(records),
         experiment=_e(experiment.name),
@@ -325,7 +326,7 @@ h1 {{ font-size: 1.3em; margin: 0 0 .3em; }}
 #vw-controls {{ position: sticky; top: 0; z-index: 2; background: #f4f4f6; padding: .5em;
   border-radius: 6px; display: flex; gap: .6em; align-items: center; flex-wrap: wrap; }}
 #vw-seek {{ flex: 1; min-width: 12em; }}
-#vw-time {{ font-variant-numeric: tabular-nums; }}
+#vw-time, #vw-frame {{ font-variant-numeric: tabular-nums; }}
 .vw-grid {{ display: grid; grid-template-columns: repeat({cols}, minmax(0, 1fr)); gap: .8em; margin: 1em 0; }}
 .vw-cell {{ margin: 0; background: #111; border-radius: 6px; overflow: hidden; }}
 .vw-cell video {{ width: 100%; display: block; background: #000; }}
@@ -354,6 +355,7 @@ td.vw-diff {{ background: #fff7d6; }}
 <button id="vw-fwd" type="button" title="one frame forward">frame ▶</button>
 <input id="vw-seek" type="range" min="0" max="1000" value="0" aria-label="Seek all videos">
 <span id="vw-time">0.00 / 0.00</span>
+<span id="vw-frame">frame – / –</span>
 <label><input id="vw-loop" type="checkbox" checked> loop</label>
 <label>speed <select id="vw-speed">{speeds}</select></label>
 </div>

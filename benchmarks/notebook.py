@@ -45,7 +45,7 @@ SETUP = textwrap.dedent(
 COMPARISON = textwrap.dedent(
     """
     cmp = vw.Comparison(prompts={prompts!r}, seeds={seeds!r}, model="viduq1", duration=5,
-                        client=client, store={store!r}, experiment="bench")
+                        client=client, store={store!r}, experiment="bench", confirm=True)
     cmp
     """
 )

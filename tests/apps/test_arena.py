@@ -273,6 +273,7 @@ async def test_an_arena_over_a_comparison_ranks_its_cells_and_keeps_votes_there(
         duration=5,
         client=client,
         store=tmp_path / "runs",
+        confirm=True,  # this simulator publishes no prices: consent to the unknown cost
     )
     await cmp
     arena = Arena(cmp)

@@ -39,8 +39,18 @@ def recording_comm(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(comm, "get_comm_manager", lambda **kw: {})
 
 
+#: the models these grids use; the newapi and openai simulators publish no prices, and a grid of
+#: unknown price would wait for a confirmation (tests/apps/test_comparison_budget.py)
+PRICES = {
+    "viduq1": {"usd": 0.20, "per": "call"},
+    "kling-v1": {"usd": 0.35, "per": "call"},
+    "sora-2": {"usd": 0.10, "per": "second"},
+}
+
+
 def make_client(sim: Simulator, **kwargs: Any) -> VideoClient:
     # client journal and cache off: the experiment store alone must resume and reuse
+    kwargs.setdefault("prices", PRICES)
     return VideoClient(
         base_url=sim.base_url,
         api_key=sim.api_key,

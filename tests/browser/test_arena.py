@@ -32,6 +32,7 @@ sim = vw.Simulator(speed=150, video_scale=0.3, fps={FPS}).start()
 client = vw.VideoClient(base_url=sim.base_url, api_key=sim.api_key, journal=False)
 cmp = vw.Comparison(
     prompts={PROMPTS!r}, model="{MODEL}", client=client, store="runs", experiment="arena",
+    confirm=True,
 )
 await cmp
 print(len([c for c in cmp.cells if c.finished]), "finished")

@@ -168,6 +168,7 @@ async def test_cancelling_a_whole_comparison_cancels_every_cell_and_deletes_ever
         client=client,
         store=tmp_path / "runs",
         experiment="cancel-all",
+        confirm=True,  # the openai simulator publishes no prices: consent to whatever it costs
     )
     await _until(lambda: sim.create_count == 4, 20)
     cmp.cancel()
@@ -319,7 +320,7 @@ def test_interrupting_the_kernel_while_awaiting_a_comparison_stops_it_cleanly(
         kc,
         "import vidwidgets as vw\n"
         "cmp = vw.Comparison(prompts=['a fox', 'a wolf'], models=['sora-2'],"
-        f" store={str(tmp_path / 'runs')!r}, experiment='interrupt')",
+        f" store={str(tmp_path / 'runs')!r}, experiment='interrupt', confirm=True)",
     )
     reply = interrupt_while(kc, km, "await cmp.wait()", lambda: sim.create_count == 2)
     assert reply["content"]["status"] == "error"

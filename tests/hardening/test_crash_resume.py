@@ -149,7 +149,7 @@ def test_killing_the_cli_mid_comparison_resumes_by_id_without_a_second_create(
 KERNEL_CODE = """
 import vidwidgets as vw
 cmp = vw.Comparison(prompts={prompts!r}, models={models!r}, seeds=[7],
-                    store={runs!r}, experiment="kernel-crash")
+                    store={runs!r}, experiment="kernel-crash", confirm=True)
 """
 
 

@@ -209,6 +209,7 @@ async def test_html_from_every_source_shows_as_text_in_every_widget(
         store=tmp_path / "runs",
         experiment="escaping",
         title=payload("cmp-title"),
+        confirm=True,  # the newapi simulator publishes no prices: consent to whatever it costs
     )
     await asyncio.wait_for(cmp.wait(), 30)
     cmp.annotate(0, payload("cmp-note"))

@@ -228,6 +228,7 @@ async def test_no_widget_holds_the_key_in_its_state(echo: HostileServer, tmp_pat
         client=echo_client(echo, tmp_path, journal=False),
         store=tmp_path / "runs",
         experiment="echo",
+        confirm=True,  # the echo server publishes no prices: consent to whatever it costs
     )
     await asyncio.wait_for(comparison.wait(), 30)
     assert_clean("Comparison embed_data", embedded(comparison))
@@ -303,7 +304,7 @@ NOTEBOOK_CELLS = [
     "studio.connect()",
     "form = vw.ParameterForm(model='viduq1', prompt='a fox')\nform",
     "cmp = vw.Comparison(prompts=['a fox', 'a wolf'], models=['viduq1'], seeds=[1],"
-    " store='runs', experiment='nb')\ncmp",
+    " store='runs', experiment='nb', confirm=True)\ncmp",
     "await cmp.wait()\nprint(cmp.results)",
     "bad = vw.VideoClient(os.environ['VIDWIDGETS_BASE_URL'], 'sk-wrong-key')\n"
     "await bad.create(vw.VideoRequest(model='kling-v1', prompt='a fox'))",

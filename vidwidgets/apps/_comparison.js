@@ -1,5 +1,6 @@
 // Comparison front end (anywidget ES module): the grid, each cell's progress and video, one
-// control bar that plays every video in sync, and the A/B wipe.
+// control bar that plays every video in sync, and the A/B panel (wipe, side by side, difference,
+// onion skin; B's offset in frames; sound from A or B).
 //
 // Synchronized playback runs entirely here, with no kernel round trip per frame, in the engine
 // shared with the HTML export (vidwidgets/_sync_engine.js: Python puts its text in front of this
@@ -52,6 +53,195 @@ function button(className, text, parent, title) {
   return b;
 }
 
+// -- A/B review modes ---------------------------------------------------------------------
+// wipe: B right of a draggable line; side: A and B side by side; difference: |A − B| × gain on
+// a <canvas>, redrawn on every presented frame; onion: B over A at an opacity. B may run an
+// offset in frames (the engine shows it at the timeline's time plus that offset), and the sound
+// comes from A, B or neither. The video bytes are Blob URLs of this page, so the canvas is
+// same-origin and its pixels can be read.
+const AB_MODES = [
+  ["wipe", "Wipe"],
+  ["side", "Side by side"],
+  ["difference", "Difference"],
+  ["onion", "Onion skin"],
+];
+const AB_AUDIO = [
+  ["none", "None (muted)"],
+  ["a", "A"],
+  ["b", "B"],
+];
+const DIFF_MAX_WIDTH = 480; // px: the difference is computed per frame at this width at most
+
+function field(parent, className, text, control) {
+  const label = make("label", className, parent, `${text} `);
+  label.append(control);
+  return label;
+}
+
+function choices(className, entries) {
+  const sel = make("select", className);
+  for (const [value, text] of entries) make("option", "", sel, text).value = value;
+  return sel;
+}
+
+function slider(className, min, max, step) {
+  const input = make("input", className);
+  Object.assign(input, { type: "range", min: String(min), max: String(max), step: String(step) });
+  return input;
+}
+
+function createAbModes({ model, ab, stage, abA, abB, frameOfB, realign }) {
+  const tools = make("div", "vw-ab-tools");
+  ab.prepend(tools);
+  tools.setAttribute("role", "group");
+  tools.setAttribute("aria-label", "A/B review");
+  const modeSel = choices("vw-ab-mode", AB_MODES);
+  field(tools, "vw-ab-field", "mode", modeSel);
+  const gain = slider("vw-ab-gain", 1, 32, 1);
+  const gainField = field(tools, "vw-ab-field vw-ab-gain-field", "gain", gain);
+  const gainOut = make("output", "vw-ab-gain-value", gainField);
+  const opacity = slider("vw-ab-opacity", 0, 100, 1);
+  const opacityField = field(tools, "vw-ab-field vw-ab-opacity-field", "B opacity", opacity);
+  const offsetBox = make("span", "vw-ab-field vw-ab-offset-field", tools, "B offset ");
+  offsetBox.setAttribute("role", "group");
+  offsetBox.setAttribute("aria-label", "B offset in frames");
+  const minus = button("vw-ab-offset-minus", "−", offsetBox, "B one frame earlier");
+  minus.setAttribute("aria-label", "B one frame earlier");
+  const offsetIn = make("input", "vw-ab-offset", offsetBox);
+  Object.assign(offsetIn, { type: "number", step: "1", value: "0" });
+  offsetIn.setAttribute("aria-label", "B offset in frames");
+  const plus = button("vw-ab-offset-plus", "+", offsetBox, "B one frame later");
+  plus.setAttribute("aria-label", "B one frame later");
+  offsetBox.append(" frames");
+  const audioSel = choices("vw-ab-audio", AB_AUDIO);
+  field(tools, "vw-ab-field", "audio from", audioSel);
+  const canvas = make("canvas", "vw-ab-diff", stage);
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", "Difference of A and B, amplified");
+  const work = document.createElement("canvas"); // where A and B are read back, off screen
+  let looping = false;
+  let enabled = false;
+
+  const mode = () => model.get("ab_mode") || "wipe";
+  const offsetFrames = () => Math.round(Number(model.get("ab_offset_frames")) || 0);
+  const save = (name, value) => {
+    model.set(name, value);
+    model.save_changes();
+  };
+
+  function drawDiff() {
+    if (abA.readyState < 2 || abB.readyState < 2 || !abA.videoWidth || !abA.videoHeight) return;
+    const w = Math.min(DIFF_MAX_WIDTH, abA.videoWidth);
+    const h = Math.max(1, Math.round((w * abA.videoHeight) / abA.videoWidth));
+    if (canvas.width !== w || canvas.height !== h) {
+      Object.assign(canvas, { width: w, height: h });
+      Object.assign(work, { width: w, height: h });
+    }
+    const ctx = work.getContext("2d", { willReadFrequently: true });
+    ctx.drawImage(abA, 0, 0, w, h);
+    const out = ctx.getImageData(0, 0, w, h);
+    ctx.drawImage(abB, 0, 0, w, h);
+    const b = ctx.getImageData(0, 0, w, h).data;
+    const a = out.data;
+    const g = Number(model.get("ab_gain")) || 1;
+    let sum = 0;
+    for (let i = 0; i < a.length; i += 4) {
+      for (let c = i; c < i + 3; c++) {
+        a[c] = Math.min(255, Math.abs(a[c] - b[c]) * g);
+        sum += a[c];
+      }
+      a[i + 3] = 255;
+    }
+    canvas.getContext("2d").putImageData(out, 0, 0);
+    ab.dataset.diffMean = (sum / (w * h * 3)).toFixed(2); // for tests: ~0 for the same video
+  }
+
+  function drawing() {
+    return enabled && mode() === "difference";
+  }
+
+  function frameLoop() {
+    if (!drawing()) {
+      looping = false;
+      return;
+    }
+    drawDiff();
+    // once per presented frame where the browser says when; else once per display frame
+    if (abA.requestVideoFrameCallback) abA.requestVideoFrameCallback(frameLoop);
+    else window.requestAnimationFrame(frameLoop);
+  }
+
+  const redraw = () => {
+    if (drawing()) drawDiff();
+  };
+  for (const v of [abA, abB]) {
+    v.addEventListener("seeked", redraw);
+    v.addEventListener("loadeddata", redraw);
+  }
+
+  function paint(on) {
+    enabled = on;
+    const m = mode();
+    ab.dataset.mode = m;
+    for (const [name] of AB_MODES) ab.classList.toggle(`vw-ab-mode-${name}`, name === m);
+    modeSel.value = m;
+    gainField.hidden = m !== "difference";
+    opacityField.hidden = m !== "onion";
+    canvas.hidden = m !== "difference";
+    const g = Number(model.get("ab_gain")) || 1;
+    gain.value = String(g);
+    gainOut.textContent = `${g}×`;
+    const op = Number(model.get("ab_opacity"));
+    opacity.value = String(Math.round(op * 100));
+    opacity.setAttribute("aria-valuetext", `${Math.round(op * 100)}%`);
+    abB.style.opacity = m === "onion" ? String(op) : "";
+    if (document.activeElement !== offsetIn) offsetIn.value = String(offsetFrames());
+    ab.dataset.offset = String(offsetFrames());
+    const audio = model.get("ab_audio") || "none";
+    audioSel.value = audio;
+    abA.muted = !(on && audio === "a");
+    abB.muted = !(on && audio === "b");
+    if (drawing()) {
+      drawDiff();
+      if (!looping) {
+        looping = true;
+        frameLoop();
+      }
+    }
+  }
+
+  modeSel.addEventListener("change", () => save("ab_mode", modeSel.value));
+  gain.addEventListener("input", () => save("ab_gain", Number(gain.value)));
+  opacity.addEventListener("input", () => save("ab_opacity", Number(opacity.value) / 100));
+  audioSel.addEventListener("change", () => save("ab_audio", audioSel.value));
+  minus.addEventListener("click", () => save("ab_offset_frames", offsetFrames() - 1));
+  plus.addEventListener("click", () => save("ab_offset_frames", offsetFrames() + 1));
+  offsetIn.addEventListener("change", () => {
+    const n = Math.round(Number(offsetIn.value));
+    save("ab_offset_frames", Number.isFinite(n) ? n : 0);
+  });
+
+  const onOffset = () => {
+    paint(enabled);
+    realign();
+  };
+  const onOther = () => paint(enabled);
+  model.on("change:ab_offset_frames", onOffset);
+  for (const name of ["ab_mode", "ab_gain", "ab_opacity", "ab_audio"]) model.on(`change:${name}`, onOther);
+
+  return {
+    paint,
+    /** Seconds B runs ahead of A (and of the grid): its offset in B's own frames. */
+    offsetOf: (v) => (enabled && v === abB ? offsetFrames() * frameOfB() : 0),
+    isWipe: () => mode() === "wipe",
+    dispose() {
+      enabled = false;
+      model.off("change:ab_offset_frames", onOffset);
+      for (const name of ["ab_mode", "ab_gain", "ab_opacity", "ab_audio"]) model.off(`change:${name}`, onOther);
+    },
+  };
+}
+
 function render({ model, el }) {
   const root = make("div", "vw-cmp", el);
   let disposed = false;
@@ -64,14 +254,28 @@ function render({ model, el }) {
   const counts = make("span", "vw-cmp-counts", overall);
   const bar = make("div", "vw-cmp-bar", overall);
   bar.setAttribute("role", "progressbar");
+  bar.setAttribute("aria-label", "Cells finished");
+  bar.setAttribute("aria-valuemin", "0");
+  bar.setAttribute("aria-valuemax", "100");
   const barDone = make("div", "vw-cmp-bar-done", bar);
   const barFailed = make("div", "vw-cmp-bar-failed", bar);
   const clock = make("span", "vw-cmp-clock", overall);
+  // the grid's estimate; its basis (one line per model) is the tooltip and the description
+  const price = make("span", "vw-cmp-price", head);
+  const priceBasis = make("span", "vw-cmp-price-basis", head);
+  priceBasis.id = `vw-cmp-basis-${Math.random().toString(36).slice(2)}`;
+  priceBasis.hidden = true;
+  price.setAttribute("aria-describedby", priceBasis.id);
+  const confirmRun = button("vw-cmp-confirm", "", head);
+  confirmRun.setAttribute("aria-describedby", priceBasis.id);
+  confirmRun.hidden = true;
   const actions = make("div", "vw-cmp-actions", head);
   const cancelAll = button("vw-cmp-cancel", "Cancel all", actions, "cancel every unfinished cell");
   const exportHtml = button("vw-cmp-export-html", "Export HTML", actions);
   const exportVideo = button("vw-cmp-export-video", "Export grid video", actions);
   const message = make("div", "vw-cmp-message", root);
+  const priceReason = make("div", "vw-cmp-price-reason", root);
+  priceReason.setAttribute("role", "status");
 
   // -- the synchronized control bar -------------------------------------------------------
   const controls = make("div", "vw-sync", root);
@@ -87,6 +291,7 @@ function render({ model, el }) {
   seek.value = "0";
   seek.setAttribute("aria-label", "Seek all videos");
   const timeLabel = make("span", "vw-sync-time", controls, "0.00 / 0.00");
+  const frameLabel = make("span", "vw-sync-frame", controls, "frame – / –");
   const loopLabel = make("label", "vw-sync-loop-label", controls);
   const loopBox = make("input", "vw-sync-loop", loopLabel);
   loopBox.type = "checkbox";
@@ -105,6 +310,8 @@ function render({ model, el }) {
   const abSelB = make("select", "vw-ab-select-b", controls);
   abSelA.title = "A (left of the wipe)";
   abSelB.title = "B (right of the wipe)";
+  abSelA.setAttribute("aria-label", abSelA.title);
+  abSelB.setAttribute("aria-label", abSelB.title);
 
   // -- the A/B panel ----------------------------------------------------------------------
   const ab = make("div", "vw-ab", root);
@@ -124,6 +331,18 @@ function render({ model, el }) {
     v.playsInline = true;
     v.preload = "auto";
   }
+  const abModes = createAbModes({
+    model,
+    ab,
+    stage,
+    abA,
+    abB,
+    frameOfB: () => {
+      const cell = (model.get("cells_state") || []).find((c) => c.key === ab.dataset.b);
+      return cell && cell.fps > 0 ? 1 / cell.fps : engine.frame();
+    },
+    realign: () => engine.seek(engine.position().time), // B lands at its new offset
+  });
 
   // -- the grid ---------------------------------------------------------------------------
   const grid = make("div", "vw-cmp-grid", root);
@@ -153,17 +372,19 @@ function render({ model, el }) {
   function frame() {
     let fps = 0;
     for (const cell of model.get("cells_state") || []) fps = Math.max(fps, cell.fps || 0);
-    return 1 / (fps || 24); // the finest frame of all: stepping reaches every frame
+    // the finest frame of all: stepping reaches every frame (0: unknown, the engine measures)
+    return fps ? 1 / fps : 0;
   }
 
   function ui() {
     const p = engine.position();
     timeLabel.textContent = `${fmtTime(p.time)} / ${fmtTime(p.duration)}`;
+    frameLabel.textContent = SyncFrames.label(p);
+    root.dataset.frame = String(p.frame);
     if (p.duration && document.activeElement !== seek) {
       seek.value = String(Math.round((1000 * p.time) / p.duration));
     }
     playBtn.textContent = p.playing ? "❚❚ Pause all" : "▶ Play all";
-    playBtn.setAttribute("aria-pressed", p.playing ? "true" : "false");
     root.dataset.playing = p.playing ? "true" : "false";
     root.dataset.videos = String(p.count);
   }
@@ -171,6 +392,7 @@ function render({ model, el }) {
   const engine = createSyncEngine({
     videos: active,
     frame,
+    offset: (v) => abModes.offsetOf(v),
     loop: () => model.get("loop"),
     onChange: () => {
       if (!disposed) ui();
@@ -203,24 +425,14 @@ function render({ model, el }) {
     model.save_changes();
   });
   root.tabIndex = 0;
-  root.addEventListener("keydown", (e) => {
-    if (e.target && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(e.target.tagName)) return;
-    if (e.key === " ") {
-      e.preventDefault();
-      engine.toggle();
-    } else if (e.key === "ArrowRight") {
-      e.preventDefault();
-      step(1);
-    } else if (e.key === "ArrowLeft") {
-      e.preventDefault();
-      step(-1);
-    }
-  });
+  // review keys on the focused grid or A/B panel: ←/→ a frame, Shift ten, Space play/pause
+  const stopKeys = engine.keysWithin(root);
 
   // -- A/B ---------------------------------------------------------------------------------
   function setWipe(p) {
     wipePos = Math.max(0, Math.min(100, p));
-    abB.style.clipPath = `inset(0 0 0 ${wipePos}%)`;
+    abB.style.clipPath = abModes.isWipe() ? `inset(0 0 0 ${wipePos}%)` : "";
+    wipe.hidden = !abModes.isWipe();
     wipe.style.left = `${wipePos}%`;
     wipe.setAttribute("aria-valuenow", String(Math.round(wipePos)));
     ab.dataset.position = String(Math.round(wipePos));
@@ -233,6 +445,7 @@ function render({ model, el }) {
 
   let dragging = false;
   stage.addEventListener("pointerdown", (e) => {
+    if (!abModes.isWipe()) return;
     dragging = true;
     if (stage.setPointerCapture) stage.setPointerCapture(e.pointerId);
     wipeFromPointer(e);
@@ -277,6 +490,7 @@ function render({ model, el }) {
     abSelA.hidden = !enabled;
     abSelB.hidden = !enabled;
     root.classList.toggle("vw-ab-on", enabled);
+    abModes.paint(enabled);
     const cells = model.get("cells_state") || [];
     let [a, b] = model.get("ab_keys") || ["", ""];
     const done = cells.filter((c) => c.status === "succeeded");
@@ -344,6 +558,9 @@ function render({ model, el }) {
     tile.status = make("span", "vw-cell-status", line);
     tile.clock = make("span", "vw-cell-clock", line);
     tile.track = make("div", "vw-cell-bar", tile.progress);
+    tile.track.setAttribute("role", "progressbar");
+    tile.track.setAttribute("aria-valuemin", "0");
+    tile.track.setAttribute("aria-valuemax", "100");
     tile.fill = make("div", "vw-cell-bar-fill", tile.track);
     tile.message = make("div", "vw-cell-message", tile.progress);
     tile.hint = make("div", "vw-cell-hint", tile.progress);
@@ -353,10 +570,12 @@ function render({ model, el }) {
     tile.retry = button("vw-cell-retry", "Retry", row);
     makeStackAndPromote(tile, row);
     tile.starsBox = make("span", "vw-cell-stars", row);
-    tile.starsBox.setAttribute("role", "radiogroup");
+    // toggle buttons in a group (a radiogroup would want role=radio children)
+    tile.starsBox.setAttribute("role", "group");
     tile.starsBox.setAttribute("aria-label", "rating");
     for (let i = 1; i <= 5; i++) {
       const star = button("vw-star", "☆", tile.starsBox, `${i} star${i > 1 ? "s" : ""}`);
+      star.setAttribute("aria-label", star.title); // not "white star"
       star.dataset.value = String(i);
       star.addEventListener("click", () => {
         const now = Number(tile.node.dataset.rating || 0);
@@ -464,7 +683,8 @@ function render({ model, el }) {
     tile.stars.forEach((s, i) => {
       s.textContent = i < stars ? "★" : "☆";
       s.classList.toggle("vw-star-on", i < stars);
-      s.setAttribute("aria-pressed", i < stars ? "true" : "false");
+      // pressed: the star that is the rating ("3 stars, pressed"), not each one lit below it
+      s.setAttribute("aria-pressed", i + 1 === stars ? "true" : "false");
     });
   }
 
@@ -503,17 +723,27 @@ function render({ model, el }) {
     tile.status.textContent = label;
     paintCaption(tile, cell);
     tile.caption.title = cell.prompt;
+    // the same words on every cell's controls: each name says which cell it belongs to
+    const which = cell.caption || cell.key;
+    tile.track.setAttribute("aria-label", `Progress of ${which}`);
+    tile.track.setAttribute("aria-valuetext", label);
+    tile.note.setAttribute("aria-label", `Note on ${which}`);
+    tile.cancel.setAttribute("aria-label", `Cancel ${which}`);
+    tile.starsBox.setAttribute("aria-label", `Rating of ${which}`);
     tile.track.classList.toggle("vw-cell-bar-indeterminate", running && !determinate);
     let pct = 0;
     if (status === "succeeded") pct = 100;
     else if (determinate) pct = Math.max(0, Math.min(100, cell.fraction * 100));
     tile.fill.style.width = running && !determinate ? "" : `${pct}%`;
+    if (running && !determinate) tile.track.removeAttribute("aria-valuenow");
+    else tile.track.setAttribute("aria-valuenow", String(Math.round(pct)));
     tile.message.textContent = cell.message || "";
     tile.hint.textContent = cell.hint || "";
     tile.cancel.hidden = !running;
     tile.cancel.disabled = false;
     tile.retry.hidden = !(isFinal(status) && status !== "succeeded");
     tile.retry.textContent = status === "pending" ? "Resume" : "Retry";
+    tile.retry.setAttribute("aria-label", `${tile.retry.textContent} ${which}`);
     tile.retry.disabled = false;
     tile.promote.hidden = status !== "succeeded";
     tile.promote.disabled = false;
@@ -599,7 +829,10 @@ function render({ model, el }) {
     }
     barDone.style.width = total ? `${(100 * (s.done || 0)) / total}%` : "0";
     barFailed.style.width = total ? `${(100 * ((s.failed || 0) + (s.cancelled || 0))) / total}%` : "0";
-    bar.setAttribute("aria-valuenow", String(total ? Math.round((100 * (s.done || 0)) / total) : 0));
+    // the bar's whole fill (done, then failed or cancelled) is what has finished
+    const finished = (s.done || 0) + (s.failed || 0) + (s.cancelled || 0);
+    bar.setAttribute("aria-valuenow", String(total ? Math.round((100 * finished) / total) : 0));
+    bar.setAttribute("aria-valuetext", counts.textContent); // the counts, not just a percentage
     cancelAll.disabled = !(s.running > 0);
     paintOverallClock();
   }
@@ -617,6 +850,21 @@ function render({ model, el }) {
       text += left > 1 ? ` · about ${fmtClock(left)} left` : " · almost done";
     }
     clock.textContent = text;
+  }
+
+  function paintPrice() {
+    const p = model.get("price") || {};
+    price.textContent = p.text || "";
+    price.title = p.basis || "";
+    priceBasis.textContent = p.basis || "";
+    root.dataset.price = p.state || "";
+    priceReason.textContent = p.reason || "";
+    confirmRun.hidden = p.state !== "confirm";
+    confirmRun.disabled = false;
+    confirmRun.textContent = p.button || "";
+    confirmRun.title = p.basis || "";
+    const flagged = new Set(p.flagged || []);
+    for (const [key, tile] of tiles) tile.node.classList.toggle("vw-cell-flagged", flagged.has(key));
   }
 
   function paintHead() {
@@ -666,6 +914,10 @@ function render({ model, el }) {
     ui();
   }
 
+  confirmRun.addEventListener("click", () => {
+    confirmRun.disabled = true; // one click, one run
+    model.send({ type: "confirm" });
+  });
   cancelAll.addEventListener("click", () => {
     cancelAll.disabled = true;
     model.send({ type: "cancel_all" });
@@ -676,6 +928,7 @@ function render({ model, el }) {
   const onCells = () => {
     paintCells();
     paintSummary();
+    paintPrice();
   };
   const onSummary = () => {
     receivedAt = performance.now();
@@ -687,8 +940,10 @@ function render({ model, el }) {
   model.on("change:column_labels", onCells);
   model.on("change:columns", onCells);
   model.on("change:summary", onSummary);
+  model.on("change:price", paintPrice);
   model.on("change:ab_enabled", paintAb);
   model.on("change:ab_keys", paintAb);
+  model.on("change:ab_mode", paintAb);
   for (const name of ["title", "simulator", "message", "loop", "playback_rate"]) {
     model.on(`change:${name}`, paintHead);
   }
@@ -711,7 +966,8 @@ function render({ model, el }) {
     setWipe,
     times: engine.times,
     paused: engine.paused,
-    frame,
+    frame: engine.frame,
+    position: engine.position,
     isPlaying: engine.isPlaying,
   };
 
@@ -729,8 +985,12 @@ function render({ model, el }) {
     model.off("change:column_labels", onCells);
     model.off("change:columns", onCells);
     model.off("change:summary", onSummary);
+    model.off("change:price", paintPrice);
     model.off("change:ab_enabled", paintAb);
     model.off("change:ab_keys", paintAb);
+    model.off("change:ab_mode", paintAb);
+    abModes.dispose();
+    stopKeys();
     for (const name of ["title", "simulator", "message", "loop", "playback_rate"]) {
       model.off(`change:${name}`, paintHead);
     }

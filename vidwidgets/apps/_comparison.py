@@ -30,6 +30,7 @@ import anywidget
 import traitlets
 
 from vidwidgets._sync_engine import with_sync_engine
+from vidwidgets.apps._budget import DEFAULT_CONFIRM_OVER_USD, PriceGate, Verdict
 from vidwidgets.apps._cell_state import CellFrontState
 from vidwidgets.apps._grid import (
     AXES,
@@ -58,6 +59,7 @@ from vidwidgets.apps._templates import (
     template_from_arguments,
 )
 from vidwidgets.client import (
+    BudgetExceeded,
     JobStatus,
     VideoAPIError,
     VideoRequest,
@@ -150,6 +152,18 @@ class ComparisonCell:
         return (
             JobStatus.PENDING if rec.is_pending else JobStatus.parse(rec.status, JobStatus.FAILED)
         )
+
+    @property
+    def creates(self) -> bool:
+        """Whether running this cell now would create (and pay for) a generation.
+
+        A video on disk or a task to resume by id costs nothing new; a failed or cancelled cell
+        creates again only when the grid retries failed cells.
+        """
+        status = self._job_status
+        if status in (JobStatus.FAILED, JobStatus.CANCELLED):
+            return self._control.runner.retry_failed
+        return status is JobStatus.NEW
 
     @property
     def progress(self) -> int | None:
@@ -349,11 +363,18 @@ class _GridControl:
         runner: ExperimentRunner,
         loop: asyncio.AbstractEventLoop,
         render: Callable[[], None],
+        gate: PriceGate,
         *,
         min_interval: float,
         threaded: bool,
     ) -> None:
         self.runner = runner
+        self.gate = gate
+        #: shows a verdict in the header (the Comparison sets it)
+        self.show_price: Callable[[Verdict], None] = lambda _verdict: None
+        #: the last verdict that kept cells from starting (see ``held_back``)
+        self.held: Verdict | None = None
+        self.admissions: set[asyncio.Task[None]] = set()
         self.loop = loop
         self.render = render
         self.min_interval = min_interval
@@ -408,8 +429,52 @@ class _GridControl:
 
     # -- actions (on the loop) ----------------------------------------------------------------
 
+    def start(self, cells: Sequence[ComparisonCell], confirmed: bool = False) -> None:
+        """Start the cells that never ran: stored ones now, the paid ones past the price gate.
+
+        Args:
+            cells: the cells to start.
+            confirmed: the user asked for them (a click, ``run()``, Retry).
+        """
+        fresh = [c for c in cells if c.run is None]
+        self.submit([c for c in fresh if not c.creates])  # stored: nothing new to pay
+        paid = [c for c in fresh if c.creates]
+        if not paid and not confirmed:
+            return
+        task = self.loop.create_task(self._admit(paid, confirmed))
+        self.admissions.add(task)
+        task.add_done_callback(self.admissions.discard)
+
+    async def _admit(self, paid: Sequence[ComparisonCell], confirmed: bool) -> None:
+        async with self.gate.lock:
+            # cells another admission started meanwhile are neither priced nor sent twice
+            paid = [c for c in paid if c.run is None]
+            if paid:
+                self.show_price(Verdict("start", text="pricing…"))
+            verdict = await self.gate.admit([(c.key, c.request) for c in paid], confirmed=confirmed)
+            if verdict.action != "start":
+                self.held = verdict
+            self.show_price(verdict)
+            if verdict.action == "start":
+                self.submit(paid)
+            else:
+                self.changed(immediate=True)
+
+    def held_back(self, cells: Sequence[ComparisonCell]) -> BudgetExceeded | None:
+        """Why some of ``cells`` were not sent, if the last refusal still keeps any."""
+        verdict = self.held
+        if verdict is None:
+            return None
+        keys = {p.key for p in verdict.prices}
+        return verdict.error() if any(c.run is None and c.key in keys for c in cells) else None
+
+    async def settled(self) -> None:
+        """Wait for the price gate's admissions in flight."""
+        while self.admissions:
+            await asyncio.gather(*list(self.admissions))
+
     def submit(self, cells: Sequence[ComparisonCell]) -> None:
-        """Start the cells that never ran."""
+        """Start the cells that never ran, at once."""
         fresh = [c for c in cells if c.run is None]
         if not fresh:
             return
@@ -433,7 +498,7 @@ class _GridControl:
         for), else generate it again.
         """
         if cell.run is None:
-            self.submit([cell])
+            self.start([cell], confirmed=True)
             return
         if cell.run.status == "pending":
             self.resume([cell])  # the task is paid for: fetch it by id, do not re-create
@@ -665,6 +730,15 @@ class Comparison(anywidget.AnyWidget):
         values: each template variable's values (``{"animal": ["fox", "wolf"]}``).
         stack_takes: show the takes of ``samples=n`` as one stack per request (flip through
             them) instead of a column each (default False).
+        budget_usd: the most the grid may cost (estimated, USD): an estimate above it, or a
+            price unknown, sends nothing and ``await cmp`` raises ``BudgetExceeded``; within it
+            the grid starts at once. Added cells are checked against it too.
+        confirm_over_usd: without a budget, a grid estimated above this (default $5) or of
+            unknown price waits for a click on "Run N videos for $X" (or ``run()``).
+        confirm: start whatever the estimate, without waiting for a click (no budget only).
+
+    Only cells that would create are priced: stored videos and pending tasks cost nothing new.
+    The header shows the total ("16 videos ≈ $51.20"), the basis of each model in its tooltip.
     """
 
     # the shared synchronized-playback engine, then this widget's module (no build step)
@@ -690,6 +764,15 @@ class Comparison(anywidget.AnyWidget):
     loop = traitlets.Bool(True).tag(sync=True)
     playback_rate = traitlets.Float(1.0).tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)
+    #: the header's price line, and why the grid waits or was refused (see ``_budget.Verdict``)
+    price = traitlets.Dict().tag(sync=True)
+    #: A/B review (docs/comparison.md): how B is shown against A, the difference's gain, the
+    #: onion skin's opacity of B, B's offset in frames (+: B runs ahead) and whose sound plays
+    ab_mode = traitlets.Enum(("wipe", "side", "difference", "onion"), "wipe").tag(sync=True)
+    ab_gain = traitlets.Float(4.0, min=1.0, max=32.0).tag(sync=True)
+    ab_opacity = traitlets.Float(0.5, min=0.0, max=1.0).tag(sync=True)
+    ab_offset_frames = traitlets.Int(0).tag(sync=True)
+    ab_audio = traitlets.Enum(("none", "a", "b"), "none").tag(sync=True)
 
     def __init__(
         self,
@@ -713,6 +796,9 @@ class Comparison(anywidget.AnyWidget):
         template: str | None = None,
         values: Mapping[str, Any] | None = None,
         stack_takes: bool = False,
+        budget_usd: float | None = None,
+        confirm_over_usd: float = DEFAULT_CONFIRM_OVER_USD,
+        confirm: bool = False,
         **overrides: Any,
     ) -> None:
         super().__init__()
@@ -728,9 +814,11 @@ class Comparison(anywidget.AnyWidget):
             template=(template, values),
             stack=stack_takes,
         )
+        gate = PriceGate(client, budget_usd, confirm_over_usd, confirm=confirm)  # checks them
         loop, threaded = _grid_loop()
         self._owns_client = client is None
         self._client: Any = client if client is not None else _default_client()
+        gate.client = self._client
         self.simulator = bool(getattr(self._client, "is_simulator", False))
 
         self._cells: list[ComparisonCell] = []
@@ -749,8 +837,9 @@ class Comparison(anywidget.AnyWidget):
             retry_failed=retry_failed,
         )
         self._control = _GridControl(
-            runner, loop, self._render, min_interval=min_interval, threaded=threaded
+            runner, loop, self._render, gate, min_interval=min_interval, threaded=threaded
         )
+        self._control.show_price = lambda verdict: setattr(self, "price", verdict.front())
         runner.on_update = self._control.on_run_update
         self._layout_cells(placed)
         self.flushes = 0  # state messages sent (tests and benchmarks look at it)
@@ -758,7 +847,7 @@ class Comparison(anywidget.AnyWidget):
         self.on_msg(self._on_promote_msg)
         self._flush()
         if autorun:
-            self.run()
+            self._start(confirmed=False)
 
     # -- the grid -----------------------------------------------------------------------------
 
@@ -831,17 +920,21 @@ class Comparison(anywidget.AnyWidget):
     def run(self) -> Comparison:
         """Start every cell that is not running or finished yet, and resume pending ones by id.
 
-        Returns the comparison, which is awaitable (``await cmp.run()`` waits for all cells).
-        Never blocks the kernel.
+        This is the consent the confirm button gives: a grid waiting for it starts (a budget
+        still holds). Returns the comparison, which is awaitable (``await cmp.run()`` waits for
+        all cells). Never blocks the kernel.
         """
+        self._start(confirmed=True)
+        return self
+
+    def _start(self, *, confirmed: bool) -> None:
         control = self._control
 
         def start() -> None:
-            control.submit(list(self._cells))
+            control.start(list(self._cells), confirmed)
             control.resume([c for c in self._cells if c.run is not None and c.status == "pending"])
 
         control.on_loop(start)
-        return self
 
     async def wait(self) -> list[ComparisonCell]:
         """Wait until every cell reached a final status; returns the cells.
@@ -852,9 +945,14 @@ class Comparison(anywidget.AnyWidget):
         On the 88API format, which has no cancel, a task already created goes on generating (and
         is billed): its cell says so, and Retry fetches that task by id instead of paying again.
         ``stop()`` is the way to stop waiting but leave the cells pending.
+
+        Raises:
+            BudgetExceeded: cells were not sent: over ``budget_usd``, a price unknown, or
+                waiting for a confirmation (the message says which).
         """
         try:
             while True:
+                await self._control.settled()
                 runs = [c.run for c in self._cells if c.run is not None]
                 for run in runs:
                     # shielded: CellRun.wait() swallows a cancellation of its caller, and an
@@ -862,6 +960,9 @@ class Comparison(anywidget.AnyWidget):
                     await asyncio.shield(run.wait())
                 if all(c.run is None or c.run.done for c in self._cells):
                     self._flush()
+                    refused = self._control.held_back(self._cells)
+                    if refused is not None:
+                        raise refused
                     return self.cells
                 await asyncio.sleep(0)  # a retry or an add started more work meanwhile
         except (asyncio.CancelledError, KeyboardInterrupt):
@@ -998,7 +1099,7 @@ class Comparison(anywidget.AnyWidget):
         self._layout_cells()
         new = [c for c in self._cells if c.key not in before]
         if run and new:
-            self._control.on_loop(self._control.submit, new)
+            self._control.on_loop(self._control.start, new)
         self._control.changed(immediate=True)
         return new
 
@@ -1168,8 +1269,8 @@ class Comparison(anywidget.AnyWidget):
         cell = next((c for c in self._cells if c.key == key), None)
         if kind == "get":
             _send_video(self, cell, content)
-        elif kind == "cancel_all":
-            self.cancel()
+        elif kind in ("cancel_all", "confirm"):  # the header's Cancel all, Run N videos
+            (self.cancel if kind == "cancel_all" else self.run)()
         elif kind == "export":
             self._control.on_loop(self._start_export, str(content.get("what", "")))
         elif cell is None:

@@ -12,7 +12,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +22,12 @@ import ipywidgets as w
 import traitlets
 
 from vidwidgets.client import (
+    CostEstimate,
     JobStatus,
     VideoAPIError,
     VideoJob,
     VideoRequest,
+    call_soon_on,
     running_on,
     submit_on,
 )
@@ -58,6 +60,8 @@ _STUDIO_CSS = """<style>
 .vw-studio .vw-run-selected { outline: 2px solid var(--jp-brand-color1, #1976d2); }
 .vw-studio .vw-connection-error { color: var(--jp-error-color1, #c62828); }
 .vw-studio .vw-key-status { font-size: 12px; color: var(--jp-ui-font-color2, #666); }
+.vw-studio .vw-price { font-size: 12px; color: var(--jp-ui-font-color2, #555);
+  font-variant-numeric: tabular-nums; }
 </style>"""
 
 
@@ -88,6 +92,56 @@ class StudioRun:
     @property
     def state(self) -> str:
         return str(self.progress.state)
+
+
+class _PriceLine:
+    """The price of the next run, beside Generate: "≈ $3.20", the estimate's basis as tooltip.
+
+    Looked up on the loop once the fields have been still for ``delay`` seconds, so typing
+    never waits for it; a lookup that fails says "price unknown" (never $0) and the form goes on.
+    """
+
+    delay = 0.3
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, client: Callable[[], Any]) -> None:
+        self.label = w.Label("")
+        self.label.add_class("vw-price")
+        self.estimate: CostEstimate | None = None
+        #: the latest lookup (tests and scripts await it)
+        self.task: asyncio.Task[None] | None = None
+        self._loop = loop
+        self._client = client
+        self._request: VideoRequest | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    def update(self, request: VideoRequest | None = None) -> None:
+        """Price ``request`` soon (None: the last one again, e.g. for a new client)."""
+        if request is not None:
+            self._request = request
+        if self._request is not None:
+            call_soon_on(self._loop, self._debounce)  # callbacks may come on another thread
+
+    def _debounce(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._loop.call_later(self.delay, self._start)
+
+    def _start(self) -> None:
+        self._timer = None
+        if self.task is not None and not self.task.done():
+            self.task.cancel()  # an answer for fields that have changed since
+        if self._request is not None:
+            self.task = self._loop.create_task(self._lookup(self._request))
+
+    async def _lookup(self, request: VideoRequest) -> None:
+        try:
+            estimate = await self._client().estimate_cost(request)
+        except Exception as exc:  # the form must keep working when prices cannot be read
+            estimate = CostEstimate(None, f"price lookup failed: {exc}", request.model)
+        self.estimate = estimate
+        usd = estimate.usd
+        self.label.value = "price unknown" if usd is None else f"≈ ${usd:,.2f}"
+        self.label.tooltip = estimate.basis  # the title: the label's accessible description
 
 
 class Studio(w.VBox):  # type: ignore[misc]
@@ -159,6 +213,12 @@ class Studio(w.VBox):  # type: ignore[misc]
 
         self.form = ParameterForm(**form_defaults)
         self.form.on_submit(self._on_submit)
+        self._price = _PriceLine(self._loop, lambda: self._client)
+        self.price_label = self._price.label
+        self.form.place_beside_button(self.price_label)
+        self.form.on_change(self._price.update)
+        if self.form.valid:
+            self._price.update(self.form.request)
         # in the background: the picker shows the catalog until the key's list arrives
         self.form.load_models(self._client, loop=self._loop)
 
@@ -253,6 +313,11 @@ class Studio(w.VBox):  # type: ignore[misc]
         return self.form.models_task
 
     @property
+    def price(self) -> CostEstimate | None:
+        """The estimate of the next run, as the label beside Generate shows it (None: not yet)."""
+        return self._price.estimate
+
+    @property
     def is_simulator(self) -> bool:
         return bool(getattr(self._client, "is_simulator", False))
 
@@ -301,6 +366,7 @@ class Studio(w.VBox):  # type: ignore[misc]
         self._client = client
         self._update_badge()
         self.form.load_models(client, loop=self._loop)  # the new key may use other models
+        self._price.update()  # another gateway, other prices
 
     def _on_key(self, change: Mapping[str, Any]) -> None:
         key = str(change["new"])
@@ -400,7 +466,7 @@ class Studio(w.VBox):  # type: ignore[misc]
             self.player.clear(f"Run #{run.number}: the video plays here when it is ready.")
 
     def _run_button(self, run: StudioRun) -> w.Button:
-        button = w.Button(tooltip=run.request.prompt[:200])
+        button = w.Button()
         button.add_class("vw-run")
         button.on_click(lambda _b: self.select(run))
         self._refresh_button(run, button)
@@ -411,6 +477,9 @@ class Studio(w.VBox):  # type: ignore[misc]
         state = run.state
         button.description = f"#{run.number}"
         button.icon = _ICONS.get(state, "")
+        # the icon and colour show the state; the tooltip (the button's description for a
+        # screen reader) says it in words
+        button.tooltip = f"Run #{run.number}, {state.replace('_', ' ')}: {run.request.prompt[:200]}"
         for name in _ICONS:
             button.remove_class(f"vw-run-{name}")
         button.add_class(f"vw-run-{state}")

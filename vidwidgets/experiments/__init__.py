@@ -12,6 +12,7 @@ videos, and the records behind the Comparison grid and the CLI.
 from vidwidgets._exports import publish
 from vidwidgets.experiments._arena_rank import OUTCOMES, BradleyTerry, RankRow, check_outcome
 from vidwidgets.experiments._captions import caption, differing_fields, word_diff
+from vidwidgets.experiments._costs import RunCost, Spend, format_usd
 from vidwidgets.experiments._media import probe_video
 from vidwidgets.experiments._paths import atomic_write_bytes, safe_name
 from vidwidgets.experiments._runner import (
@@ -48,7 +49,9 @@ __all__ = [
     "ExperimentStore",
     "PruneReport",
     "RankRow",
+    "RunCost",
     "RunRecord",
+    "Spend",
     "Usage",
     "as_cells",
     "atomic_write_bytes",
@@ -59,6 +62,7 @@ __all__ = [
     "check_seed_axis",
     "default_runs_dir",
     "differing_fields",
+    "format_usd",
     "probe_video",
     "public_server_url",
     "run_cells",

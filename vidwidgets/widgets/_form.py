@@ -100,6 +100,9 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         self._filling = 0
         self._spec: ModelSpec = MODELS["kling-v1"]
         self._submit_callbacks: list[Callable[[VideoRequest], Any]] = []
+        self._change_callbacks: list[Callable[[VideoRequest], Any]] = []
+        self._beside_button: list[w.Widget] = []
+        self._button_row: w.HBox | None = None
         self._request: VideoRequest | None = None
         self._metadata: dict[str, Any] = {}
         self._show_button = show_button
@@ -224,7 +227,8 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
             ("other", []),
         ]
         if self._show_button:
-            groups.append(("button", [self.run_button]))
+            row = [self._button_row] if self._button_row is not None else [self.run_button]
+            groups.append(("button", row))
         return groups
 
     def _arrange(self) -> None:
@@ -270,6 +274,17 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
     def on_submit(self, callback: Callable[[VideoRequest], Any]) -> None:
         """Call ``callback(request)`` when the run button is clicked with valid input."""
         self._submit_callbacks.append(callback)
+
+    def on_change(self, callback: Callable[[VideoRequest], Any]) -> None:
+        """Call ``callback(request)`` whenever the fields make a new valid request."""
+        self._change_callbacks.append(callback)
+
+    def place_beside_button(self, widget: w.Widget) -> None:
+        """Show ``widget`` on the run button's row (the Studio's price of the next run)."""
+        self._beside_button.append(widget)
+        self._button_row = w.HBox([self.run_button, *self._beside_button])
+        self._button_row.add_class("vw-button-row")
+        self._arrange()
 
     def roll_seed(self) -> int:
         """Fill the seed with a random value (the dice button)."""
@@ -468,12 +483,16 @@ class ParameterForm(w.VBox):  # type: ignore[misc]
         except ValidationError as exc:
             self._show_error(exc)
         else:
+            changed = request != self._request
             self._request = request
             self.field_error.value = ""
             self._error_group = ""
             self.error_field = ""
             self.error = ""
             self.valid = True
+            if changed:
+                for callback in list(self._change_callbacks):
+                    callback(request)
         self._arrange()
         self.run_button.disabled = not self.valid
 

@@ -75,6 +75,20 @@ async def test_captions_name_only_the_variables_that_differ(
     assert [c.caption for c in cmp.cells] == ["animal=fox", "animal=wolf"]
 
 
+async def test_the_html_report_captions_template_cells_by_their_variables(
+    client: VideoClient, tmp_path: Path
+) -> None:
+    from vidwidgets.experiments import record_captions
+
+    cmp = tgrid(client, tmp_path, values={"animal": ["fox", "wolf"], "place": "snow"})
+    cmp.run()
+    await cmp
+    assert sorted(record_captions(cmp.experiment.records).values()) == ["animal=fox", "animal=wolf"]
+    page = cmp.export_html(tmp_path / "report.html").read_text("utf-8")
+    assert ">animal=fox<" in page
+    assert ">animal=wolf<" in page
+
+
 async def test_a_third_variable_joins_the_columns_and_models_come_after_the_variables(
     client: VideoClient, tmp_path: Path
 ) -> None:

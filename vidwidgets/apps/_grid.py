@@ -18,7 +18,7 @@ from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vidwidgets.experiments import caption, differing_fields, word_diff
+from vidwidgets.experiments import captions, word_diff
 
 __all__ = [
     "AXES",
@@ -185,51 +185,6 @@ def with_extra_rows(layout: GridLayout, count: int, label: str = "promoted") -> 
     places = [*layout.places, *(({}, first + i, 0) for i in range(count))]
     heads = [*layout.row_labels, *[label] * count] if layout.row_labels else []
     return GridLayout(places, layout.columns, heads, layout.column_labels)
-
-
-def captions(
-    requests: Sequence[Mapping[str, Any]],
-    labels: Sequence[str],
-    takes: Sequence[int | None] | None = None,
-    variables: Sequence[Mapping[str, Any]] | None = None,
-) -> list[str]:
-    """Each cell's caption.
-
-    Its label, else only the fields in which the requests differ; then its take, for the takes
-    of ``samples=n``. Cells made from a prompt template name the variables that differ
-    (``animal=fox · place=snow``) instead of the whole prompt.
-
-    Args:
-        requests: the cells' requests in ``to_dict()`` form.
-        labels: the cells' labels ("" for none), in the same order.
-        takes: the cells' takes (None for none), in the same order; default: no takes.
-        variables: the cells' template variables ({} for none), in the same order.
-
-    Returns:
-        One caption per request.
-
-    Example:
-        >>> captions([{"prompt": "a fox", "seed": 1}, {"prompt": "a fox", "seed": 2}], ["", ""])
-        ['seed=1', 'seed=2']
-        >>> captions([{"prompt": "a fox"}, {"prompt": "a fox"}], ["", ""], [1, 2])
-        ['take 1', 'take 2']
-        >>> captions([{"prompt": "a fox"}, {"prompt": "a wolf"}], ["", ""],
-        ...          variables=[{"animal": "fox", "place": "snow"}, {"animal": "wolf", "place": "snow"}])
-        ['animal=fox', 'animal=wolf']
-    """
-    numbers = list(takes) if takes is not None else [None] * len(requests)
-    named = list(variables) if variables is not None else [{}] * len(requests)
-    fields = differing_fields(requests)
-    merged: list[Mapping[str, Any]] = list(requests)
-    if any(named):
-        varying = differing_fields(named)
-        order = list(dict.fromkeys(name for v in named for name in v))
-        fields = [n for n in order if n in varying] + [f for f in fields if f != "prompt"]
-        merged = [{**r, **v} for r, v in zip(requests, named, strict=True)]
-    return [
-        caption(r, fields, label=label, take=take)
-        for r, label, take in zip(merged, labels, numbers, strict=True)
-    ]
 
 
 def caption_parts(texts: Sequence[str], prompts: Sequence[str]) -> list[list[tuple[str, bool]]]:

@@ -11,7 +11,13 @@ videos, and the records behind the Comparison grid and the CLI.
 
 from vidwidgets._exports import publish
 from vidwidgets.experiments._arena_rank import OUTCOMES, BradleyTerry, RankRow, check_outcome
-from vidwidgets.experiments._captions import caption, differing_fields, word_diff
+from vidwidgets.experiments._captions import (
+    caption,
+    captions,
+    differing_fields,
+    record_captions,
+    word_diff,
+)
 from vidwidgets.experiments._costs import RunCost, Spend, format_usd
 from vidwidgets.experiments._media import probe_video
 from vidwidgets.experiments._paths import atomic_write_bytes, safe_name
@@ -56,6 +62,7 @@ __all__ = [
     "as_cells",
     "atomic_write_bytes",
     "caption",
+    "captions",
     "cell_key",
     "check_outcome",
     "check_samples",
@@ -65,6 +72,7 @@ __all__ = [
     "format_usd",
     "probe_video",
     "public_server_url",
+    "record_captions",
     "run_cells",
     "safe_name",
     "seed_for",

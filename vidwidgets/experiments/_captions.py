@@ -6,9 +6,12 @@ import difflib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["caption", "differing_fields", "word_diff"]
+if TYPE_CHECKING:
+    from vidwidgets.experiments._store import RunRecord
+
+__all__ = ["caption", "captions", "differing_fields", "record_captions", "word_diff"]
 
 #: the order fields appear in captions: what users vary most first
 _ORDER = ("model", "prompt", "seed", "duration", "seconds", "size", "aspect_ratio", "resolution")
@@ -126,3 +129,68 @@ def _runs(tokens: Sequence[str], shared: set[int]) -> list[tuple[str, bool]]:
         else:
             runs.append((token, mark))
     return runs
+
+
+def captions(
+    requests: Sequence[Mapping[str, Any]],
+    labels: Sequence[str],
+    takes: Sequence[int | None] | None = None,
+    variables: Sequence[Mapping[str, Any]] | None = None,
+) -> list[str]:
+    """Each cell's caption.
+
+    Its label, else only the fields in which the requests differ; then its take, for the takes
+    of ``samples=n``. Cells made from a prompt template name the variables that differ
+    (``animal=fox · place=snow``) instead of the whole prompt.
+
+    Args:
+        requests: the cells' requests in ``to_dict()`` form.
+        labels: the cells' labels ("" for none), in the same order.
+        takes: the cells' takes (None for none), in the same order; default: no takes.
+        variables: the cells' template variables ({} for none), in the same order.
+
+    Returns:
+        One caption per request.
+
+    Example:
+        >>> captions([{"prompt": "a fox", "seed": 1}, {"prompt": "a fox", "seed": 2}], ["", ""])
+        ['seed=1', 'seed=2']
+        >>> captions([{"prompt": "a fox"}, {"prompt": "a fox"}], ["", ""], [1, 2])
+        ['take 1', 'take 2']
+        >>> captions([{"prompt": "a fox"}, {"prompt": "a wolf"}], ["", ""],
+        ...          variables=[{"animal": "fox", "place": "snow"}, {"animal": "wolf", "place": "snow"}])
+        ['animal=fox', 'animal=wolf']
+    """
+    numbers = list(takes) if takes is not None else [None] * len(requests)
+    named = list(variables) if variables is not None else [{}] * len(requests)
+    fields = differing_fields(requests)
+    merged: list[Mapping[str, Any]] = list(requests)
+    if any(named):
+        varying = differing_fields(named)
+        order = list(dict.fromkeys(name for v in named for name in v))
+        fields = [n for n in order if n in varying] + [f for f in fields if f != "prompt"]
+        merged = [{**r, **v} for r, v in zip(requests, named, strict=True)]
+    return [
+        caption(r, fields, label=label, take=take)
+        for r, label, take in zip(merged, labels, numbers, strict=True)
+    ]
+
+
+def record_captions(records: Sequence[RunRecord]) -> dict[str, str]:
+    """Each stored run's caption among ``records``, by key, as the grid captions its cells.
+
+    Runs made from a prompt template are named by the variables that differ, like the grid.
+
+    Args:
+        records: the runs shown together (an export's cells, a ranking's rows).
+
+    Returns:
+        ``{key: caption}``.
+    """
+    texts = captions(
+        [r.request for r in records],
+        [r.label for r in records],
+        [r.take for r in records],
+        [r.variables or {} for r in records],
+    )
+    return {r.key: text for r, text in zip(records, texts, strict=True)}

@@ -28,9 +28,9 @@ from vidwidgets.experiments import (
     Experiment,
     RunRecord,
     atomic_write_bytes,
-    caption,
     differing_fields,
     format_usd,
+    record_captions,
     safe_name,
 )
 
@@ -85,6 +85,7 @@ def export_html(
                 out.name,
             )
     fields = differing_fields([r.request for r in records])
+    names = record_captions(records)
     files_dir = out.with_name(f"{out.stem}_files")
     cells = []
     rates: list[float] = []
@@ -98,11 +99,7 @@ def export_html(
                 poster = _media_src(thumb, out, files_dir, videos, "image/jpeg")
             if rec.video and rec.video.get("fps"):
                 rates.append(float(rec.video["fps"]))
-        cells.append(
-            _cell_html(
-                rec, caption(rec.request, fields, label=rec.label, take=rec.take), src, poster
-            )
-        )
+        cells.append(_cell_html(rec, names[rec.key], src, poster))
     # stepping by the finest frame reaches every frame; with no rate known the page says so
     fps = max(rates, default=0.0)
     n = max(1, len(records))
@@ -131,7 +128,7 @@ def export_html(
         ),
         cells="\n".join(cells),
         table=_table(records, fields),
-        ranking=_ranking_table(experiment, records, fields),
+        ranking=_ranking_table(experiment, records),
         script=script,
     )
     atomic_write_bytes(out, body.encode("utf-8"))
@@ -267,9 +264,10 @@ def _table(records: list[RunRecord], fields: list[str]) -> str:
     return f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _ranking_table(experiment: Experiment, records: list[RunRecord], fields: list[str]) -> str:
+def _ranking_table(experiment: Experiment, records: list[RunRecord]) -> str:
     """The Arena's ranking of the exported runs, best first ("" when nobody voted on them)."""
     scores = experiment.vote_scores()
+    names = record_captions(records)
     ranked = sorted((r for r in records if r.key in scores), key=lambda r: -scores[r.key]["score"])
     if not ranked:
         return ""
@@ -280,7 +278,7 @@ def _ranking_table(experiment: Experiment, records: list[RunRecord], fields: lis
     body = []
     for place, rec in enumerate(ranked, start=1):
         s = scores[rec.key]
-        name = caption(rec.request, fields, label=rec.label, take=rec.take)
+        name = names[rec.key]
         cells = [place, name, f"{s['score']:+.2f}", f"{s['low']:+.2f} … {s['high']:+.2f}"]
         cells += [s["wins"], s["losses"], s["ties"], s["both_bad"]]
         body.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-#: benchmark name -> module (the issue's numbering: 1 polling ... 7 browser)
+#: benchmark name -> module (the issue's numbering: 1 polling ... 7 browser; 8 metrics, issue 13)
 BENCHMARKS: dict[str, str] = {
     "polling": "benchmarks.polling",
     "batch": "benchmarks.batch",
@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, str] = {
     "import": "benchmarks.imports",
     "notebook": "benchmarks.notebook",
     "browser": "benchmarks.browser",
+    "metrics": "benchmarks.metrics",
 }
 
 

@@ -1,6 +1,6 @@
 """``python -m benchmarks [NAME ...] [--quick] [--out DIR]``: run the benchmarks, print the table.
 
-    python -m benchmarks                 # all seven (what `make bench` runs), ~5 minutes
+    python -m benchmarks                 # all eight (what `make bench` runs), ~5 minutes
     python -m benchmarks polling batch   # just these
     python -m benchmarks --quick         # tiny scales: checks every figure is produced
     python -m benchmarks --report-only   # rewrite docs/performance.md from the latest full run
@@ -8,7 +8,7 @@
 The table shows each figure with its baseline (measured in the same run), the ratio, the goal
 and whether it holds; a missed goal is printed below the table with what limits it. The whole
 run is saved as JSON in ``bench-results/`` (``latest.json`` and a time-stamped copy). A full run
-(all seven, not ``--quick``) also rewrites the generated region of ``docs/performance.md``, so
+(all eight, not ``--quick``) also rewrites the generated region of ``docs/performance.md``, so
 the page always shows one complete run; partial and quick runs leave it alone.
 """
 

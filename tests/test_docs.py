@@ -101,7 +101,7 @@ REFERENCED = re.compile(r"^::: (vidwidgets(?:\.\w+)*)\.(\w+)\s*$", re.M)
 
 
 @pytest.mark.parametrize(
-    "package", ["client", "widgets", "apps", "experiments", "export", "simulator"]
+    "package", ["client", "widgets", "apps", "experiments", "export", "metrics", "simulator"]
 )
 def test_the_api_reference_shows_every_public_name_by_its_public_path(package: str) -> None:
     page = ROOT / "docs" / "reference" / f"{package}.md"

@@ -84,5 +84,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from vidwidgets.experiments import Experiment, ExperimentRunner, ExperimentStore, run_cells
     from vidwidgets.export import export_grid_video, export_html
+    from vidwidgets.metrics import MetricsError, VideoMetrics, measure
     from vidwidgets.simulator import Fault, Faults, Simulator, Timing
     from vidwidgets.widgets import JobProgress, ParameterForm, VideoPlayer

@@ -56,6 +56,10 @@ EXPORTS: dict[str, str] = {
     "run_cells": "vidwidgets.experiments",
     "export_html": "vidwidgets.export",
     "export_grid_video": "vidwidgets.export",
+    # metrics (OpenCV loads on the first measure, not here)
+    "measure": "vidwidgets.metrics",
+    "VideoMetrics": "vidwidgets.metrics",
+    "MetricsError": "vidwidgets.metrics",
     # simulator
     "Simulator": "vidwidgets.simulator",
     "Fault": "vidwidgets.simulator",

@@ -1,10 +1,10 @@
 """The benchmarks run and report every figure (behaviour, not timings).
 
-``python -m benchmarks --quick`` runs the cheap benchmarks (polling, batch, download, import) at
-tiny scales in a fresh interpreter, exactly as ``make bench`` would run them at full scale. These
-tests check that each produces all its figures, with a baseline measured in the same run, a goal
-and a verdict, that the table is printed and the JSON written. The numbers themselves are not
-judged here: at these scales they mean nothing.
+``python -m benchmarks --quick`` runs the cheap benchmarks (polling, batch, download, import,
+metrics) at tiny scales in a fresh interpreter, exactly as ``make bench`` would run them at full
+scale. These tests check that each produces all its figures, with a baseline measured in the
+same run, a goal and a verdict, that the table is printed and the JSON written. The numbers
+themselves are not judged here: at these scales they mean nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CHEAP = ("polling", "batch", "download", "import")
+CHEAP = ("polling", "batch", "download", "import", "metrics")
 FIGURE_KEYS = {
     "bench",
     "name",
@@ -59,6 +59,7 @@ EXPECTED = {
     ],
     "download": ["throughput", "peak RSS growth"],
     "import": ["import vidwidgets"],
+    "metrics": ["CPU time on one core / its duration", "/ measuring it at full size"],
 }
 
 

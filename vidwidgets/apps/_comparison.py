@@ -49,6 +49,7 @@ from vidwidgets.apps._grid import (
     take_spread,
     with_extra_rows,
 )
+from vidwidgets.apps._strips import StripMaker, strips_on
 from vidwidgets.apps._templates import (
     EFFECT_COLUMNS,
     PromptTemplate,
@@ -58,7 +59,6 @@ from vidwidgets.apps._templates import (
     template_axes,
     template_from_arguments,
 )
-from vidwidgets.apps._strips import StripMaker, strips_on
 from vidwidgets.client import (
     BudgetExceeded,
     JobStatus,

@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup chromium test test-fast screenshot lint format demo bench docs clean
+.PHONY: setup chromium axe fonts test test-fast screenshot lint format demo bench docs clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -17,16 +17,25 @@ setup: $(STAMP)
 chromium:
 	bash scripts/ensure-chromium.sh
 
+## make axe: axe-core (pinned, integrity-checked) from the npm registry into .cache/, for the
+## browser tests' accessibility checks; offline once cached
+axe:
+	python3 scripts/fetch_axe.py --quiet
+
+## make fonts: a CJK font for the simulator's prompt band (Debian's fonts-wqy-microhei)
+fonts:
+	bash scripts/ensure-fonts.sh
+
 ## make test: set up, then run every test (client, simulator, widgets, notebooks, real browser)
-test: setup chromium
+test: setup chromium axe fonts
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make test-fast: everything but the browser tests
-test-fast: setup
+test-fast: setup fonts
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 ## make screenshot: retake docs/img/studio.png (the README's picture) in the real browser
-screenshot: setup chromium
+screenshot: setup chromium axe
 	UPDATE_DOCS_SCREENSHOT=1 $(PY) -m pytest tests/browser/test_studio.py -k progress_moving $(PYTEST_ARGS)
 
 ## make lint: ruff, mypy (strict), then the docs site with --strict (a broken link or reference fails)
@@ -42,10 +51,10 @@ format: setup
 	$(VENV)/bin/ruff format vidwidgets tests benchmarks
 
 ## make demo: open the quickstart in JupyterLab on the embedded simulator (no key needed)
-demo: setup
+demo: setup fonts
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --allow-root notebooks/quickstart.ipynb
 
-## make bench: all seven benchmarks; a full run rewrites the table of docs/performance.md
+## make bench: all eight benchmarks; a full run rewrites the table of docs/performance.md
 bench: setup
 	$(PY) -m benchmarks
 
@@ -54,4 +63,4 @@ docs: setup
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve -a 127.0.0.1:8000
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts bench-results site
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache test-artifacts bench-results site

@@ -26,8 +26,10 @@ measured); a **second batch on the same client** (``…, learned``) shows what i
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import aiohttp
@@ -35,6 +37,7 @@ import aiohttp
 from benchmarks import baselines
 from benchmarks._report import BenchResult, Figure
 from benchmarks._sim import Detection, LagStats, detections, refresh_discipline
+from benchmarks._simproc import RemoteSimulator
 
 NAME = "polling"
 SEED = 7
@@ -42,11 +45,14 @@ GOAL_P95_SHARE = 0.10
 GOAL_REQUEST_RATIO = 0.45
 
 
-def timing() -> Any:
-    from vidwidgets.simulator import Timing
-
-    # model seconds; jitter is the sigma of a log-normal factor on queue and generation time
-    return Timing(submit=1.0, queue=20.0, generate=90.0, jitter=0.35, per_second=False)
+#: model seconds; jitter is the sigma of a log-normal factor on queue and generation time
+TIMING: dict[str, Any] = {
+    "submit": 1.0,
+    "queue": 20.0,
+    "generate": 90.0,
+    "jitter": 0.35,
+    "per_second": False,
+}
 
 
 #: the request each API format sends (the OpenAI format is Sora's)
@@ -82,12 +88,18 @@ CASES: tuple[Case, ...] = (
 )
 
 
-def _simulator(dialect: Dialect, speed: float) -> Any:
-    from vidwidgets.simulator import Simulator
-
-    return Simulator(
-        dialect=dialect, speed=speed, timing=timing(), seed=SEED, video_scale=0.05, fps=1
+def _simulator(dialect: Dialect, speed: float) -> RemoteSimulator:
+    # in a process of its own, like a real gateway: sharing the client's interpreter would
+    # charge the server's work (and its renders) to the client's timing
+    return RemoteSimulator(
+        dialect=dialect, speed=speed, timing=TIMING, seed=SEED, video_scale=0.05, fps=1
     )
+
+
+def _truth(sim: RemoteSimulator) -> Any:
+    """The simulator's task records and request log, now."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return sim.snapshot(Path(tmp) / "sim.json")
 
 
 def _wall_deadline(speed: float) -> float:
@@ -103,9 +115,8 @@ async def run_vidwidgets(
 
     req = VideoRequest(**case.request)
     out: list[tuple[list[Detection], dict[str, float]]] = []
-    async with (
-        _simulator(case.dialect, speed) as sim,
-        VideoClient(
+    with _simulator(case.dialect, speed) as sim:
+        async with VideoClient(
             base_url=sim.base_url,
             api_key=sim.api_key,
             api_format=case.api_format,
@@ -113,29 +124,40 @@ async def run_vidwidgets(
             time_scale=1.0 / speed,
             cache=False,
             journal=False,
-        ) as client,
-    ):
-        for _ in range(rounds):
-            seen: dict[str, float] = {}
-
-            async def one(seen: dict[str, float] = seen) -> None:
-                job = await client.create(req)
-                done = await client.wait(job)
-                seen[done.id] = time.time()
-
-            await asyncio.wait_for(
-                asyncio.gather(*(one() for _ in range(n))), _wall_deadline(speed)
-            )
-            tasks = {task_id: sim.tasks[task_id] for task_id in seen}
-            out.append(
-                (detections(tasks, seen, sim.requests), refresh_discipline(tasks, sim.requests))
-            )
+        ) as client:
+            await _rounds(client, sim, req, n, rounds, speed, out)
     return out
+
+
+async def _rounds(
+    client: Any,
+    sim: RemoteSimulator,
+    req: Any,
+    n: int,
+    rounds: int,
+    speed: float,
+    out: list[tuple[list[Detection], dict[str, float]]],
+) -> None:
+    """``rounds`` batches of ``n`` concurrent jobs; each batch's (detections, refresh) to ``out``."""
+    for _ in range(rounds):
+        seen: dict[str, float] = {}
+
+        async def one(seen: dict[str, float] = seen) -> None:
+            job = await client.create(req)
+            done = await client.wait(job)
+            seen[done.id] = time.time()
+
+        await asyncio.wait_for(asyncio.gather(*(one() for _ in range(n))), _wall_deadline(speed))
+        truth = _truth(sim)
+        tasks = {task_id: truth.tasks[task_id] for task_id in seen}
+        out.append(
+            (detections(tasks, seen, truth.requests), refresh_discipline(tasks, truth.requests))
+        )
 
 
 async def run_guide(case: Case, speed: float, n: int) -> tuple[list[Detection], dict[str, float]]:
     seen: dict[str, float] = {}
-    async with _simulator(case.dialect, speed) as sim:
+    with _simulator(case.dialect, speed) as sim:
         deadline = time.monotonic() + _wall_deadline(speed)
         conn = aiohttp.TCPConnector(limit=0)
         headers = baselines.auth_headers(sim.api_key)
@@ -148,13 +170,14 @@ async def run_guide(case: Case, speed: float, n: int) -> tuple[list[Detection], 
                 seen[task_id] = at
 
             await asyncio.gather(*(one() for _ in range(n)))
-        return detections(sim.tasks, seen, sim.requests), refresh_discipline(
-            sim.tasks, sim.requests
+        truth = _truth(sim)
+        return detections(truth.tasks, seen, truth.requests), refresh_discipline(
+            truth.tasks, truth.requests
         )
 
 
 async def run_sdk(speed: float, n: int) -> list[Detection]:
-    async with _simulator("openai", speed) as sim:
+    with _simulator("openai", speed) as sim:
         # the simulator sends openai-poll-after-ms already divided by its speed: the SDK follows it
         results = await asyncio.wait_for(
             baselines.openai_create_and_poll(
@@ -163,7 +186,8 @@ async def run_sdk(speed: float, n: int) -> list[Detection]:
             _wall_deadline(speed),
         )
         seen = {task_id: at for task_id, _, at in results}
-        return detections(sim.tasks, seen, sim.requests)
+        truth = _truth(sim)
+        return detections(truth.tasks, seen, truth.requests)
 
 
 def _pct(x: float) -> str:
@@ -338,12 +362,7 @@ def run(quick: bool = False) -> BenchResult:
         settings={
             "jobs": n,
             "speed": speed,
-            "timing_model_seconds": {
-                "submit": 1.0,
-                "queue": 20.0,
-                "generate": 90.0,
-                "jitter": 0.35,
-            },
+            "timing_model_seconds": dict(TIMING),
             "refresh_period_model_seconds": 15.0,
             "client": "cold (a fresh client: the catalog's priors only), then a second batch",
             "stats": details,

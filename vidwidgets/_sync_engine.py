@@ -5,7 +5,7 @@ no module loader to share code with: the engine (``_sync_engine.js``) is one pla
 text goes in front of each front end — the Comparison's ES module and the report's one inline
 script. This module imports nothing, so both layers can use it without pulling the other in.
 
-    >>> "function createSyncEngine(" in sync_engine_js()
+    >>> "function createSyncEngine(" in sync_engine_js() and "const SyncFrames" in sync_engine_js()
     True
 """
 
@@ -19,7 +19,11 @@ __all__ = ["sync_engine_js", "with_sync_engine"]
 
 @functools.cache
 def sync_engine_js() -> str:
-    """The engine's source: it declares ``createSyncEngine(options)`` and nothing else."""
+    """The engine's source: it declares ``SyncFrames`` and ``createSyncEngine(options)`` only.
+
+    ``SyncFrames`` is the pure part (frame numbers, frame centres, what a review key means);
+    ``createSyncEngine`` drives the videos with it.
+    """
     return importlib.resources.files("vidwidgets").joinpath("_sync_engine.js").read_text("utf-8")
 
 

@@ -4,6 +4,8 @@ r"""The ``vidwidgets`` command: generate one video, compare a grid, manage the s
     vidwidgets compare --model viduq1 --prompt "a red fox" --prompt "a grey wolf" \
         --seed 1 --seed 2 --out report.html --grid-video grid.mp4
     vidwidgets compare --model kling-v1 --prompt "a red fox" --samples 3   # Kling ignores seeds
+    vidwidgets compare --model veo-3.1-generate-preview --prompt "a fox" --dry-run  # prices only
+    vidwidgets compare ... --budget 5        # sends nothing unless the estimate is within $5
     vidwidgets runs list | usage | prune --older-than 30d [--keep N] [--dry-run] | export NAME
 
 Runs are stored like the notebook's (``$VIDWIDGETS_RUNS_DIR`` or ``./vidwidgets-runs``), so the
@@ -12,7 +14,8 @@ resume by task id. The key comes from ``$VIDWIDGETS_API_KEY`` (or ``--ask-key`` 
 there is deliberately no flag that would put it in the shell history). With no key and no base
 URL the embedded simulator answers.
 
-Exit codes: 0 all succeeded, 1 some failed, 2 usage or validation error, 130 interrupted.
+Exit codes: 0 all succeeded, 1 some failed, 2 usage or validation error, 3 over ``--budget``
+(or a price unknown: nothing was sent), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import hashlib
 import itertools
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -33,10 +37,17 @@ import sys
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from vidwidgets.client import ValidationError, VideoAPIError, VideoRequest
+from vidwidgets.client import (
+    CostEstimate,
+    ResultCache,
+    ValidationError,
+    VideoAPIError,
+    VideoRequest,
+)
 from vidwidgets.experiments import (
     Cell,
     CellRun,
@@ -49,6 +60,8 @@ from vidwidgets.experiments import (
     default_runs_dir,
     differing_fields,
     format_metric,
+    format_usd,
+    record_captions,
     seed_for,
     take_numbers,
 )
@@ -57,6 +70,7 @@ from vidwidgets.metrics import METRIC_NAMES
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BUDGET = 3
 EXIT_TERMINATED = 143
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
@@ -65,6 +79,10 @@ _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 class UsageError(Exception):
     """Bad arguments: printed as ``vidwidgets: error: ...`` with exit code 2."""
+
+
+class OverBudget(Exception):
+    """The estimate passes ``--budget`` or a price is unknown: nothing sent, exit code 3."""
 
 
 # -- argument parsing ------------------------------------------------------------------------
@@ -96,11 +114,25 @@ def _int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
+def _budget(text: str) -> float:
+    """``--budget``: a finite number of USD >= 0 (``5``, ``12.50`` or ``$5``)."""
+    try:
+        value = float(text.strip().removeprefix("$"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of USD: use e.g. 5 or 12.50"
+        ) from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: a finite number of USD >= 0")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vidwidgets",
         description="Generate and compare AI videos (Kling, Jimeng, Vidu, Sora via 88API).",
-        epilog="Exit codes: 0 all succeeded, 1 some failed, 2 usage error, 130 interrupted.",
+        epilog="Exit codes: 0 all succeeded, 1 some failed, 2 usage error, 3 over --budget "
+        "(nothing sent), 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log requests to stderr")
@@ -183,11 +215,28 @@ def _request_options(p: argparse.ArgumentParser, *, many: bool) -> None:
 _Subparsers = Any
 
 
+def _cost_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("cost")
+    g.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print each cell's price and the total; send nothing",
+    )
+    g.add_argument(
+        "--budget",
+        type=_budget,
+        metavar="USD",
+        help="send nothing unless the estimated total is within USD and every price is known "
+        "(exit code 3 otherwise); also a hard cap on what this command creates",
+    )
+
+
 def _add_generate(sub: _Subparsers, parents: list[argparse.ArgumentParser]) -> None:
     gen = sub.add_parser(
         "generate", parents=parents, help="generate one video", description="Generate one video."
     )
     _request_options(gen, many=False)
+    _cost_options(gen)
     gen.add_argument("--out", type=Path, help="copy the video here (.mp4)")
     gen.add_argument("--experiment", default="generate", help="experiment to store it in")
 
@@ -202,6 +251,7 @@ def _add_compare(sub: _Subparsers, parents: list[argparse.ArgumentParser]) -> No
         "--seed with a model that ignores them is refused.",
     )
     _request_options(cmp_, many=True)
+    _cost_options(cmp_)
     cmp_.add_argument("--experiment", help="experiment name (default: derived from the grid)")
     cmp_.add_argument(
         "--out", type=Path, help="HTML report (default: report.html in the experiment folder)"
@@ -287,6 +337,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ValidationError) as exc:
         print(f"vidwidgets: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OverBudget as exc:
+        print(f"vidwidgets: error: {exc}", file=sys.stderr)
+        return EXIT_BUDGET
     except KeyboardInterrupt:
         print("\nvidwidgets: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -329,6 +382,7 @@ def _client(args: argparse.Namespace) -> Any:
         api_format=args.api_format,
         max_concurrency=args.max_concurrency,
         cache=False,  # the experiment store is the cache here
+        max_spend_usd=args.budget,  # a backstop behind the check of the whole grid
     )
     if client.is_simulator:
         print(
@@ -348,7 +402,10 @@ async def _generate(args: argparse.Namespace) -> int:
             f"--out={os.fspath(args.out)!r} is not allowed: a file name ending in .mp4"
         )
     exp = _store(args).experiment(args.experiment)
-    records, code = await _run(args, exp, [Cell(request)])
+    async with _client(args) as client:
+        if not await _priced_within_budget(args, client, exp, [Cell(request)]):
+            return EXIT_OK
+        records, code = await _run(args, client, exp, [Cell(request)])
     rec = records[0] if records else None
     video = exp.video_path(rec) if rec else None
     if video is not None and args.out is not None:
@@ -396,7 +453,10 @@ async def _compare(args: argparse.Namespace) -> int:
         + hashlib.sha256("\n".join(sorted(c.key for c in cells)).encode()).hexdigest()[:10]
     )
     exp = _store(args).experiment(name)
-    records, code = await _run(args, exp, cells, referenced_by=args.reference)
+    async with _client(args) as client:
+        if not await _priced_within_budget(args, client, exp, cells):
+            return EXIT_OK
+        records, code = await _run(args, client, exp, cells, referenced_by=args.reference)
     if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         return code
     from vidwidgets.export import export_grid_video, export_html
@@ -416,65 +476,189 @@ async def _compare(args: argparse.Namespace) -> int:
     return code
 
 
+# -- prices before anything is sent, and what the run cost ---------------------------------------
+
+
+@dataclass(frozen=True)
+class _Price:
+    """One cell's price before the run: its estimate, or why nothing will be sent for it."""
+
+    cell: Cell
+    estimate: CostEstimate | None  # None: nothing to send (already on disk, or pending)
+    reason: str = ""
+
+
+async def _price_cells(
+    client: Any, exp: Experiment, cells: list[Cell], *, use_cache: bool
+) -> list[_Price]:
+    """The estimate of every cell that would be sent; finished, pending and cached cost nothing."""
+    prices = []
+    for cell in cells:
+        rec = exp.get(cell.key)
+        cacheable = use_cache and (cell.take or 1) == 1 and ResultCache.reproducible(cell.request)
+        if rec is not None and rec.is_finished and exp.video_path(rec):
+            prices.append(_Price(cell, None, "on disk: nothing to send"))
+        elif rec is not None and rec.is_pending:
+            prices.append(_Price(cell, None, "already created: resumed by id, not paid again"))
+        elif cacheable and exp.store.find_cached(cell.request.fingerprint(), exclude=exp):
+            prices.append(_Price(cell, None, "in the cache: nothing to send"))
+        else:
+            prices.append(_Price(cell, await client.estimate_cost(cell.request)))
+    return prices
+
+
+def _print_price_table(prices: list[_Price]) -> None:
+    captions = _captions([p.cell for p in prices])
+    rows = [["cell", "model", "seconds", "estimate", "basis"]]
+    for price in prices:
+        est = price.estimate
+        seconds = "" if est is None else str(est.seconds) if est.seconds else "per call"
+        rows.append(
+            [
+                _printable(_elide(captions[price.cell.key], 40)),
+                _printable(price.cell.request.model),
+                seconds,
+                "$0" if est is None else format_usd(est.usd),
+                _printable(price.reason if est is None else est.basis),
+            ]
+        )
+    _table(rows)
+
+
+def _price_total(prices: list[_Price]) -> tuple[float, list[str], str]:
+    """The known total of the cells to send, the models without a price, and a line saying so."""
+    to_send = [p.estimate for p in prices if p.estimate is not None]
+    total = sum(e.usd for e in to_send if e.usd is not None)
+    unknown = list(dict.fromkeys(e.model for e in to_send if e.usd is None))
+    line = f"total: {format_usd(total)} for {len(to_send)} of {len(prices)} cells to send"
+    if unknown:
+        n = sum(e.usd is None for e in to_send)
+        line += f" + {n} cell{'s' * (n > 1)} of unknown price ({', '.join(unknown)})"
+    return total, unknown, _printable(line)
+
+
+def _budget_refusal(budget: float, total: float, unknown: list[str]) -> str | None:
+    """Why the run is refused (None: within the budget)."""
+    if unknown:
+        names = ", ".join(unknown)
+        return (
+            f"--budget {format_usd(budget)} is set and the price of {names} is unknown, so the "
+            f"total (at least {format_usd(total)}) cannot be checked: nothing was sent. Give "
+            f"{'it a price' if len(unknown) == 1 else 'them prices'} in a JSON file named by "
+            f'$VIDWIDGETS_PRICES, e.g. {{"{unknown[0]}": {{"usd": 0.35, "per": "call"}}}} '
+            "(per: call or second)"
+        )
+    if total > budget + 1e-9:
+        return (
+            f"the estimated total {format_usd(total)} is over --budget {format_usd(budget)}: "
+            "nothing was sent (--dry-run shows the price of each cell; raise --budget or make "
+            "the grid smaller)"
+        )
+    return None
+
+
+async def _priced_within_budget(
+    args: argparse.Namespace, client: Any, exp: Experiment, cells: list[Cell]
+) -> bool:
+    """Price the cells for ``--dry-run`` and ``--budget``; True when the run may go on.
+
+    Raises:
+        OverBudget: over ``--budget``, or a price is unknown while one is set (nothing sent).
+    """
+    if not args.dry_run and args.budget is None:
+        return True
+    prices = await _price_cells(client, exp, cells, use_cache=not args.no_cache)
+    total, unknown, line = _price_total(prices)
+    refusal = None if args.budget is None else _budget_refusal(args.budget, total, unknown)
+    if args.dry_run or refusal:
+        _print_price_table(prices)
+        print(line)
+    if refusal:
+        raise OverBudget(_printable(refusal))
+    if args.dry_run:
+        within = "" if args.budget is None else f", within --budget {format_usd(args.budget)}"
+        print(f"dry run: nothing was sent{within}")
+        return False
+    print(f"{line}, within --budget {format_usd(args.budget)}")
+    return True
+
+
+def _print_cost(exp: Experiment, runs: list[CellRun]) -> None:
+    """What this command's runs cost; cells from disk or the cache cost nothing new."""
+    sent = [r.key for r in runs if r.source in ("created", "resumed") and r.key in exp]
+    reused = sum(r.source in ("disk", "cache") for r in runs)
+    line = f"cost: {exp.spent(sent).describe()}" if sent else "cost: $0.00, nothing was sent"
+    if reused:
+        line += f"; {reused} already made (on disk or cached) cost nothing new"
+    print(_printable(line))
+    rec = exp.get(sent[0]) if len(runs) == 1 and sent else None
+    if rec is not None and rec.cost is not None and rec.cost.basis:
+        print(_printable(f"  basis: {rec.cost.basis}"))
+
+
+def _captions(cells: list[Cell]) -> dict[str, str]:
+    """Each cell's caption: what sets it apart from the others."""
+    fields = differing_fields([c.request.to_dict() for c in cells])
+    return {c.key: caption(c.request.to_dict(), fields, label=c.label, take=c.take) for c in cells}
+
+
 async def _run(
     args: argparse.Namespace,
+    client: Any,
     exp: Experiment,
     cells: list[Cell],
     *,
     referenced_by: str | None = None,
 ) -> tuple[list[RunRecord], int]:
     """Run the cells with a live display; handles Ctrl-C. Returns the records and exit code."""
-    client = _client(args)
-    fields = differing_fields([c.request.to_dict() for c in cells])
-    captions = {
-        c.key: caption(c.request.to_dict(), fields, label=c.label, take=c.take) for c in cells
-    }
+    captions = _captions(cells)
     display = Progress(sys.stdout, [(c.key, captions[c.key]) for c in cells])
     print(f"experiment: {exp.name} ({exp.path})")
-    async with client:
-        runner = ExperimentRunner(
-            client,
-            exp,
-            on_update=display.update,
-            referenced_by=referenced_by,
-            use_cache=not args.no_cache,
-            timeout=args.timeout,
-            measure=not getattr(args, "no_measure", False),
-        )
-        loop = asyncio.get_running_loop()
-        stop = asyncio.Event()
-        received: list[int] = []
+    runner = ExperimentRunner(
+        client,
+        exp,
+        on_update=display.update,
+        referenced_by=referenced_by,
+        use_cache=not args.no_cache,
+        timeout=args.timeout,
+        measure=not getattr(args, "no_measure", False),
+    )
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    received: list[int] = []
 
-        def on_signal(sig: int) -> None:
-            received.append(sig)
-            stop.set()
+    def on_signal(sig: int) -> None:
+        received.append(sig)
+        stop.set()
 
-        handled = []
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
-                loop.add_signal_handler(sig, on_signal, sig)
-                handled.append(sig)
-        display.start()
-        try:
-            runs = runner.submit(cells)
-            waiting = asyncio.ensure_future(runner.wait(runs))
-            stopping = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            interrupted = stop.is_set() and not waiting.done()
-            if interrupted:
-                for sig in handled:  # a second Ctrl-C ends the process at once
-                    loop.remove_signal_handler(sig)
-                handled = []
-                display.message("stopping: tasks already created keep their ids...")
-                await runner.stop()
-            stopping.cancel()
-            records = await waiting
-        finally:
-            for sig in handled:
+    handled = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+            loop.add_signal_handler(sig, on_signal, sig)
+            handled.append(sig)
+    display.start()
+    try:
+        runs = runner.submit(cells)
+        waiting = asyncio.ensure_future(runner.wait(runs))
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        interrupted = stop.is_set() and not waiting.done()
+        if interrupted:
+            for sig in handled:  # a second Ctrl-C ends the process at once
                 loop.remove_signal_handler(sig)
-            display.close()
-        embedded = bool(getattr(client, "is_simulator", False))
-    return records, _summarise(exp, runs, interrupted, embedded, received)
+            handled = []
+            display.message("stopping: tasks already created keep their ids...")
+            await runner.stop()
+        stopping.cancel()
+        records = await waiting
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+        display.close()
+    embedded = bool(getattr(client, "is_simulator", False))
+    code = _summarise(exp, runs, interrupted, embedded, received)
+    _print_cost(exp, runs)
+    return records, code
 
 
 def _summarise(
@@ -704,7 +888,8 @@ def _runs_list(store: ExperimentStore, args: argparse.Namespace) -> int:
     if not experiments:
         print(f"no experiments in {store.root}")
         return EXIT_OK
-    rows = [["experiment", "runs", "succeeded", "pending", "failed", "size", "updated"]]
+    head = ["experiment", "runs", "succeeded", "pending", "failed", "estimated", "charged"]
+    rows = [[*head, "size", "updated"]]
     for exp in experiments:
         recs = exp.records
         updated = max((r.updated_at for r in recs), default=exp.created_at)
@@ -715,6 +900,7 @@ def _runs_list(store: ExperimentStore, args: argparse.Namespace) -> int:
                 str(sum(r.status == "succeeded" for r in recs)),
                 str(sum(r.is_pending for r in recs)),
                 str(sum(r.status in ("failed", "cancelled") for r in recs)),
+                *_spend_cells(exp),
                 _human(exp.usage()),
                 time.strftime("%Y-%m-%d %H:%M", time.localtime(updated)),
             ]
@@ -723,10 +909,20 @@ def _runs_list(store: ExperimentStore, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _spend_cells(exp: Experiment) -> list[str]:
+    """An experiment's estimated and charged totals; ``+ N?`` for runs whose amount is unknown."""
+    spend = exp.spent()
+    estimated = format_usd(spend.estimated_usd) + (f" + {spend.unknown}?" if spend.unknown else "")
+    if spend.runs and spend.uncharged == spend.runs:
+        return [estimated, "not reported"]
+    charged = format_usd(spend.charged_usd) + (f" + {spend.uncharged}?" if spend.uncharged else "")
+    return [estimated, charged]
+
+
 def _run_rows(exp: Experiment) -> list[list[str]]:
     """One experiment, run by run, each captioned by what differs from the others."""
-    fields = differing_fields([r.request for r in exp.records]) or ["prompt"]
-    rows = [["#", "cell", "model", "seed", "status", "job id", "seconds", "rating", "file"]]
+    names = record_captions(exp.records)
+    rows = [["#", "cell", "model", "seed", "status", "job id", "seconds", "cost", "rating", "file"]]
     measured = any(rec.metrics or rec.metrics_error for rec in exp.records)
     if measured:
         rows[0] += METRIC_NAMES
@@ -735,12 +931,13 @@ def _run_rows(exp: Experiment) -> list[list[str]]:
         rows.append(
             [
                 str(i),
-                caption(rec.request, fields, label=rec.label, take=rec.take)[:40],
+                names[rec.key][:40],
                 str(rec.request.get("model", "")),
                 str(rec.request.get("seed", "")),
                 rec.status + (" (cache)" if rec.cached_from else ""),
                 (rec.job_id or "")[:36],
                 f"{seconds:.1f}" if seconds is not None else "",
+                rec.cost.describe() if rec.cost else "unknown" if rec.job_id else "",
                 "★" * rec.rating,
                 rec.file or "",
                 *(_metric_cells(rec) if measured else []),

@@ -245,7 +245,10 @@ def test_anything_else_is_refused(exp: Experiment) -> None:
 def test_the_saved_state_holds_no_video(exp: Experiment) -> None:
     arena = Arena(exp)
     from_browser_custom(arena, {"type": "get", "side": "b", "token": arena.token, "rid": "r"})
-    assert len(json.dumps(arena.get_state(), default=str)) < 20_000
+    # the widget's code (_esm, _css: the shared sync engine included) is the same in every
+    # notebook; what the Arena adds to a saved notebook must stay small
+    state = {k: v for k, v in arena.get_state().items() if k not in {"_esm", "_css"}}
+    assert len(json.dumps(state, default=str)) < 5_000
 
 
 # -- over a Comparison on the simulator ------------------------------------------------------

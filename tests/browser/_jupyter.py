@@ -25,6 +25,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -282,11 +283,28 @@ def run_all_cells(page: Page, timeout_ms: int = RUN_ALL_TIMEOUT_MS) -> None:
     Raises `AssertionError` with the tracebacks' summaries when a cell failed (JupyterLab then
     stops running the rest).
     """
+    start_all_cells(page)
+    finish_all_cells(page, timeout_ms)
+
+
+def start_all_cells(page: Page) -> None:
+    """Start running every cell of the current notebook and return at once.
+
+    The page keeps the command's promise; `finish_all_cells` waits for it. In between a test can
+    look at a widget while the cells are still running.
+    """
     wait_kernel_idle(page)
+    page.evaluate(
+        "() => { window.__vwRunAll = window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
+    )
+
+
+def finish_all_cells(page: Page, timeout_ms: int = RUN_ALL_TIMEOUT_MS) -> None:
+    """Wait until the cells `start_all_cells` started have all run; fail on a cell's error."""
     # The command's promise resolves once the last cell's execute_reply has arrived.
     page.evaluate(
         """(timeoutMs) => Promise.race([
-             window.jupyterapp.commands.execute('notebook:run-all-cells'),
+             window.__vwRunAll,
              new Promise((_, reject) => setTimeout(
                () => reject(new Error('run-all-cells still running after ' + timeoutMs + ' ms')),
                timeoutMs)),
@@ -308,3 +326,26 @@ def cell_errors(page: Page) -> list[str]:
              .map((o) => `${o.ename}: ${o.evalue}`)"""
     )
     return errors
+
+
+@contextlib.contextmanager
+def theme(page: Page, name: str, back_to: str = "JupyterLab Light") -> Iterator[None]:
+    """Switch JupyterLab to the theme `name` for the block, then back to `back_to`.
+
+    The theme is a user setting saved on the server, so it is switched back even when the block
+    fails: the next test must not open in the dark.
+    """
+    _set_theme(page, name)
+    try:
+        yield
+    finally:
+        _set_theme(page, back_to)
+
+
+def _set_theme(page: Page, name: str) -> None:
+    page.evaluate(
+        "(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", name
+    )
+    page.wait_for_function(
+        "(theme) => document.body.dataset.jpThemeName === theme", arg=name, timeout=30_000
+    )

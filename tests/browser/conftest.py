@@ -8,6 +8,9 @@
   and kernels are shut down, so the next test starts from a quiet machine.
 - ``page``: a fresh browser context and page per test. When the test fails, a full-page
   screenshot, the browser console and the server log are written to ``test-artifacts/``.
+- ``axe``: a checker that runs axe-core (WCAG 2 A/AA) on one widget's output in the page and
+  fails with the list of violations (see ``_axe.py``). Without ``axe.min.js`` cached and no
+  registry to fetch it from, a test that asks for it is skipped, except under ``CI=true``.
 
 The fixtures are package-scoped, not session-scoped, on purpose: while Playwright's sync API is
 alive it marks its event loop as running in the main thread, and every asyncio test collected
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ._axe import AxeCheck, fetch_axe
 from ._jupyter import JupyterServer
 
 if TYPE_CHECKING:
@@ -149,6 +153,22 @@ def page(chromium: Browser, request: pytest.FixtureRequest, artifacts_dir: Path)
         if report is None or report.failed:
             _save_artifacts(request.node, page, console, artifacts_dir)
         context.close()
+
+
+@pytest.fixture(scope="package")
+def _axe_script() -> Path:
+    try:
+        return fetch_axe()
+    except RuntimeError as exc:
+        if _in_ci():
+            pytest.fail(f"CI=true and {exc}: the accessibility checks must run in CI")
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def axe(page: Page, _axe_script: Path) -> AxeCheck:
+    """Check a widget in this test's page with axe-core (injected once per page)."""
+    return AxeCheck(page, _axe_script)
 
 
 def _save_artifacts(node: pytest.Item, page: Page, console: list[str], directory: Path) -> None:

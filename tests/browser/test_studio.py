@@ -5,6 +5,10 @@ cell (the last one generates run #1 from code and plays it) and then works the S
 person would. No API key is set, so the Studio runs on the embedded simulator; a prompt holding
 the simulator's failure marker makes a run fail the way a provider's refusal does.
 
+axe-core checks the Studio for WCAG 2 A/AA violations where a test already has it on screen:
+with a run in progress and then its video, with a failure shown, with the connection panel open,
+and once in Notebook 7; the Generate test also walks every control with Tab.
+
 The passing Generate test also writes a screenshot of the Studio with its video playing to
 ``test-artifacts/studio.png``, and to ``docs/img/studio.png`` (the README's picture) when that
 is missing or ``UPDATE_DOCS_SCREENSHOT=1`` is set (``make screenshot``).
@@ -23,7 +27,9 @@ from playwright.sync_api import Locator, Page, expect
 
 from vidwidgets.simulator._tables import FAIL_MARKER, FAIL_REASONS
 
+from ._axe import AxeCheck
 from ._jupyter import JupyterServer, open_notebook, run_all_cells
+from ._keyboard import assert_tab_reaches_every_control
 
 pytestmark = pytest.mark.browser
 
@@ -111,11 +117,13 @@ def _assert_video_plays(page: Page, video: Locator) -> None:
 
 
 def test_generate_shows_progress_moving_then_the_video_plays(
-    page: Page, quickstart_in_lab: Locator, artifacts_dir: Path
+    page: Page, quickstart_in_lab: Locator, artifacts_dir: Path, axe: AxeCheck
 ) -> None:
     studio = quickstart_in_lab
 
     number, progress = _start_run(studio)
+    # here, not in the Cancel test: on loaded cores the run may end while axe works
+    axe(studio, "the Studio with a run in progress")
 
     expect(progress).to_have_attribute("data-state", "succeeded", timeout=JOB_TIMEOUT_MS)
     running = [t for t in _trace(page, number) if t["state"] in ("queued", "in_progress")]
@@ -125,6 +133,9 @@ def test_generate_shows_progress_moving_then_the_video_plays(
     assert values == sorted(values), f"the progress went backwards: {values}"
     _assert_video_plays(page, studio.locator(".vw-studio-player video"))
     _save_screenshot(page, studio, artifacts_dir)
+    # after the screenshot, which wants the video still playing (the clip is 5 s, unlooped)
+    axe(studio, "the Studio with its video")
+    assert_tab_reaches_every_control(page, studio, "the Studio")
 
 
 def test_cancel_stops_a_running_generation(page: Page, quickstart_in_lab: Locator) -> None:
@@ -141,7 +152,7 @@ def test_cancel_stops_a_running_generation(page: Page, quickstart_in_lab: Locato
 
 
 def test_a_failed_generation_shows_the_server_message(
-    page: Page, quickstart_in_lab: Locator
+    page: Page, quickstart_in_lab: Locator, axe: AxeCheck
 ) -> None:
     studio = quickstart_in_lab
 
@@ -153,10 +164,11 @@ def test_a_failed_generation_shows_the_server_message(
     expect(message).to_be_visible()
     expect(message).to_contain_text(KLING_FAILURE)
     expect(progress.locator(".vw-hint")).not_to_be_empty()  # what to do about it
+    axe(studio, "the Studio showing a failed run")
 
 
 def test_the_vendor_is_picked_with_the_keyboard_and_the_fields_follow_the_model(
-    page: Page, quickstart_in_lab: Locator
+    page: Page, quickstart_in_lab: Locator, axe: AxeCheck
 ) -> None:
     studio = quickstart_in_lab
     # kling-v1 ignores seeds: a note stands where the seed would be
@@ -180,13 +192,22 @@ def test_the_vendor_is_picked_with_the_keyboard_and_the_fields_follow_the_model(
     expect(studio.locator(".vw-seed-note")).to_be_hidden()
     expect(studio.locator(".vw-audio")).to_be_visible()
     expect(studio.locator(".vw-end-image-url")).to_be_hidden()  # Veo takes no last frame
+    # the connection panel opens from the keyboard too, and passes axe open
+    toggle = studio.locator(".vw-connection-toggle")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(studio.locator(".vw-connection .vw-api-key input")).to_be_visible()
+    axe(studio, "the Studio with its connection panel open")
 
 
-def test_the_quickstart_plays_its_video_in_notebook7(page: Page, notebook7: JupyterServer) -> None:
+def test_the_quickstart_plays_its_video_in_notebook7(
+    page: Page, notebook7: JupyterServer, axe: AxeCheck
+) -> None:
     studio = _open_quickstart(page, notebook7)
 
     expect(studio.locator(".vw-progress-slot .vw-job")).to_have_attribute("data-state", "succeeded")
     _assert_video_plays(page, studio.locator(".vw-studio-player video"))
+    axe(studio, "the Studio in Notebook 7")
 
 
 def _save_screenshot(page: Page, studio: Locator, artifacts_dir: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vidwidgets.simulator import Simulator, Timing
+from vidwidgets.simulator import PluginOptions, Simulator, Timing
 
 API_KEY = "sk-sim-CLI-distinctive-9731"
 FAST = {"speed": 100.0, "video_scale": 0.1, "fps": 8, "refresh_period": 1.0}
@@ -67,8 +67,8 @@ class Cli:
         )
 
 
-def _serve(**options: object) -> Iterator[Simulator]:
-    sim = Simulator(dialect="newapi", api_key=API_KEY, **options).start()  # type: ignore[arg-type]
+def _serve(dialect: str = "newapi", **options: object) -> Iterator[Simulator]:
+    sim = Simulator(dialect=dialect, api_key=API_KEY, **options).start()  # type: ignore[arg-type]
     try:
         yield sim
     finally:
@@ -93,3 +93,17 @@ def cli(sim: Simulator, tmp_path: Path) -> Cli:
 @pytest.fixture
 def slow_cli(slow_sim: Simulator, tmp_path: Path) -> Cli:
     return Cli(slow_sim, tmp_path)
+
+
+@pytest.fixture
+def priced_cli(tmp_path: Path) -> Iterator[Cli]:
+    """The CLI on the plugin gateway, which publishes its prices."""
+    for sim in _serve("plugin", **FAST):
+        yield Cli(sim, tmp_path)
+
+
+@pytest.fixture
+def hidden_prices_cli(tmp_path: Path) -> Iterator[Cli]:
+    """The CLI on a plugin gateway whose operator hid the prices (``/api/pricing``: 403)."""
+    for sim in _serve("plugin", plugin=PluginOptions(pricing=False), **FAST):
+        yield Cli(sim, tmp_path)

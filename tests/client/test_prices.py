@@ -448,6 +448,22 @@ async def test_a_user_priced_model_has_no_gateway_charge(
     assert (job.cost.estimate_usd, job.cost.charged_usd) == (0.3, None)
 
 
+async def test_a_model_priced_per_call_is_charged_its_price_with_no_ratio_applied(
+    plugin: Simulator, make_client: Callable[..., VideoClient]
+) -> None:
+    client = make_client(plugin, max_spend_usd=10.0)  # the cap reads the gateway's prices
+    job = await client.create(fox("kling-v1"))
+    assert job.cost is not None
+    assert job.cost.ratios == {}  # the gateway's header is there, and empty
+    assert job.cost.charged_usd == pytest.approx(0.35)
+
+
+async def test_a_create_answer_without_the_ratio_header_reports_no_charge() -> None:
+    estimate = CostEstimate(usd=0.35, basis="kling-v1: $0.35 per call", model="kling-v1")
+    assert pricing.job_cost(estimate, None, None).charged_usd is None
+    assert pricing.job_cost(estimate, "not json", None).charged_usd is None
+
+
 def test_cost_names_are_exported_from_the_top_level() -> None:
     assert vw.BudgetExceeded is BudgetExceeded
     assert vw.CostEstimate is CostEstimate

@@ -11,7 +11,7 @@ import pytest
 
 from tests.experiments._helpers import add_finished
 from vidwidgets.client import VideoRequest
-from vidwidgets.experiments import Experiment, ExperimentStore, RunRecord
+from vidwidgets.experiments import Experiment, ExperimentStore, RunCost, RunRecord
 from vidwidgets.export import export_grid_video, export_html
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -195,3 +195,67 @@ def test_grid_video_shows_a_failed_cell_as_a_placeholder(
     assert first.shape == (48 + 28, 192, 3)
     assert first[40, 128 + 60][0] > first[40, 128 + 60][2]  # the reddish placeholder tile
     assert not list(tmp_path.glob("*.part"))
+
+
+def cost_cells(text: str) -> list[str]:
+    return re.findall(r'<div class="vw-cost"[^>]*>([^<]*)</div>', text)
+
+
+def test_each_cell_shows_its_cost_and_the_page_the_total(tmp_path: Path) -> None:
+    exp = ExperimentStore(tmp_path / "runs").experiment("costs")
+    sora = "sora-2: $0.10 per second × 4 s × group default 1 = $0.40"
+    add_finished(
+        exp,
+        VideoRequest(model="sora-2", prompt="a red fox"),
+        cost=RunCost(0.4, sora, 0.4, {"seconds": 4.0}),
+    )
+    add_finished(
+        exp,
+        VideoRequest(model="viduq1", prompt="a grey wolf", seed=1),
+        cost=RunCost(0.2, "viduq1: $0.20 per call × group default 1 = $0.20"),
+    )
+    text = export_html(exp, tmp_path / "report.html", videos="link").read_text()
+    assert cost_cells(text) == ["$0.40 estimated, $0.40 charged", "$0.20 estimated"]
+    assert f'title="{sora}"' in text  # the basis, on hover
+    assert "Cost: $0.60 estimated, $0.40 charged + 1 not reported (2 runs)" in text
+    assert "<th>cost basis</th>" in text
+
+
+def test_a_refunded_cell_shows_zero_charged(tmp_path: Path) -> None:
+    exp = ExperimentStore(tmp_path / "runs").experiment("refund")
+    exp.put(
+        RunRecord(
+            key="k",
+            fingerprint="k",
+            request={"model": "sora-2", "prompt": "a fox"},
+            job_id="task_1",
+            status="failed",
+            cost=RunCost(0.4, "sora-2: …").refund(),
+        )
+    )
+    text = export_html(exp, tmp_path / "r.html").read_text()
+    assert cost_cells(text) == ["$0.40 estimated, refunded ($0.00 charged)"]
+    assert "refunded ($0.00)" in text
+    assert "Cost: $0.00 estimated, $0.00 charged (1 run)" in text
+
+
+def test_a_report_of_runs_without_costs_has_no_cost_columns(
+    experiment: Experiment, tmp_path: Path
+) -> None:
+    text = export_html(experiment, tmp_path / "r.html").read_text()
+    assert "<th>estimate</th>" not in text
+    assert cost_cells(text) == ["cost not recorded"] * 2
+
+
+def test_a_hostile_cost_basis_is_escaped(tmp_path: Path) -> None:
+    exp = ExperimentStore(tmp_path / "runs").experiment("hostile")
+    add_finished(
+        exp,
+        VideoRequest(model="viduq1", prompt="a fox", seed=1),
+        cost=RunCost(None, HOSTILE + '" onmouseover="alert(1)'),
+    )
+    text = export_html(exp, tmp_path / "r.html").read_text()
+    checker = check(text)
+    assert checker.errors == []
+    assert "<script>alert" not in text
+    assert "&lt;script&gt;" in text

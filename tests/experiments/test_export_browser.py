@@ -64,14 +64,22 @@ async def page(browser: Any) -> AsyncIterator[Any]:
     await context.close()
 
 
+async def until(page: Any, js: str, timeout: float = 10.0) -> None:
+    """Poll ``js`` with ``evaluate``: the report's CSP forbids the eval a string predicate needs."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await page.evaluate(js):
+        assert asyncio.get_running_loop().time() < deadline, f"never true: {js}"
+        await asyncio.sleep(0.02)
+
+
 async def open_report(page: Any, tmp_path: Path, videos: str) -> None:
     exp = ExperimentStore(tmp_path / "runs").experiment("sync")
     for i, frames in enumerate((48, 36, 24)):  # 4 s, 3 s and 2 s at 12 fps
         add_finished(exp, VideoRequest(model="viduq1", prompt=f"cell {i}", seed=1), frames=frames)
     out = export_html(exp, tmp_path / "report.html", videos=videos)  # type: ignore[arg-type]
     await page.goto(out.as_uri())
-    await page.wait_for_function(
-        "Array.from(document.querySelectorAll('video')).every(v => v.readyState >= 2)"
+    await until(
+        page, "Array.from(document.querySelectorAll('video')).every(v => v.readyState >= 2)"
     )
 
 
@@ -125,3 +133,29 @@ async def test_shorter_videos_hold_their_last_frame(page: Any, tmp_path: Path) -
     assert abs(leader - 3.5) <= FRAME
     assert middle >= 3.0 - FRAME  # clamped at its end
     assert short >= 2.0 - FRAME
+
+
+async def frame_label(page: Any) -> str:
+    return str(await page.locator("#vw-frame").text_content())
+
+
+async def test_arrow_keys_step_a_frame_shift_ten_and_space_plays(page: Any, tmp_path: Path) -> None:
+    await open_report(page, tmp_path, "embed")
+    await page.evaluate("window.vidwidgetsSync.seek(1.0)")  # frame 13 of 48 (1-based)
+    await page.keyboard.press("ArrowRight")
+    await until(page, "document.getElementById('vw-frame').textContent.includes('14 /')")
+    assert await frame_label(page) == "frame 14 / 48"
+    # every video on the centre of frame 14 (0-based 13), where no decoder rounds elsewhere
+    assert await times(page) == pytest.approx([13.5 * FRAME] * 3, abs=1e-4)
+    await page.keyboard.press("Shift+ArrowRight")
+    await until(page, "document.getElementById('vw-frame').textContent.includes('24 /')")
+    assert await times(page) == pytest.approx([23.5 * FRAME] * 3, abs=1e-4)
+    await page.keyboard.press("Shift+ArrowLeft")
+    await page.keyboard.press("ArrowLeft")
+    await until(page, "document.getElementById('vw-frame').textContent.includes('13 /')")
+    assert await times(page) == pytest.approx([12.5 * FRAME] * 3, abs=1e-4)
+    await page.keyboard.press(" ")
+    await until(page, "window.vidwidgetsSync.paused().every((p) => !p)")
+    await page.keyboard.press(" ")
+    await until(page, "window.vidwidgetsSync.paused().every((p) => p)")
+    assert page.errors == []

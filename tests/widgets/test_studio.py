@@ -65,6 +65,14 @@ async def test_generate_runs_a_job_and_the_player_gets_the_video(client: VideoCl
     assert b"ftyp" in chunks[0][:32]
 
 
+async def test_a_run_buttons_tooltip_says_its_state_in_words(client: VideoClient) -> None:
+    # the icon and colour alone say nothing to a screen reader; the tooltip is read out
+    studio = Studio(client, model="viduq1", prompt="a red fox running through snow")
+    await asyncio.wait_for(studio.generate(), 60)
+    await asyncio.sleep(0)
+    assert studio.runs[0].button.tooltip == "Run #1, succeeded: a red fox running through snow"
+
+
 async def test_clicking_generate_starts_a_run_and_the_kernel_stays_free(
     client: VideoClient,
 ) -> None:

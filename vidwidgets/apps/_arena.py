@@ -26,14 +26,9 @@ import traitlets
 
 from vidwidgets._sync_engine import with_sync_engine
 from vidwidgets.apps._comparison import Comparison
+from vidwidgets.apps._grid import captions
 from vidwidgets.client import ValidationError
-from vidwidgets.experiments import (
-    OUTCOMES,
-    BradleyTerry,
-    Experiment,
-    caption,
-    differing_fields,
-)
+from vidwidgets.experiments import OUTCOMES, BradleyTerry, Experiment
 from vidwidgets.widgets import send_file
 
 if TYPE_CHECKING:
@@ -335,15 +330,16 @@ def _entries_of(source: Any) -> tuple[list[_Entry], Experiment | None]:
 
 def _experiment_entries(exp: Experiment) -> list[_Entry]:
     finished = [(r, p) for r in exp.records if (p := exp.video_path(r)) is not None]
-    fields = differing_fields([r.request for r, _ in finished])
+    # a template's cells are captioned by their variables, as in the grid
+    texts = captions(
+        [r.request for r, _ in finished],
+        [r.label for r, _ in finished],
+        [r.take for r, _ in finished],
+        [r.variables for r, _ in finished],
+    )
     return [
-        _Entry(
-            r.key,
-            caption(r.request, fields, label=r.label, take=r.take),
-            p,
-            *_model_prompt(r.request),
-        )
-        for r, p in finished
+        _Entry(r.key, text, p, *_model_prompt(r.request))
+        for (r, p), text in zip(finished, texts, strict=True)
     ]
 
 

@@ -46,3 +46,10 @@ class CellFrontState(TypedDict):
     #: the video's scalar metrics, rounded (none until measured), and why it was not measured
     metrics: dict[str, float]
     metrics_note: str
+    #: the caption as ``[text, differs]`` runs: marked words set this prompt apart (<mark>)
+    caption_parts: list[list[str | bool]]
+    #: this cell's place in its stack (the takes at one spot, ``stack_takes=True``): 0-based
+    stack_index: int
+    stack_size: int
+    #: per metric, ``min``/``max``/``mean``/``range`` across the stack's takes ({} for none)
+    spread: dict[str, dict[str, float]]

@@ -33,17 +33,33 @@ from vidwidgets._sync_engine import with_sync_engine
 from vidwidgets.apps._budget import DEFAULT_CONFIRM_OVER_USD, PriceGate, Verdict
 from vidwidgets.apps._cell_state import CellFrontState
 from vidwidgets.apps._grid import (
+    AXES,
     CellClock,
     GridLayout,
     OverallClock,
+    caption_parts,
     captions,
     cell_eta,
     layout_axes,
+    layout_groups,
     layout_list,
     overall_eta,
+    stack_takes,
     status_counts,
+    take_spread,
+    with_extra_rows,
 )
 from vidwidgets.apps._metrics_view import CURVES, MetricsView, badges, check_metric
+from vidwidgets.apps._strips import StripMaker, strips_on
+from vidwidgets.apps._templates import (
+    EFFECT_COLUMNS,
+    PromptTemplate,
+    cell_factors,
+    effect_rows,
+    promoted_cell,
+    template_axes,
+    template_from_arguments,
+)
 from vidwidgets.client import (
     BudgetExceeded,
     JobStatus,
@@ -226,6 +242,7 @@ class ComparisonCell:
                     request=self.request.to_dict(),
                     label=self.cell.label,
                     take=self.cell.take,
+                    variables=dict(self.cell.variables),
                 )
             )
 
@@ -316,6 +333,10 @@ class ComparisonCell:
             "metrics_note": str(
                 ((rec.metrics_error if rec is not None else None) or {}).get("message") or ""
             ),
+            "caption_parts": [[self.caption, False]],
+            "stack_index": 0,
+            "stack_size": 1,
+            "spread": {},
         }
 
     def clock(self) -> CellClock | None:
@@ -535,6 +556,8 @@ class _GridSpec:
         base: dict[str, Any],
         explicit: list[Cell],
         columns: int | None,
+        template: PromptTemplate | None = None,
+        stack: bool = False,
     ) -> None:
         if axes is not None:
             check_seed_axis(axes["model"], axes["seed"])
@@ -543,6 +566,11 @@ class _GridSpec:
         self.explicit = explicit
         self.columns = columns
         self.layout = GridLayout([], 1)
+        self.template = template
+        #: the takes of one request share a spot in the grid (a stack the browser flips through)
+        self.stack = stack
+        #: cells run again with changes (``Comparison.promote``), a row each at the bottom
+        self.promoted: list[Cell] = []
 
     @classmethod
     def from_arguments(
@@ -555,19 +583,24 @@ class _GridSpec:
         overrides: Mapping[str, Any],
         columns: int | None,
         samples: int = 1,
+        template: tuple[str | None, Mapping[str, Any] | None] = (None, None),
+        stack: bool = False,
     ) -> _GridSpec:
         """The spec of ``Comparison(...)``'s arguments, checked.
 
-        Raises ``ValueError`` when they are wrong, and a ``ValidationError`` for a seed axis on
-        a model that ignores seeds.
+        ``template`` is ``(template, values)``. Raises ``ValueError`` when they are wrong, and a
+        ``ValidationError`` for a seed axis on a model that ignores seeds.
         """
         if columns is not None and columns < 1:
             raise ValueError(f"columns={columns!r} is not allowed: a whole number >= 1")
         takes = take_numbers(samples)
+        tpl = template_from_arguments(*template, prompts=prompts, requests=requests)
         if requests is None:
             data = _base_dict(base, overrides)
-            axes = _axes(prompts, models, seeds, data)
-            return cls({**axes, "take": takes}, data, [], columns)
+            axes = _axes(prompts if tpl is None else tpl.text, models, seeds, data)
+            if tpl is not None:
+                axes = template_axes(tpl, axes)[0]  # the variables replace the prompt axis
+            return cls({**axes, "take": takes}, data, [], columns, tpl, stack)
         if prompts is not None or models is not None or seeds is not None:
             raise ValueError("give either requests=[...] or prompts/models/seeds, not both")
         if base is not None or overrides:
@@ -575,16 +608,18 @@ class _GridSpec:
         explicit = _as_cells(requests, samples)
         if not explicit:
             raise ValueError("requests=[] is empty: give at least one request")
-        return cls(None, {}, explicit, columns)
+        return cls(None, {}, explicit, columns, stack=stack)
 
     def place(self) -> list[tuple[Cell, int, int]]:
         """The cells and where they sit (and ``layout``, their headers)."""
         if self.axes is None:
-            layout = layout_list(len(self.explicit), self.columns)
-            cells = self.explicit
+            layout = _list_layout(self.explicit, self.columns, self.stack)
+            cells = list(self.explicit)
         else:
-            layout = layout_axes(self.axes, self.columns)
-            cells = [_make_cell(self.base, values) for values, _, _ in layout.places]
+            layout = self._axes_layout()
+            cells = [_make_cell(self.base, values, self.template) for values, _, _ in layout.places]
+        layout = with_extra_rows(layout, len(self.promoted))
+        cells += self.promoted
         seen: set[str] = set()
         for cell in cells:
             if cell.key in seen:
@@ -594,6 +629,21 @@ class _GridSpec:
             seen.add(cell.key)
         self.layout = layout
         return [(cell, r, c) for cell, (_, r, c) in zip(cells, layout.places, strict=True)]
+
+    def _axes_layout(self) -> GridLayout:
+        """Lay the axes out: a template's variables first; takes stacked or as columns."""
+        assert self.axes is not None
+        order = AXES if self.template is None else template_axes(self.template, {})[1]
+        if not self.stack:
+            return layout_axes(self.axes, self.columns, order)
+        spots = {a: v for a, v in self.axes.items() if a != "take"}
+        return stack_takes(layout_axes(spots, self.columns, order), self.axes["take"])
+
+    def promote(self, cell: Cell) -> None:
+        """Add ``cell`` (a promoted request) as a new row at the bottom."""
+        if any(c.key == cell.key for c in self.promoted):
+            return  # promoted with these changes already: that row stays the one
+        self.promoted = [*self.promoted, cell]
 
     def extend(
         self,
@@ -611,6 +661,11 @@ class _GridSpec:
             return
         if requests is not None:
             raise ValueError("this comparison has axes: add(prompt=..., model=... or seed=...)")
+        if self.template is not None and "prompt" in given:
+            raise ValueError(
+                "this comparison is a prompt template: add(model=... or seed=...), or make a "
+                "new Comparison with more values"
+            )
         axes = {axis: list(values) for axis, values in self.axes.items()}
         for axis, items in given.items():
             for value in [items] if isinstance(items, (str, int)) else list(items):
@@ -685,6 +740,11 @@ class Comparison(anywidget.AnyWidget):
         retry_failed: run failed and cancelled cells again when the comparison runs (default
             False: they show what happened and keep their Retry button — re-running the notebook
             never pays for them silently).
+        template: a prompt with ``{variables}`` (instead of ``prompts``): one axis per
+            variable, the first the rows, the others (then models, seeds, takes) the columns.
+        values: each template variable's values (``{"animal": ["fox", "wolf"]}``).
+        stack_takes: show the takes of ``samples=n`` as one stack per request (flip through
+            them) instead of a column each (default False).
         budget_usd: the most the grid may cost (estimated, USD): an estimate above it, or a
             price unknown, sends nothing and ``await cmp`` raises ``BudgetExceeded``; within it
             the grid starts at once. Added cells are checked against it too.
@@ -694,6 +754,10 @@ class Comparison(anywidget.AnyWidget):
         measure: measure each video once it is on disk (default True; see the Metrics guide):
             badges on each cell, a column per metric in ``results``, and ``sort_by()``,
             ``highlight()`` and the curves under the seek bar.
+        filmstrips: show each finished cell's filmstrip (frames made in the kernel) and fetch
+            its video only when it is played (a click or Enter on the strip, or Play all, which
+            loads the videos a few at a time): True, False, or None / ``"auto"`` (default) for
+            grids of more than 16 cells, so a 6 × 6 grid does not decode 36 videos at once.
 
     Only cells that would create are priced: stored videos and pending tasks cost nothing new.
     The header shows the total ("16 videos ≈ $51.20"), the basis of each model in its tooltip.
@@ -736,6 +800,17 @@ class Comparison(anywidget.AnyWidget):
     curve_metric = traitlets.Unicode("").tag(sync=True)
     #: what the front end draws of the metrics (see ``_metrics_view.MetricsView.state``)
     metric_view = traitlets.Dict().tag(sync=True)
+    #: strip mode: finished cells show their filmstrip until played (see ``filmstrips=``)
+    filmstrips = traitlets.Bool(False).tag(sync=True)
+    #: {key: {"source", "frames"}} of the ready strips (their bytes go over custom messages)
+    strips = traitlets.Dict().tag(sync=True)
+    #: A/B review (docs/comparison.md): how B is shown against A, the difference's gain, the
+    #: onion skin's opacity of B, B's offset in frames (+: B runs ahead) and whose sound plays
+    ab_mode = traitlets.Enum(("wipe", "side", "difference", "onion"), "wipe").tag(sync=True)
+    ab_gain = traitlets.Float(4.0, min=1.0, max=32.0).tag(sync=True)
+    ab_opacity = traitlets.Float(0.5, min=0.0, max=1.0).tag(sync=True)
+    ab_offset_frames = traitlets.Int(0).tag(sync=True)
+    ab_audio = traitlets.Enum(("none", "a", "b"), "none").tag(sync=True)
 
     def __init__(
         self,
@@ -756,17 +831,32 @@ class Comparison(anywidget.AnyWidget):
         export_dir: str | os.PathLike[str] | None = None,
         min_interval: float = 0.25,
         samples: int = 1,
+        template: str | None = None,
+        values: Mapping[str, Any] | None = None,
+        stack_takes: bool = False,
         budget_usd: float | None = None,
         confirm_over_usd: float = DEFAULT_CONFIRM_OVER_USD,
         confirm: bool = False,
         measure: bool = True,
+        filmstrips: bool | str | None = None,
         **overrides: Any,
     ) -> None:
         super().__init__()
         self._spec = _GridSpec.from_arguments(
-            prompts, models, seeds, requests, base, overrides, columns, samples
+            prompts,
+            models,
+            seeds,
+            requests,
+            base,
+            overrides,
+            columns,
+            samples,
+            template=(template, values),
+            stack=stack_takes,
         )
         gate = PriceGate(client, budget_usd, confirm_over_usd, confirm=confirm)  # checks them
+        strips_on(filmstrips, 0)  # checks it before anything starts
+        self._strips_auto = filmstrips is None or filmstrips == "auto"
         loop, threaded = _grid_loop()
         self._owns_client = client is None
         self._client: Any = client if client is not None else _default_client()
@@ -795,9 +885,14 @@ class Comparison(anywidget.AnyWidget):
         )
         self._control.show_price = lambda verdict: setattr(self, "price", verdict.front())
         runner.on_update = self._control.on_run_update
+        # a ready strip is shown with the next coalesced state message (36 at once are one)
+        self._strip_maker = StripMaker(loop, self._control.changed)
+        self.filmstrips = strips_on(filmstrips, len(placed))
         self._layout_cells(placed)
         self.flushes = 0  # state messages sent (tests and benchmarks look at it)
+        self.observe(lambda _change: self._control.changed(), names="filmstrips")
         self.on_msg(self._on_custom_msg)
+        self.on_msg(self._on_promote_msg)
         self._flush()
         if autorun:
             self._start(confirmed=False)
@@ -857,6 +952,7 @@ class Comparison(anywidget.AnyWidget):
             [c.request.to_dict() for c in cells],
             [c.cell.label for c in cells],
             [c.cell.take for c in cells],
+            [c.cell.variables for c in cells],
         )
         for cc, text in zip(cells, texts, strict=True):
             cc.caption = text
@@ -866,6 +962,8 @@ class Comparison(anywidget.AnyWidget):
         self.rows = layout.rows
         self.row_labels = layout.row_labels
         self.column_labels = layout.column_labels
+        if self._strips_auto:  # "auto" decides again as the grid grows
+            self.filmstrips = strips_on(None, len(cells))
 
     # -- running ------------------------------------------------------------------------------
 
@@ -971,6 +1069,75 @@ class Comparison(anywidget.AnyWidget):
             >>> cmp.add_samples(2)                           # takes 2 and 3  # doctest: +SKIP
         """
         return self._grow(lambda: self._spec.add_takes(count), run=run)
+
+    def promote(
+        self, cell: int | tuple[int, int] | ComparisonCell, *, run: bool = True, **changes: Any
+    ) -> list[ComparisonCell]:
+        """Run a cell's request again with ``changes``, as a new row at the bottom.
+
+        The refine loop: promote the winner to a longer, pro-mode or other-model run. The new
+        request is checked by its model's rules before anything is sent (a change it cannot take
+        raises ``ValidationError`` naming the field and what is allowed), and it runs through
+        the same path as ``add()``. Promoting a cell again with the same changes returns the
+        row it already made. A take is not reproduced (only a seed would): the request runs
+        again.
+
+        Args:
+            cell: the cell, by grid index, ``(row, column)`` or itself.
+            run: start the new cell now (default).
+            **changes: request fields to change (``duration=10``, ``mode="pro"``,
+                ``model="veo-3.1-generate-preview"``).
+
+        Returns:
+            The new cell (in a list, like ``add()``).
+
+        Example:
+            >>> cmp.promote((0, 1), duration=10)             # doctest: +SKIP
+            [ComparisonCell('promoted from animal=fox · place=snow + duration=10', ...)]
+        """
+        source = cell if isinstance(cell, ComparisonCell) else self[cell]
+        promoted = promoted_cell(source.cell, source.caption, changes)
+        self._grow(lambda: self._spec.promote(promoted), run=run)
+        return [c for c in self._cells if c.key == promoted.key]
+
+    def effects(self) -> pd.DataFrame:
+        """The effect of each value: per variable and value, the mean score, stars and metrics.
+
+        The variables are the template's (or, without one, the request fields that differ);
+        promoted rows are left out. Columns: ``variable``, ``value``, ``cells``, ``score`` (the
+        mean Arena score of the runs voted on) and ``voted``, ``rating`` (the mean stars of the
+        rated runs) and ``rated``, then the mean of each video metric the records hold.
+
+            >>> cmp.effects()                                # doctest: +SKIP
+        """
+        import pandas as pd
+
+        promoted = {c.key for c in self._spec.promoted}
+        grid = [c for c in self._cells if c.key not in promoted]
+        self.experiment.reload()
+        scores = self.experiment.vote_scores()
+        factors = cell_factors(
+            [c.request.to_dict() for c in grid], [c.cell.variables for c in grid]
+        )
+        facts = [
+            {
+                "factors": found,
+                "rating": c.rating,
+                "score": scores.get(c.key, {}).get("score"),
+                "metrics": getattr(c.record, "metrics", None),  # when the records carry them
+            }
+            for c, found in zip(grid, factors, strict=True)
+        ]
+        rows = effect_rows(facts)
+        return pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(EFFECT_COLUMNS))
+
+    @property
+    def stacks(self) -> list[list[ComparisonCell]]:
+        """The cells grouped by spot in the grid: with ``stack_takes=True``, a request's takes."""
+        spots: dict[tuple[int, int], list[ComparisonCell]] = {}
+        for c in self._cells:
+            spots.setdefault((c.row, c.column), []).append(c)
+        return list(spots.values())
 
     def _grow(self, change: Callable[[], None], *, run: bool) -> list[ComparisonCell]:
         """Apply ``change`` to the spec, lay the grid out again and run only the new cells.
@@ -1137,11 +1304,15 @@ class Comparison(anywidget.AnyWidget):
     def _render(self) -> None:
         self.flushes += 1
         states = [c.front_state() for c in self._cells]
+        _mark_stacks_and_diffs(self._cells, states)
         bound = max(1, int(getattr(self._client, "max_concurrency", 4) or 4))
         summary = _summary(self._cells, states, self._control.clock, bound)
+        if self.filmstrips:  # strips are made in worker threads; ``strips`` says when ready
+            self._strip_maker.update((c.key, c.source_id, c.served_file) for c in self._cells)
         with self.hold_sync():
             self.cells_state = [dict(s) for s in states]
             self.summary = summary
+            self.strips = self._strip_maker.front()
             self._paint_metrics(states)
 
     # -- metrics ------------------------------------------------------------------------------
@@ -1206,8 +1377,8 @@ class Comparison(anywidget.AnyWidget):
         kind = content.get("type")
         key = str(content.get("key", ""))
         cell = next((c for c in self._cells if c.key == key), None)
-        if kind == "get":
-            _send_video(self, cell, content)
+        if kind in ("get", "strip"):  # a cell's video, or its filmstrip
+            self._send_media(kind, cell, content)
         elif kind in ("cancel_all", "confirm"):  # the header's Cancel all, Run N videos
             (self.cancel if kind == "cancel_all" else self.run)()
         elif kind == "export":
@@ -1224,6 +1395,19 @@ class Comparison(anywidget.AnyWidget):
         elif kind == "note":
             text = str(content.get("text", ""))
             self._control.on_loop(self._user_edit, lambda: setattr(cell, "note", text))
+
+    def _send_media(self, kind: str, cell: ComparisonCell | None, content: Any) -> None:
+        if kind == "strip":
+            self._strip_maker.send(self, content)
+        else:
+            _send_video(self, cell, content)
+
+    def _on_promote_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        # the Promote button: the cell again, unchanged, as a new row (changes: cmp.promote)
+        if isinstance(content, dict) and content.get("type") == "promote":
+            cell = next((c for c in self._cells if c.key == content.get("key")), None)
+            if cell is not None:
+                self._control.on_loop(self._user_edit, lambda: self.promote(cell))
 
     def _user_edit(self, apply: Callable[[], None]) -> None:
         try:
@@ -1269,6 +1453,24 @@ def _summary(
     summary["elapsed"] = clock.elapsed(worked)
     summary["eta"] = overall_eta(clocks, concurrency) if summary["running"] else None
     return summary
+
+
+def _mark_stacks_and_diffs(
+    cells: Sequence[ComparisonCell], states: Sequence[CellFrontState]
+) -> None:
+    """Fill in what a cell's state needs of the others: its stack, the spread, the word diff."""
+    parts = caption_parts([c.caption for c in cells], [c.request.prompt for c in cells])
+    stacks: dict[tuple[int, int], list[int]] = {}
+    for i, (cell, state) in enumerate(zip(cells, states, strict=True)):
+        stacks.setdefault((cell.row, cell.column), []).append(i)
+        if not cell.cell.variables and not cell.cell.label:
+            state["caption_parts"] = [[text, mark] for text, mark in parts[i]]
+    for members in stacks.values():
+        records = [cells[i].record for i in members]
+        spread = take_spread([getattr(r, "metrics", None) for r in records])
+        for position, i in enumerate(members):
+            states[i]["stack_index"], states[i]["stack_size"] = position, len(members)
+            states[i]["spread"] = spread
 
 
 def _send_video(
@@ -1355,18 +1557,30 @@ def _axes(prompts: Any, models: Any, seeds: Any, base: Mapping[str, Any]) -> dic
     }
 
 
-def _make_cell(base: Mapping[str, Any], values: Mapping[str, Any]) -> Cell:
-    """The cell at ``values`` of the axes.
+def _make_cell(
+    base: Mapping[str, Any], values: Mapping[str, Any], template: PromptTemplate | None = None
+) -> Cell:
+    """The cell at ``values`` of the axes (a template's variables make its prompt).
 
     A grid-wide seed is sent only to models that honour seeds (the others would drop it, and
     their captions must not claim it).
     """
     data = {**base, **values}
     take = data.pop("take", None)
+    variables = {n: data.pop(n) for n in template.variables} if template is not None else {}
+    if template is not None:
+        data["prompt"] = template.render(variables)
     data["seed"] = seed_for(data["model"], data.get("seed"))
     if data["seed"] is None:
         data.pop("seed")
-    return Cell(VideoRequest.from_dict(data), take=take)
+    return Cell(VideoRequest.from_dict(data), take=take, variables=variables)
+
+
+def _list_layout(cells: Sequence[Cell], columns: int | None, stack: bool) -> GridLayout:
+    """A list of requests laid out in order; stacked, the takes of a request share a spot."""
+    if not stack:
+        return layout_list(len(cells), columns)
+    return layout_groups([(c.request.fingerprint(), c.label) for c in cells], columns)
 
 
 def _axis_label(axis: str, value: Any) -> str:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vidwidgets.experiments import caption, differing_fields
+from vidwidgets.experiments import captions, word_diff
 
 __all__ = [
     "AXES",
@@ -27,12 +27,17 @@ __all__ = [
     "GridLayout",
     "OverallClock",
     "axis_label",
+    "caption_parts",
     "captions",
     "cell_eta",
     "layout_axes",
+    "layout_groups",
     "layout_list",
     "overall_eta",
+    "stack_takes",
     "status_counts",
+    "take_spread",
+    "with_extra_rows",
 ]
 
 #: The grid's axes, in the order they become rows, then columns (``take``: the takes of
@@ -72,7 +77,11 @@ def axis_label(axis: str, value: Any) -> str:
     return str(value) if axis in ("prompt", "model") else f"{axis}={value}"
 
 
-def layout_axes(axes: Mapping[str, Sequence[Any]], columns: int | None = None) -> GridLayout:
+def layout_axes(
+    axes: Mapping[str, Sequence[Any]],
+    columns: int | None = None,
+    order: Sequence[str] = AXES,
+) -> GridLayout:
     """Lay out every combination of the axes' values.
 
     With two varying axes or more, the first (in ``AXES`` order) makes the rows and the
@@ -84,6 +93,8 @@ def layout_axes(axes: Mapping[str, Sequence[Any]], columns: int | None = None) -
         axes: the values of each axis of ``AXES``; an axis with one value is fixed, and
             one left out (``take``, say) is absent from the places.
         columns: force this many columns.
+        order: the axes in the order they become rows, then columns (a prompt template's
+            variables first, then ``model``, ``seed``, ``take``).
 
     Returns:
         The places (each with its axis values), the columns and the headers.
@@ -92,7 +103,7 @@ def layout_axes(axes: Mapping[str, Sequence[Any]], columns: int | None = None) -
         >>> layout_axes({"prompt": ["a fox"], "model": ["m"], "seed": [1, 2, 3, 4, 5]}).columns
         4
     """
-    present = [a for a in AXES if a in axes]  # an axis left out is not there (e.g. no takes)
+    present = [a for a in order if a in axes]  # an axis left out is not there (e.g. no takes)
     varying = [a for a in present if len(axes[a]) > 1]
     row_axis, col_axes = (varying[0], varying[1:]) if len(varying) >= 2 else (None, varying)
     row_values = list(axes[row_axis]) if row_axis else [None]
@@ -145,36 +156,111 @@ def layout_list(count: int, columns: int | None = None) -> GridLayout:
     return GridLayout([({}, i // wrap, i % wrap) for i in range(count)], wrap)
 
 
-def captions(
-    requests: Sequence[Mapping[str, Any]],
-    labels: Sequence[str],
-    takes: Sequence[int | None] | None = None,
-) -> list[str]:
-    """Each cell's caption.
-
-    Its label, else only the fields in which the requests differ; then its take, for the takes
-    of ``samples=n``.
-
-    Args:
-        requests: the cells' requests in ``to_dict()`` form.
-        labels: the cells' labels ("" for none), in the same order.
-        takes: the cells' takes (None for none), in the same order; default: no takes.
-
-    Returns:
-        One caption per request.
+def layout_groups(groups: Sequence[Hashable], columns: int | None = None) -> GridLayout:
+    """Lay out cells where the cells of one group (the takes of a request) share a spot.
 
     Example:
-        >>> captions([{"prompt": "a fox", "seed": 1}, {"prompt": "a fox", "seed": 2}], ["", ""])
-        ['seed=1', 'seed=2']
-        >>> captions([{"prompt": "a fox"}, {"prompt": "a fox"}], ["", ""], [1, 2])
-        ['take 1', 'take 2']
+        >>> [(r, c) for _, r, c in layout_groups(["a", "a", "b", "b"]).places]
+        [(0, 0), (0, 0), (0, 1), (0, 1)]
     """
-    fields = differing_fields(requests)
-    numbers = list(takes) if takes is not None else [None] * len(requests)
-    return [
-        caption(r, fields, label=label, take=take)
-        for r, label, take in zip(requests, labels, numbers, strict=True)
-    ]
+    spots = list(dict.fromkeys(groups))
+    base = layout_list(len(spots), columns)
+    where = {g: (r, c) for g, (_, r, c) in zip(spots, base.places, strict=True)}
+    return GridLayout([({}, *where[g]) for g in groups], base.columns)
+
+
+def with_extra_rows(layout: GridLayout, count: int, label: str = "promoted") -> GridLayout:
+    """``layout`` with ``count`` more cells, one row each at the bottom, in the first column.
+
+    With row headers, each new row is headed ``label``.
+
+    Example:
+        >>> layout = with_extra_rows(layout_list(2), 1)
+        >>> layout.rows, layout.places[-1][1:]
+        (2, (1, 0))
+    """
+    if count == 0:
+        return layout
+    first = layout.rows
+    places = [*layout.places, *(({}, first + i, 0) for i in range(count))]
+    heads = [*layout.row_labels, *[label] * count] if layout.row_labels else []
+    return GridLayout(places, layout.columns, heads, layout.column_labels)
+
+
+def caption_parts(texts: Sequence[str], prompts: Sequence[str]) -> list[list[tuple[str, bool]]]:
+    """Each caption as ``(text, differs)`` runs: the words that set its prompt apart are marked.
+
+    Only a caption that shows its whole prompt (free-text prompts) has marks; the browser
+    draws a marked run as ``<mark>``, from plain text.
+
+    Example:
+        >>> caption_parts(["a red fox", "a grey fox · seed=2"], ["a red fox", "a grey fox"])
+        [[('a ', False), ('red', True), (' fox', False)], [('a ', False), ('grey', True), (' fox · seed=2', False)]]
+    """
+    unique = list(dict.fromkeys(prompts))
+    diffs = dict(zip(unique, word_diff(unique), strict=True))
+    parts: list[list[tuple[str, bool]]] = []
+    for text, prompt in zip(texts, prompts, strict=True):
+        at = text.find(prompt) if len(unique) > 1 and prompt else -1
+        if at < 0:
+            parts.append([(text, False)] if text else [])
+            continue
+        runs = [(text[:at], False), *diffs[prompt], (text[at + len(prompt) :], False)]
+        merged: list[tuple[str, bool]] = []
+        for run, mark in runs:
+            if not run:
+                continue
+            if merged and merged[-1][1] == mark:
+                merged[-1] = (merged[-1][0] + run, mark)
+            else:
+                merged.append((run, mark))
+        parts.append(merged)
+    return parts
+
+
+def stack_takes(layout: GridLayout, takes: Sequence[int | None]) -> GridLayout:
+    """The same grid with every place holding a stack of ``takes`` (one cell per take, one spot).
+
+    ``layout`` was laid out without the take axis; each of its places becomes one place per
+    take, at the same row and column, with ``take`` in its values.
+
+    Example:
+        >>> stacked = stack_takes(layout_axes({"prompt": ["a", "b"], "model": ["m"]}), [1, 2])
+        >>> [(v["prompt"], v["take"], r, c) for v, r, c in stacked.places]
+        [('a', 1, 0, 0), ('a', 2, 0, 0), ('b', 1, 0, 1), ('b', 2, 0, 1)]
+    """
+    places = [({**values, "take": t}, r, c) for values, r, c in layout.places for t in takes]
+    return GridLayout(places, layout.columns, layout.row_labels, layout.column_labels)
+
+
+def take_spread(metrics: Sequence[Mapping[str, Any] | None]) -> dict[str, dict[str, float]]:
+    """The spread of each numeric metric across the takes of one stack.
+
+    Args:
+        metrics: each take's metrics (None or {} for a take that has none).
+
+    Returns:
+        Per metric that at least two takes have: ``min``, ``max``, ``mean`` and ``range``.
+
+    Example:
+        >>> take_spread([{"sharpness": 0.5}, {"sharpness": 0.7}, None])["sharpness"]["range"]
+        0.2
+    """
+    seen: dict[str, list[float]] = {}
+    for found in metrics:
+        for name, value in (found or {}).items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                seen.setdefault(name, []).append(float(value))
+    return {
+        name: {
+            "min": min(values),
+            "max": max(values),
+            "mean": round(sum(values) / len(values), 6),
+            "range": round(max(values) - min(values), 6),
+        }
+        for name, values in sorted(seen.items())
+        if len(values) >= 2
+    }
 
 
 def cell_eta(progress: int | None, elapsed: float | None) -> tuple[float | None, float | None]:

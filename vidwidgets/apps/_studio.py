@@ -466,7 +466,7 @@ class Studio(w.VBox):  # type: ignore[misc]
             self.player.clear(f"Run #{run.number}: the video plays here when it is ready.")
 
     def _run_button(self, run: StudioRun) -> w.Button:
-        button = w.Button(tooltip=run.request.prompt[:200])
+        button = w.Button()
         button.add_class("vw-run")
         button.on_click(lambda _b: self.select(run))
         self._refresh_button(run, button)
@@ -477,6 +477,9 @@ class Studio(w.VBox):  # type: ignore[misc]
         state = run.state
         button.description = f"#{run.number}"
         button.icon = _ICONS.get(state, "")
+        # the icon and colour show the state; the tooltip (the button's description for a
+        # screen reader) says it in words
+        button.tooltip = f"Run #{run.number}, {state.replace('_', ' ')}: {run.request.prompt[:200]}"
         for name in _ICONS:
             button.remove_class(f"vw-run-{name}")
         button.add_class(f"vw-run-{state}")

@@ -286,7 +286,7 @@ class VideoClient:
                 job, sent = await send_admitted(
                     state.admission,
                     send,
-                    lambda r: priced(self._book.register_created(r, request, self.api_format), r),
+                    lambda r: priced(self._created(r, request), r),
                     retry=transport.retry,
                     deadline=time.monotonic() + budget,
                     idle_probe=IDLE_PROBE_SECONDS * self.time_scale,
@@ -295,6 +295,11 @@ class VideoClient:
                 raise exc.with_model(request.model, await self._usable_model_ids()) from None
         self._watcher.created(job.id, sent)
         return job
+
+    def _created(self, response: Response, request: VideoRequest) -> VideoJob:
+        # a plugin gateway's version header tells its refresh loop before the first read
+        self._watcher.learn_refresh(response)
+        return self._book.register_created(response, request, self.api_format)
 
     # -- prices and spend --------------------------------------------------------------------
 

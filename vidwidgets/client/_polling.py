@@ -38,7 +38,10 @@ from typing import Any
 
 from vidwidgets.client._dialects import COARSE_PROGRESS
 
-__all__ = ["PollConfig", "PollSchedule", "RefreshClock"]
+__all__ = ["SETTLING_PROGRESS", "PollConfig", "PollSchedule", "RefreshClock"]
+
+#: the progress a plugin gateway holds a task the provider finished at until billing settles
+SETTLING_PROGRESS = 99
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,16 @@ class PollSchedule:
         """When the job is expected to finish (seconds since creation), or None."""
         return self._eta()[0]
 
+    @property
+    def settling(self) -> bool:
+        """The job reported 99 %: a plugin gateway's billing hold, almost done but not done."""
+        return bool(self._progress) and self._progress[-1][1] >= SETTLING_PROGRESS
+
+    @property
+    def eta_measured(self) -> bool:
+        """Whether ``eta()`` comes from the job's own progress rate (not a prior or history)."""
+        return self._eta()[1]
+
     def _eta(self) -> tuple[float | None, bool]:
         """(expected finish, whether it comes from the job's own progress rate)."""
         if len(self._progress) >= 2:
@@ -186,7 +199,10 @@ class PollSchedule:
         elapsed = max(now, 0.0)
         eta, measured = self._eta()
         delay = self._backoff(elapsed)
-        if eta is not None:
+        if self.settling:
+            # done but for billing: the end can come with any refresh, read the next one
+            delay = self.min_interval
+        elif eta is not None:
             delay = self._toward_end(delay, elapsed, eta, measured)
         early = self.earliest is not None and elapsed < self.earliest
         if self.earliest is not None and not measured:
@@ -199,6 +215,7 @@ class PollSchedule:
                 cadence,
                 guess_only=not measured,
                 early=early,
+                measured=measured,
             )
         if self.hint is not None:
             delay = max(delay, self.hint)
@@ -220,7 +237,11 @@ class PollSchedule:
     def _toward_end(self, delay: float, elapsed: float, eta: float, measured: bool) -> float:
         remaining = eta - elapsed
         tail = self.tail_fraction * max(elapsed, eta)
-        if remaining <= tail / 2:
+        if remaining <= tail / 2 and measured and self.cadence is not None:
+            # the job's own rate says it is at its end: on a refreshing server any refresh
+            # may show it now (a tenth of the job is less than a refresh here), read the next
+            delay = self.min_interval
+        elif remaining <= tail / 2:
             delay = tail  # at or past the expected end: read every tail_fraction of the job
         elif measured and remaining <= elapsed:
             # the job's own rate is known and the end is near: land just after it
@@ -238,7 +259,14 @@ class PollSchedule:
         return min(delay, max(self.lag_fraction * elapsed, self.min_interval))
 
     def _aligned(
-        self, delay: float, elapsed: float, cadence: float, *, guess_only: bool, early: bool
+        self,
+        delay: float,
+        elapsed: float,
+        cadence: float,
+        *,
+        guess_only: bool,
+        early: bool,
+        measured: bool = False,
     ) -> float:
         """``delay`` moved to just after one of the server's refresh instants."""
         # The last change was visible by ``last`` so later ones become visible at
@@ -257,13 +285,16 @@ class PollSchedule:
             # a finish is plausible at every refresh now: read each one until the lag budget
             # (a share of the elapsed time) allows skipping some
             target = elapsed + max(self.lag_fraction * elapsed, cadence)
+        elif measured:
+            # the job's own progress rate tells the end: the first refresh that can show it
+            target = elapsed + delay
         else:
             # in step with the server, a read costs one refresh and misses nothing between:
             # read more often than the plain backoff would (half its spacing)
             target = elapsed + max(delay / 2.0, cadence)
         # the refresh instant at or before the target (rounding down keeps the lag at most the
         # backoff), but always one after now
-        if early and earliest is not None:
+        if (early and earliest is not None) or measured:
             # the first refresh at or after it: one before could only show "running"
             n = max(-(-(target - last) // cadence), -(-(elapsed - last) // cadence), 1)
         else:
@@ -327,6 +358,32 @@ class RefreshClock:
         self._misfits += 1
         if self._misfits >= 3:
             self.lo, self.hi, self._misfits = after, at, 0
+
+    def exclude(self, after: float, before: float) -> None:
+        """No refresh happened between ``after`` and ``before`` (a task still in its initial state).
+
+        Cuts that stretch off either end of the window (a stretch inside it cannot be cut
+        without splitting it, and one covering it contradicts it: both are ignored).
+
+            >>> clock = RefreshClock(15.0, lo=20.0, hi=26.0)
+            >>> clock.exclude(34.0, 38.0)    # 15 s on, (34, 38) is (19, 23): the refresh is later
+            >>> clock.lo, clock.hi
+            (23.0, 26.0)
+        """
+        period, lo, hi = self.period, self.lo, self.hi
+        if lo is None or hi is None or period <= 0 or not 0 < before - after < period:
+            return
+        first = math.floor((lo - before) / period)
+        for k in range(first, math.ceil((hi - after) / period) + 1):
+            a, b = after + k * period, before + k * period
+            if b <= lo or a >= hi or (a <= lo and b >= hi):
+                continue
+            if a <= lo:
+                lo = b
+            elif b >= hi:
+                hi = a
+        if lo < hi:
+            self.lo, self.hi = lo, hi
 
     def next_middle(self, after: float) -> float | None:
         """The first instant after ``after`` half-way through the window a refresh lies in."""

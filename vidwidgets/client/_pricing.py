@@ -197,6 +197,14 @@ def load_user_prices(prices: Mapping[str, Any] | None) -> dict[str, ModelPrice]:
     return {str(model): _user_price(str(model), entry) for model, entry in table.items()}
 
 
+def _is_object(header: str) -> bool:
+    """Whether a header is a JSON object (a malformed one tells nothing)."""
+    try:
+        return isinstance(json.loads(header), Mapping)
+    except ValueError:
+        return False
+
+
 def parse_ratios(header: str | None) -> dict[str, float]:
     """The ratios of an ``X-New-Api-Other-Ratios`` header (``{}`` when absent or malformed).
 
@@ -213,11 +221,16 @@ def parse_ratios(header: str | None) -> dict[str, float]:
 
 
 def applied_usd(
-    model: str, gateway: GatewayPrices | None, ratios: Mapping[str, float]
+    model: str, gateway: GatewayPrices | None, ratios: Mapping[str, float] | None
 ) -> float | None:
-    """The gateway's price × the default group's ratio × the ratios it applied (None: unknown)."""
-    price = gateway.models.get(model) if gateway is not None and ratios else None
-    if price is None or price.usd is None or gateway is None:
+    """The gateway's price × the default group's ratio × the ratios it applied (None: unknown).
+
+    ``ratios`` is None when the create's answer had no ``X-New-Api-Other-Ratios`` header (the
+    gateway said nothing); an empty header (``{}``) says no extra ratio applied, as for a model
+    priced per call, so the charge is the price × the group ratio.
+    """
+    price = gateway.models.get(model) if gateway is not None else None
+    if price is None or price.usd is None or gateway is None or ratios is None:
         return None
     usd = price.usd * gateway.group_ratio.get(DEFAULT_GROUP, 1.0)
     for value in ratios.values():
@@ -402,7 +415,8 @@ def job_cost(
 ) -> JobCost:
     """A created job's ``JobCost``: the estimate and the ratios the gateway said it applied."""
     ratios = parse_ratios(ratios_header)
-    return JobCost(estimate, ratios, applied_usd(estimate.model, gateway, ratios))
+    told = ratios if ratios_header is not None and _is_object(ratios_header) else None
+    return JobCost(estimate, ratios, applied_usd(estimate.model, gateway, told))
 
 
 #: a create's answer -> the job it made, now with ``job.cost`` set

@@ -15,13 +15,14 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from vidwidgets.client._cancel import CancelBoard, Cancelled, Waiter
-from vidwidgets.client._dialects import TaskView, known_refresh_period
+from vidwidgets.client._dialects import NEWAPI_REFRESH_SECONDS, TaskView, known_refresh_period
 from vidwidgets.client._exceptions import (
     GenerationFailed,
     JobCancelled,
@@ -37,16 +38,19 @@ from vidwidgets.client._retry import parse_retry_after
 from vidwidgets.client._types import JobStatus, VideoJob, VideoRequest
 
 __all__ = [
-    "BISECT_ABOVE",
     "EARLIEST_MARGIN",
     "EARLIEST_QUANTILE",
+    "GAP_MARGIN",
     "MAX_POLL_ERRORS",
+    "PHASE_PROBES",
+    "READ_MARGIN",
     "UpdateCallback",
     "WatchPlan",
     "Watcher",
     "apply_view",
     "call_back",
     "expected_times",
+    "refresh_period_of",
 ]
 
 logger = logging.getLogger("vidwidgets")
@@ -58,9 +62,24 @@ EARLIEST_QUANTILE = 5.0
 #: reads start this share of the learned low quantile early: a learned duration is the end
 #: *seen* (a lag late), and a low quantile of a few dozen jobs is nearly their fastest
 EARLIEST_MARGIN = 0.85
-#: the refresh phase is probed while it is known no better than this share of the period (a
-#: probe may repeat the previous answer; reads after a known phase lag up to its uncertainty)
-BISECT_ABOVE = 0.5
+#: every answer of a new-api gateway since the task plugins (late 2026) carries its version: its
+#: task state comes from the 15 s refresh loop whichever API format reads it
+GATEWAY_VERSION_HEADER = "x-new-api-version"
+#: while the refresh phase is vague, this many fresh jobs at a time read early (at 1/(n+1),
+#: 2/(n+1)... of a period after their create): the create is not a read, so such a window is
+#: under a period wide without two reads in one refresh, and the narrowest that sees the
+#: first refresh pins the phase for every job to a (n+1)th of the period
+PHASE_PROBES = 4
+#: while the refresh phase is unknown, reads of a job on a server with a known period are sent at
+#: least (1 + this) periods apart, so each follows a refresh the one before did not see
+GAP_MARGIN = 0.05
+#: seconds (unscaled: a person watches) an estimate still ahead is held past the next read, at
+#: most a 20th of the estimate (a sped-up simulator): the answer and the update it brings take
+#: a moment, and a progress display counts down meanwhile
+READ_MARGIN = 1.0
+#: the phase counts as known once its window is at most this share of the period (reads land
+#: up to that late after a refresh)
+PHASE_KNOWN = 0.2
 
 UpdateCallback = Callable[[VideoJob], Any]
 #: one status read: whether anything a user sees changed, and the answer
@@ -135,6 +154,23 @@ def poll_hint(headers: Mapping[str, str]) -> float | None:
     return min(retry_after, 600.0) if retry_after is not None else None
 
 
+def refresh_period_of(response: Response) -> float | None:
+    """How often the server behind ``response`` refreshes task state (seconds), or None.
+
+    Told by new-api's envelope (the 88API format) or, in any format, by the version header
+    every late-2026 gateway sends; the official OpenAI API shows neither and is read live.
+
+        >>> refresh_period_of(Response(200, {"id": "v"}, {"X-New-Api-Version": "v0.12"}, 0.0))
+        15.0
+        >>> refresh_period_of(Response(200, {"id": "v", "object": "video"}, {}, 0.0)) is None
+        True
+    """
+    period = known_refresh_period(response.body)
+    if period is None and any(k.lower() == GATEWAY_VERSION_HEADER for k in response.headers):
+        period = NEWAPI_REFRESH_SECONDS
+    return period
+
+
 def _requested_length(request: VideoRequest) -> int | None:
     if request.duration is not None:
         return request.duration
@@ -161,7 +197,7 @@ def expected_times(
 
         >>> m = Metrics()
         >>> expected_times(m, VideoRequest(model="kling-v1", prompt="a fox"), 0.5)
-        (60.0, 15.0)
+        (90.0, 15.0)
         >>> m.record_job("kling-v1", succeeded=True, seconds=12.0)
         >>> expected_times(m, VideoRequest(model="kling-v1", prompt="a fox"), 0.5)
         (12.0, 12.0)
@@ -219,7 +255,9 @@ class Watcher:
         self.born: dict[str, float] = {}
         #: task id -> monotonic time its create was answered (the task existed by then)
         self.answered: dict[str, float] = {}
-        self._probed: int | None = None  # the refresh (counted from the clock's tick) probed
+        #: planned times of the phase probes in flight, and how many were placed
+        self._probes: list[float] = []
+        self._serial = 0
         #: models whose prior lower bound a job disproved (it was over by its first read)
         self.refuted: set[str] = set()
 
@@ -239,42 +277,55 @@ class Watcher:
     def refresh_period(self) -> float | None:
         return self.refresh.period if self.refresh is not None else None
 
-    def learn_refresh(self, body: Any) -> None:
+    def learn_refresh(self, response: Response) -> None:
         if self.refresh is None:
-            period = known_refresh_period(body)
+            period = refresh_period_of(response)
             if period is not None:
                 self.refresh = RefreshClock(period * self.time_scale())
 
     def probe_time(self, task_id: str) -> float | None:
-        """When a fresh job's first read would sharpen the refresh phase, or None."""
+        """When a fresh job's first read should probe the refresh phase (monotonic), or None.
+
+        Only on a server known to refresh on a period, while its phase is vague, for at most
+        ``PHASE_PROBES`` jobs at once.
+        """
         clock, created = self.refresh, self.answered.get(task_id)
-        if clock is None or created is None or (clock.uncertainty or 0.0) <= 0.1 * clock.period:
+        if clock is None or created is None or clock.period <= 0:
             return None
-        return clock.next_middle(created)
+        uncertainty = clock.uncertainty
+        if uncertainty is not None and uncertainty <= PHASE_KNOWN * clock.period:
+            return None
+        now = time.monotonic()
+        self._probes = [t for t in self._probes if t > now - clock.period]
+        if len(self._probes) >= PHASE_PROBES:
+            return None
+        self._serial += 1
+        share = (self._serial % PHASE_PROBES + 1) / (PHASE_PROBES + 1)
+        at = created + share * clock.period
+        self._probes.append(at)
+        return at
 
-    def bisect(self, read_at: float) -> tuple[float, float] | None:
-        """(probe, window end) for a read planned at ``read_at`` (monotonic), or None.
+    def next_refresh_after(self, sent: float) -> float | None:
+        """The first moment (monotonic) a refresh has surely come since a read sent at ``sent``.
 
-        Returned when that read should probe the refresh phase instead.
+        The end of the first phase window wholly after ``sent`` (a read sent inside a window
+        may have come just after its refresh: then the next one); with no window yet, a period (and ``GAP_MARGIN``
+        for latency) after it. None when the server refreshes on no known period.
 
-        Reads in step with the refresh are a period apart, so the change each one sees only
-        says "a refresh in the last period": the phase never sharpens. While it is vague
-        (``BISECT_ABOVE``), one
-        read per refresh (one job's, for every job) goes half-way through the window that
-        refresh lies in; if it sees the refresh, the window is halved for all, and if not, the
-        job reads again at the window's end, so the probe costs a read but never a refresh.
+            >>> watcher = Watcher(Metrics(), poll_config=PollConfig, time_scale=lambda: 1.0)
+            >>> watcher.refresh = RefreshClock(15.0, lo=10.0, hi=11.0)
+            >>> watcher.next_refresh_after(9.0), watcher.next_refresh_after(10.5)
+            (11.3, 26.3)
         """
         clock = self.refresh
-        if clock is None or clock.lo is None or clock.hi is None:
+        if clock is None or clock.period <= 0:
             return None
-        if (clock.uncertainty or 0.0) <= BISECT_ABOVE * clock.period:
-            return None
-        n = round((read_at - clock.hi) / clock.period)
-        if n == self._probed:
-            return None
-        self._probed = n
-        shift = n * clock.period
-        return (clock.lo + clock.hi) / 2.0 + shift, clock.hi + shift
+        period, margin = clock.period, GAP_MARGIN * clock.period
+        if clock.lo is None or clock.hi is None:
+            return sent + period + margin
+        k = math.floor((sent - clock.lo) / period) + 1
+        # a little past the window's end, like the schedule's own aligned reads
+        return clock.hi + k * period + 0.02 * period
 
     def pace(self, schedule: PollSchedule, born: float) -> None:
         """Give a job's schedule the server's refresh loop as this client knows it."""
@@ -332,7 +383,6 @@ class _Watch:
         # same state)
         self.sent_before: float | None = born if job.id in watcher.born else None
         self.last_key = self._key()
-        self.probe_end: float | None = None  # this job's next read probes the refresh phase
 
     def _key(self) -> tuple[JobStatus, int | None, bool]:
         job = self.job
@@ -344,31 +394,49 @@ class _Watch:
     def first_delay(self) -> float | None:
         """How long a job fresh from its create can wait before its first read, or None."""
         job, schedule = self.job, self.schedule
-        if job.updated_at is None or time.time() - job.updated_at >= schedule.initial:
+        ours = job.id in self.watcher.answered  # created here: its age is known exactly
+        if job.updated_at is None:
+            return None
+        if not ours and time.time() - job.updated_at >= schedule.initial:
             return None
         # fresh from create: the state is known, the first read can wait
-        delay = schedule.initial - (time.time() - job.updated_at)
+        delay = max(0.0, schedule.initial - (time.time() - job.updated_at))
         if self.earliest is not None:
             delay = schedule.next_delay(time.monotonic() - self.born)
         probe = self.watcher.probe_time(job.id)
         if probe is not None:
-            # the refresh phase is still vague: the first read (it can never repeat an earlier
-            # one) goes mid-way through its window; if it sees the first refresh since the
-            # create, that window is halved for every later read
+            # the refresh phase is still vague: this read (it can never repeat an earlier one)
+            # goes early; if it sees the first refresh since the create, the window it gives
+            # is under a period wide and pins the phase for every later read
             delay = min(delay, probe - time.monotonic())
         return delay
 
-    def expect(self) -> bool:
-        """Put the schedule's expected finish on the job; True when it changed."""
-        eta = self.schedule.eta()
+    def expect(self, now: float | None = None, next_read: float | None = None) -> bool:
+        """Put the expected finish (seconds since the create) on the job; True when it changed.
+
+        The schedule's estimate, and when it comes from the job's own progress rate, one
+        refresh period more where the server refreshes on one (the end shows at a refresh
+        after the provider finished, and a plugin gateway then settles billing). An estimate
+        still ahead never lands before ``next_read`` (and ``READ_MARGIN``): the end cannot be
+        seen sooner, and a countdown that ran out meanwhile would call an ordinary job late.
+        One already passed stays: the job is late.
+        """
+        schedule = self.schedule
+        eta = schedule.eta()
+        if eta is not None and schedule.eta_measured:
+            eta += self.watcher.refresh_period or 0.0
+        if eta is not None and now is not None and next_read is not None and now < eta:
+            eta = max(eta, next_read + min(READ_MARGIN, 0.05 * eta))
         expected = None if eta is None else round(eta, 3)
         changed, self.job.expected_seconds = expected != self.job.expected_seconds, expected
         return changed
 
     async def run(self) -> None:
-        if self.expect() and self.plan.on_update is not None:
-            await call_back(self.plan.on_update, self.job)  # the first ETA, before any read
         first = self.first_delay()
+        now = time.monotonic() - self.born
+        ahead = None if first is None else now + first
+        if self.expect(now, ahead) and self.plan.on_update is not None:
+            await call_back(self.plan.on_update, self.job)  # the first ETA, before any read
         if first is not None and not self.job.is_terminal:
             with contextlib.suppress(Cancelled):
                 await self.waiter.until_cancelled(asyncio.sleep(first))
@@ -426,6 +494,24 @@ class _Watch:
         logger.info("status read of %s failed (%s); polling on", self.job.id, exc)
         return self.plan.retry_delay(min(self.errors, 6))
 
+    def _learn_phase(self, moved: bool, sent: float, answered: float) -> None:
+        """What this read tells about when the server refreshes (``RefreshClock``)."""
+        clock, created = self.watcher.refresh, self.watcher.answered.get(self.job.id)
+        if clock is None or self.sent_before is None:
+            return
+        if moved and not self.job.is_terminal:
+            # the server refreshed between the previous read's send and this answer (not an
+            # end: a plugin gateway settles billing between its refreshes)
+            clock.observe(self.sent_before, answered)
+        elif self.sent_before == self.born and created is not None and self._initial():
+            # still the state a task is created in: the gateway's first refresh of a task
+            # always replaces it (NOT_START), so no refresh came between create and this read
+            clock.exclude(created, sent)
+
+    def _initial(self) -> bool:
+        job = self.job
+        return job.status is JobStatus.QUEUED and not job.progress
+
     async def _answered(self, changed: bool, response: Response, sent: float) -> float | None:
         job, schedule, watcher = self.job, self.schedule, self.watcher
         answered = time.monotonic()
@@ -434,16 +520,13 @@ class _Watch:
         moved, self.last_key = key != self.last_key, key
         schedule.observe(now, key, progress=job.progress, queued=job.status is JobStatus.QUEUED)
         schedule.set_hint(poll_hint(response.headers))
-        watcher.learn_refresh(response.body)
-        if moved and self.sent_before is not None and watcher.refresh is not None:
-            # the server refreshed between the previous read's send and this answer
-            watcher.refresh.observe(self.sent_before, answered)
+        watcher.learn_refresh(response)
+        self._learn_phase(moved, sent, answered)
         self.sent_before = sent
         watcher.pace(schedule, self.born)
-        changed = self.expect() or changed
-        if changed and self.plan.on_update is not None:
-            await call_back(self.plan.on_update, job)
         if _ended(job):
+            if (self.expect() or changed) and self.plan.on_update is not None:
+                await call_back(self.plan.on_update, job)
             if self.seen_running and job.id in watcher.born:
                 # created and seen running here: learn how long this model takes
                 self.job_seconds = now
@@ -451,14 +534,10 @@ class _Watch:
                 watcher.refuted.add(job.model)  # over before the first read: was it long over?
             return None
         delay = schedule.next_delay(now)
-        if self.probe_end is not None and not moved and self.probe_end > answered:
-            # the probe came before the refresh: read just after the window it lies in
-            delay = self.probe_end - answered + schedule.slack * (watcher.refresh_period or 0.0)
-        self.probe_end = None
-        # probe only while the end is far (a probe may repeat the last answer: it must not
-        # also be the read that would have seen the end)
-        far = now + delay < 0.5 * (schedule.eta() or 0.0)
-        probe = watcher.bisect(answered + delay) if far else None
-        if probe is not None and probe[0] > answered:
-            delay, self.probe_end = probe[0] - answered, probe[1]
+        safe = watcher.next_refresh_after(sent)
+        if safe is not None:
+            # never two reads in one refresh, whatever the schedule says
+            delay = max(delay, safe - answered)
+        if (self.expect(now, now + delay) or changed) and self.plan.on_update is not None:
+            await call_back(self.plan.on_update, job)
         return delay

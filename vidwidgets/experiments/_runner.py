@@ -10,7 +10,8 @@ For each cell, in this order:
    Takes 2 … n of ``samples=n`` never come from the cache: they were asked for as new
    generations;
 
-4. otherwise **create** → the id is written to the manifest at once → wait → download.
+4. otherwise **create** → the id is written to the manifest at once, with the run's cost
+   estimate (``RunRecord.cost``) → wait → download. A task that fails is refunded: 0 charged.
 
 Once a cell has its video it is measured (``vw.measure``, on a worker thread, unless
 ``measure=False``): the scalars go into its record's ``metrics``, a failure into
@@ -30,11 +31,12 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from vidwidgets.client import (
+    CostEstimate,
     GenerationFailed,
     JobCancelled,
     JobStatus,
@@ -45,6 +47,7 @@ from vidwidgets.client import (
     VideoJob,
     VideoRequest,
 )
+from vidwidgets.experiments._costs import RunCost, Spend
 from vidwidgets.experiments._measuring import failure_note, measure_video, scalars
 from vidwidgets.experiments._media import make_thumbnail, probe_video
 from vidwidgets.experiments._paths import atomic_write_bytes, inside, safe_name
@@ -88,7 +91,11 @@ CREATE_GRACE_SECONDS = 60.0
 
 
 class VideoClientLike(Protocol):
-    """What the runner needs from [`VideoClient`][vidwidgets.client.VideoClient]."""
+    """What the runner needs from [`VideoClient`][vidwidgets.client.VideoClient].
+
+    An ``estimate_cost(request)`` method, where the client has one, gives the estimate recorded
+    with each run (``RunRecord.cost``); without it the cost is what ``job.cost`` says.
+    """
 
     async def create(self, request: VideoRequest) -> VideoJob: ...
 
@@ -122,6 +129,8 @@ class Cell:
     request: VideoRequest
     label: str = ""
     take: int | None = None
+    #: the prompt template's values that made this cell (``{"animal": "fox"}``); not in the key
+    variables: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def key(self) -> str:
@@ -450,6 +459,18 @@ class ExperimentRunner:
         """``results()`` as a pandas DataFrame."""
         return self.experiment.to_dataframe([k for k in self.runs if k in self.experiment])
 
+    def spent(self) -> Spend:
+        """The running total of this runner's cells (see ``Experiment.spent()``).
+
+        Returns:
+            Estimated and charged USD so far; each estimate counts from its create on.
+
+        Example:
+            >>> runner.spent().estimated_usd                  # doctest: +SKIP
+            0.8
+        """
+        return self.experiment.spent([k for k in self.runs if k in self.experiment])
+
     def cancel(self, key: str | None = None) -> None:
         """Cancel one cell, or every unfinished cell, here and on the server where supported.
 
@@ -622,6 +643,9 @@ class ExperimentRunner:
         if rec is None:
             rec = self.experiment.put(_new_record(run.cell), save=False)
         fields: dict[str, Any] = {"error": error}
+        if isinstance(exc, GenerationFailed) and rec.job_id:
+            # the gateway gives a failed task's quota back
+            fields["cost"] = (rec.cost or RunCost(basis="no estimate was recorded")).refund()
         if not keep_record_status:
             fields["status"] = status.value
             fields["completed_at"] = time.time()
@@ -647,6 +671,7 @@ class _CellWork:
         else:
             self.server = public_server_url(getattr(client, "base_url", None))
         self.api_format = str(getattr(client, "api_format", "") or "") or None
+        self.price_lock = asyncio.Lock()  # the first estimate reads the prices; the rest reuse them
 
     def notify(self, run: CellRun) -> None:
         """Call the runner's ``on_update`` (a display bug must not fail the generation)."""
@@ -725,6 +750,7 @@ class _CellWork:
                 status="queued",
                 error=None,
                 cached_from=None,
+                cost=rec.cost.replaced() if rec.cost else None,  # a re-roll was paid too
             )
 
         # 3. the cache: only a reproducible request (a seed the model honours); an unseeded or
@@ -817,8 +843,22 @@ class _CellWork:
         self.set_status(run, JobStatus.SUCCEEDED)
         return True
 
+    async def _estimate(self, request: VideoRequest) -> CostEstimate | None:
+        """The client's estimate for ``request`` (None when it cannot make one)."""
+        estimate_cost = getattr(self.runner.client, "estimate_cost", None)
+        if estimate_cost is None:
+            return None
+        try:
+            async with self.price_lock:
+                estimate: CostEstimate = await estimate_cost(request)
+        except (VideoAPIError, OSError, asyncio.TimeoutError) as exc:
+            # a price is worth knowing, not worth failing the generation for
+            return CostEstimate(None, f"{request.model}: no price ({exc})", request.model)
+        return estimate
+
     async def _create_and_finish(self, run: CellRun) -> None:
         self.set_status(run, JobStatus.CREATING)
+        estimate = await self._estimate(run.request)
         # A create that was sent must finish even if we are cancelled meanwhile: its id is what
         # a later run resumes, and losing it would pay for a video nobody can fetch.
         create = asyncio.ensure_future(self.runner.client.create(run.request))
@@ -828,17 +868,18 @@ class _CellWork:
             with contextlib.suppress(BaseException):
                 await asyncio.wait_for(asyncio.shield(create), CREATE_GRACE_SECONDS)
             if create.done() and not create.cancelled() and create.exception() is None:
-                self._record_created(run, create.result())
+                self._record_created(run, create.result(), estimate)
             else:
                 create.cancel()
             raise
-        self._record_created(run, job)
+        self._record_created(run, job, estimate)
         run.source = "created"
         await self._wait_and_download(run, job)
 
-    def _record_created(self, run: CellRun, job: VideoJob) -> None:
+    def _record_created(self, run: CellRun, job: VideoJob, estimate: CostEstimate | None) -> None:
         exp = self.runner.experiment
         rec = exp.get(run.key) or _new_record(run.cell)
+        rec.cost = _carry(rec.cost, RunCost.from_job(job.cost, estimate))
         rec.job_id = job.id
         rec.status = job.status.value if not job.status.is_terminal else "queued"
         rec.api_format = job.api_format or self.api_format
@@ -928,6 +969,7 @@ def _new_record(cell: Cell) -> RunRecord:
         key=cell.key,
         label=cell.label,
         take=cell.take,
+        variables=dict(cell.variables),
         fingerprint=cell.request.fingerprint(),
         request=cell.request.to_dict(),
         status="queued",
@@ -975,7 +1017,19 @@ def _adopt_cached(exp: Experiment, cell: Cell, src_exp: Experiment, src: RunReco
     rec.metrics_error = src.metrics_error
     rec.error = None
     rec.cached_from = f"{src_exp.name}/{src.key}"
+    rec.cost = _carry(rec.cost, RunCost.reused(rec.cached_from))
     exp.put(rec)
+
+
+def _carry(old: RunCost | None, new: RunCost) -> RunCost:
+    """``new``, keeping the spend of the earlier attempts that ``old`` carries."""
+    if old is None:
+        return new
+    return replace(
+        new,
+        earlier_estimate_usd=old.earlier_estimate_usd,
+        earlier_charged_usd=old.earlier_charged_usd,
+    )
 
 
 def _link_into(exp: Experiment, src: Path, relative: str) -> str:

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from vidwidgets.client import JobStatus, ResultCache
 from vidwidgets.experiments._arena_rank import BradleyTerry, check_outcome
+from vidwidgets.experiments._costs import RunCost, Spend, spend_of
 from vidwidgets.experiments._paths import atomic_write_json, inside, safe_name
 from vidwidgets.metrics import METRIC_NAMES, cache_path
 
@@ -124,6 +125,8 @@ class RunRecord:
     label: str = ""
     #: which of ``samples=n`` independent takes of the request this is (None: not a take)
     take: int | None = None
+    #: the prompt template's values that made this run (one results column each)
+    variables: dict[str, Any] = field(default_factory=dict)
     job_id: str | None = None
     status: str = "queued"
     api_format: str | None = None
@@ -141,6 +144,9 @@ class RunRecord:
     #: why the video could not be measured (``{"code", "message"}``), or None
     metrics_error: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
+    #: what the run cost: the estimate, and the gateway's charge where it told (None: no cost
+    #: recorded, as in manifests written before costs were)
+    cost: RunCost | None = None
     rating: int = 0
     note: str = ""
     referenced_by: list[str] = field(default_factory=list)
@@ -167,7 +173,9 @@ class RunRecord:
     def from_dict(cls, data: Mapping[str, Any]) -> RunRecord:
         """Tolerant of keys written by newer versions (they are dropped)."""
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        known = {k: v for k, v in data.items() if k in names}
+        known["cost"] = RunCost.from_dict(known.get("cost"))
+        return cls(**known)
 
 
 @dataclass(frozen=True)
@@ -468,6 +476,10 @@ class Experiment:
         Once the Arena has votes, every row also has ``wins``, ``losses``, ``ties`` and
         ``score`` (None and 0 for a run nobody voted on).
 
+        And what the run cost: ``cost_estimate_usd`` (None: unknown, or not recorded),
+        ``cost_charged_usd`` (what the gateway said it applied; 0 for a refunded failure; None
+        when it did not say) and ``cost_basis`` (how the estimate was worked out).
+
         Examples:
             >>> exp.results()[0]["prompt"]              # doctest: +SKIP
             'a red fox in snow'
@@ -484,6 +496,7 @@ class Experiment:
 
     def _row(self, rec: RunRecord) -> dict[str, Any]:
         row: dict[str, Any] = {"label": rec.label, "key": rec.key, "take": rec.take}
+        row.update(rec.variables)  # a template's variables never clash with these names
         for name, value in rec.request.items():
             row[name] = json.dumps(value, sort_keys=True) if isinstance(value, dict) else value
         video = self.video_path(rec)
@@ -502,9 +515,30 @@ class Experiment:
             error_code=error.get("code"),
             error_message=error.get("message"),
             cached=rec.cached_from is not None,
+            **_cost_columns(rec.cost),
         )
         row.update(metric_columns(rec.metrics, rec.metrics_error))
         return row
+
+    def spent(self, keys: Iterable[str] | None = None) -> Spend:
+        """The running total of what this experiment's runs cost (or those in ``keys``).
+
+        Read from the records, so it moves while a grid runs: each estimate is recorded the
+        moment its task is created.
+
+        Args:
+            keys: the runs to add up (default: all).
+
+        Returns:
+            The [`Spend`][vidwidgets.experiments.Spend]: estimated and charged USD, and how many
+            runs have an unknown price or no reported charge.
+
+        Example:
+            >>> exp.spent().describe()                    # doctest: +SKIP
+            '$0.80 estimated, $0.80 charged (4 runs)'
+        """
+        chosen = self.records if keys is None else [self._records[k] for k in keys]
+        return spend_of(chosen)
 
     def to_dataframe(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
         """``results()`` as a pandas DataFrame (``pip install pandas``)."""
@@ -517,6 +551,17 @@ class Experiment:
             if column in frame:
                 frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
         return frame
+
+
+def _cost_columns(cost: RunCost | None) -> dict[str, Any]:
+    """``results()``'s cost columns (None where nothing is known)."""
+    if cost is None:
+        return {"cost_estimate_usd": None, "cost_charged_usd": None, "cost_basis": None}
+    return {
+        "cost_estimate_usd": cost.estimate_usd,
+        "cost_charged_usd": cost.charged_usd,
+        "cost_basis": cost.basis or None,
+    }
 
 
 class ExperimentStore:

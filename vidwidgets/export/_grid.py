@@ -22,9 +22,8 @@ from numpy.typing import NDArray
 from vidwidgets.experiments import (
     Experiment,
     RunRecord,
-    caption,
-    differing_fields,
     probe_video,
+    record_captions,
 )
 
 __all__ = ["export_grid_video"]
@@ -121,7 +120,7 @@ def _tiles(experiment: Experiment, keys: Iterable[str] | None) -> list[_Tile]:
     recs: list[RunRecord] = [r for r in records if r is not None]
     if not recs:
         raise ValueError("the experiment has no runs to export")
-    fields = differing_fields([r.request for r in recs])
+    names = record_captions(recs)
     tiles = []
     for rec in recs:
         video = experiment.video_path(rec)
@@ -131,9 +130,7 @@ def _tiles(experiment: Experiment, keys: Iterable[str] | None) -> list[_Tile]:
                 info = probe_video(video)
             except ValueError:
                 video = None
-        tiles.append(
-            _Tile(rec, caption(rec.request, fields, label=rec.label, take=rec.take), video, info)
-        )
+        tiles.append(_Tile(rec, names[rec.key], video, info))
     return tiles
 
 

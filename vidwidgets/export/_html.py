@@ -28,9 +28,10 @@ from vidwidgets.experiments import (
     Experiment,
     RunRecord,
     atomic_write_bytes,
-    caption,
     differing_fields,
     format_metric,
+    format_usd,
+    record_captions,
     safe_name,
 )
 from vidwidgets.metrics import METRIC_NAMES
@@ -64,8 +65,9 @@ def export_html(
 
     ``videos`` chooses where the videos live: ``"embed"`` (base64 inside the file: one file to
     mail around), ``"copy"`` (into a ``<name>_files/`` folder beside the report) or ``"link"``
-    (relative paths to the experiment folder). The page has a table of parameters and timings and
-    one control bar that plays, pauses, seeks, steps a frame, loops and changes the speed of every
+    (relative paths to the experiment folder). Each cell shows what it cost (the estimate, and
+    the charge where the gateway said), the page the total. The page has a table of parameters,
+    timings and costs, and one control bar that plays, pauses, seeks, steps a frame, loops and changes the speed of every
     video at once, with no network access.
 
         >>> export_html(store.experiment("fox"), "fox.html")            # doctest: +SKIP
@@ -85,6 +87,7 @@ def export_html(
                 out.name,
             )
     fields = differing_fields([r.request for r in records])
+    names = record_captions(records)
     files_dir = out.with_name(f"{out.stem}_files")
     cells = []
     rates: list[float] = []
@@ -98,12 +101,9 @@ def export_html(
                 poster = _media_src(thumb, out, files_dir, videos, "image/jpeg")
             if rec.video and rec.video.get("fps"):
                 rates.append(float(rec.video["fps"]))
-        cells.append(
-            _cell_html(
-                rec, caption(rec.request, fields, label=rec.label, take=rec.take), src, poster
-            )
-        )
-    fps = max(rates, default=24.0)  # stepping by the finest frame reaches every frame
+        cells.append(_cell_html(rec, names[rec.key], src, poster))
+    # stepping by the finest frame reaches every frame; with no rate known the page says so
+    fps = max(rates, default=0.0)
     n = max(1, len(records))
     cols = columns or min(n, max(1, math.ceil(math.sqrt(n))) if n > 3 else n)
     page_title = title or f"vidwidgets — {experiment.name}"
@@ -119,17 +119,18 @@ def export_html(
     body = _TEMPLATE.format(
         csp=csp,  # our constants and a base64 hash only
         title=_e(page_title),
-        fps=_e(f"{fps:g}"),
+        fps=_e(f"{fps:g}" if fps else ""),
         generated=_e(time.strftime("%Y-%m-%d %H:%M:%S %Z")),
         count=len(records),
         experiment=_e(experiment.name),
+        cost=_e(experiment.spent([r.key for r in records]).describe()),
         cols=int(cols),
         speeds="".join(
             f'<option value="{s}"{" selected" if s == "1" else ""}>{s}×</option>' for s in SPEEDS
         ),
         cells="\n".join(cells),
         table=_table(records, fields),
-        ranking=_ranking_table(experiment, records, fields),
+        ranking=_ranking_table(experiment, records),
         script=script,
     )
     atomic_write_bytes(out, body.encode("utf-8"))
@@ -190,7 +191,8 @@ def _cell_html(rec: RunRecord, text: str, src: str | None, poster: str | None) -
     return (
         f'<figure class="vw-cell vw-{_e(rec.status)}" data-key="{_e(rec.key)}">{media}'
         f'<figcaption><span class="vw-caption">{_e(text)}</span>'
-        f'<span class="vw-rating" title="rating">{stars}</span>{note}</figcaption></figure>'
+        f'<span class="vw-rating" title="rating">{stars}</span>{_cost_html(rec)}{note}'
+        "</figcaption></figure>"
     )
 
 
@@ -205,6 +207,15 @@ def _metrics_html(rec: RunRecord) -> str:
         if found.get(n) is not None
     ]
     return f'<div class="vw-metrics">{" ".join(badges)}</div>' if badges else ""
+
+
+def _cost_html(rec: RunRecord) -> str:
+    """What the cell cost, its basis on hover; nothing for a cell that was never sent."""
+    if rec.cost is None:
+        return '<div class="vw-cost">cost not recorded</div>' if rec.job_id else ""
+    if rec.cost.estimate_usd is None and rec.cost.charged_usd is None and not rec.job_id:
+        return ""  # a retry not sent yet
+    return f'<div class="vw-cost" title="{_e(rec.cost.basis)}">{_e(rec.cost.describe())}</div>'
 
 
 def _table(records: list[RunRecord], fields: list[str]) -> str:
@@ -224,6 +235,9 @@ def _table(records: list[RunRecord], fields: list[str]) -> str:
         "rating",
         "note",
         "error",
+        "estimate",
+        "charged",
+        "cost basis",
         *METRIC_NAMES,
     ]
     rows: list[list[Any]] = []
@@ -247,11 +261,13 @@ def _table(records: list[RunRecord], fields: list[str]) -> str:
             rec.rating or "",
             rec.note,
             f"{error.get('code', '')}: {error.get('message', '')}" if error else "",
+            *_cost_cells(rec),
         ]
         values += [format_metric(n, (rec.metrics or {}).get(n)) for n in METRIC_NAMES]
         rows.append(values)
     # optional columns nobody filled in (label, rating, note, error) only add noise
-    optional = {"label", "rating", "note", "error", *METRIC_NAMES}
+    optional = {"label", "rating", "note", "error", "estimate", "charged", "cost basis"}
+    optional |= set(METRIC_NAMES)
     keep = [
         i
         for i, col in enumerate(head)
@@ -267,9 +283,10 @@ def _table(records: list[RunRecord], fields: list[str]) -> str:
     return f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _ranking_table(experiment: Experiment, records: list[RunRecord], fields: list[str]) -> str:
+def _ranking_table(experiment: Experiment, records: list[RunRecord]) -> str:
     """The Arena's ranking of the exported runs, best first ("" when nobody voted on them)."""
     scores = experiment.vote_scores()
+    names = record_captions(records)
     ranked = sorted((r for r in records if r.key in scores), key=lambda r: -scores[r.key]["score"])
     if not ranked:
         return ""
@@ -280,7 +297,7 @@ def _ranking_table(experiment: Experiment, records: list[RunRecord], fields: lis
     body = []
     for place, rec in enumerate(ranked, start=1):
         s = scores[rec.key]
-        name = caption(rec.request, fields, label=rec.label, take=rec.take)
+        name = names[rec.key]
         cells = [place, name, f"{s['score']:+.2f}", f"{s['low']:+.2f} … {s['high']:+.2f}"]
         cells += [s["wins"], s["losses"], s["ties"], s["both_bad"]]
         body.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
@@ -291,6 +308,15 @@ def _ranking_table(experiment: Experiment, records: list[RunRecord], fields: lis
         f'<table class="vw-ranking"><thead><tr>{header}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>\n"
     )
+
+
+def _cost_cells(rec: RunRecord) -> list[str]:
+    """The table's estimate, charged and basis of one run (blank where nothing is recorded)."""
+    cost = rec.cost
+    if cost is None or not (rec.job_id or rec.cached_from):
+        return ["", "", ""]
+    charged = "refunded ($0.00)" if cost.refunded else format_usd(cost.charged_usd, unknown="")
+    return [format_usd(cost.estimate_usd), charged, cost.basis]
 
 
 def _human(n: int) -> str:
@@ -317,7 +343,7 @@ h1 {{ font-size: 1.3em; margin: 0 0 .3em; }}
 #vw-controls {{ position: sticky; top: 0; z-index: 2; background: #f4f4f6; padding: .5em;
   border-radius: 6px; display: flex; gap: .6em; align-items: center; flex-wrap: wrap; }}
 #vw-seek {{ flex: 1; min-width: 12em; }}
-#vw-time {{ font-variant-numeric: tabular-nums; }}
+#vw-time, #vw-frame {{ font-variant-numeric: tabular-nums; }}
 .vw-grid {{ display: grid; grid-template-columns: repeat({cols}, minmax(0, 1fr)); gap: .8em; margin: 1em 0; }}
 .vw-cell {{ margin: 0; background: #111; border-radius: 6px; overflow: hidden; }}
 .vw-metrics {{ font-size: 11px; color: #aaa; margin-top: 2px; }}
@@ -328,6 +354,8 @@ h1 {{ font-size: 1.3em; margin: 0 0 .3em; }}
 figcaption {{ color: #eee; padding: .4em .6em; display: flex; flex-wrap: wrap; gap: .5em; }}
 .vw-caption {{ flex: 1; overflow-wrap: anywhere; }}
 .vw-rating {{ color: #f5c518; }}
+.vw-cost {{ width: 100%; color: #9fd3a8; font-variant-numeric: tabular-nums; }}
+.vw-total {{ margin-top: .2em; }}
 .vw-note {{ width: 100%; color: #bbb; font-style: italic; overflow-wrap: anywhere; }}
 table {{ border-collapse: collapse; margin-top: 1em; }}
 th, td {{ border: 1px solid #ddd; padding: .3em .5em; text-align: left; vertical-align: top;
@@ -338,13 +366,15 @@ td.vw-diff {{ background: #fff7d6; }}
 </head>
 <body data-fps="{fps}">
 <h1>{title}</h1>
-<div class="vw-meta">Experiment <b>{experiment}</b> · {count} runs · exported {generated}</div>
+<div class="vw-meta">Experiment <b>{experiment}</b> · {count} runs · exported {generated}
+<div class="vw-total">Cost: {cost}</div></div>
 <div id="vw-controls" role="toolbar" aria-label="Playback of all videos">
 <button id="vw-play" type="button" aria-pressed="false">Play</button>
 <button id="vw-back" type="button" title="one frame back">◀ frame</button>
 <button id="vw-fwd" type="button" title="one frame forward">frame ▶</button>
 <input id="vw-seek" type="range" min="0" max="1000" value="0" aria-label="Seek all videos">
 <span id="vw-time">0.00 / 0.00</span>
+<span id="vw-frame">frame – / –</span>
 <label><input id="vw-loop" type="checkbox" checked> loop</label>
 <label>speed <select id="vw-speed">{speeds}</select></label>
 </div>

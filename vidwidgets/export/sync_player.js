@@ -2,21 +2,23 @@
 // One control bar drives every video element of class vw-video through the shared engine
 // (vidwidgets/_sync_engine.js, whose text _html.py puts in front of this file in the page's one
 // inline script): the longest video leads and every other stays within about a frame of it.
+// Review keys anywhere on the page: ←/→ one frame, Shift+←/→ ten, Space play/pause; the frame
+// number is shown beside the clock.
 (function () {
   "use strict";
   var videos = Array.prototype.slice.call(document.querySelectorAll("video.vw-video"));
   var bar = document.getElementById("vw-controls");
   if (!videos.length || !bar) { if (bar) bar.hidden = true; return; }
-  var fps = parseFloat(document.body.getAttribute("data-fps")) || 24;
-  var frame = 1 / fps;
+  var fps = parseFloat(document.body.getAttribute("data-fps")) || 0; // 0: the engine estimates
   var $ = function (id) { return document.getElementById(id); };
-  var playBtn = $("vw-play"), seek = $("vw-seek"), clock = $("vw-time");
+  var playBtn = $("vw-play"), seek = $("vw-seek"), clock = $("vw-time"), frameNo = $("vw-frame");
   var loopBox = $("vw-loop"), speedSel = $("vw-speed");
 
   function fmt(t) { return (Math.round(t * 100) / 100).toFixed(2); }
   function ui() {
     var p = engine.position();
     clock.textContent = fmt(p.time) + " / " + fmt(p.duration);
+    frameNo.textContent = SyncFrames.label(p);
     if (p.duration && document.activeElement !== seek) {
       seek.value = String(Math.round(1000 * p.time / p.duration));
     }
@@ -25,7 +27,7 @@
   }
   var engine = createSyncEngine({
     videos: function () { return videos; },
-    frame: function () { return frame; },
+    frame: function () { return fps ? 1 / fps : 0; },
     loop: function () { return loopBox.checked; },
     onChange: ui
   });
@@ -38,16 +40,12 @@
     engine.seek(engine.position().duration * Number(seek.value) / 1000);
   });
   speedSel.addEventListener("change", function () { engine.setRate(Number(speedSel.value) || 1); });
-  document.addEventListener("keydown", function (e) {
-    if (e.target && /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName) && e.key !== " ") return;
-    if (e.key === " ") { e.preventDefault(); engine.toggle(); }
-    else if (e.key === "ArrowRight") engine.step(1);
-    else if (e.key === "ArrowLeft") engine.step(-1);
-  });
+  document.addEventListener("keydown", engine.handleKey);
   // for tests and for anyone scripting the page
   window.vidwidgetsSync = {
     play: engine.play, pause: engine.pause, seek: engine.seek, step: engine.step,
-    setRate: engine.setRate, times: engine.times, paused: engine.paused, frame: frame
+    setRate: engine.setRate, times: engine.times, paused: engine.paused,
+    position: engine.position, frame: engine.frame
   };
   ui();
 })();

@@ -4,17 +4,31 @@ A video is a pure function of ``VideoKey`` (model, prompt, seed, size, duration,
 and motion come from a hash of the model, prompt and seed, and the prompt is written into every
 frame. The encoder runs single-threaded with no timestamps in the container, so the same key
 gives the same bytes on every run. Rendering is CPU work: callers run it in a worker thread.
+
+The prompt's words steer what a video metric would measure (the full table is in ``_cues``):
+
+| the prompt says | the video |
+|---|---|
+| still, calm, static, lake, ... | barely moves (speeds × 0.03) |
+| fast, running, race, chase, ... | moves a lot (speeds × 3, a stronger shimmer) |
+| strobe, flicker, flashing, lightning, ... | goes dark every other frame or two |
+| "two scenes", "then", cut, montage, ... | hard cuts (new palette, new shapes) at seeded frames |
+| none of these | moderate seeded motion (speeds × 0.3–0.7) |
+
+The prompt band draws any script (``_fonts`` finds a CJK-capable font, ``_caption`` wraps by
+pixel width); the stamp in the corner (model, seed, time) is ASCII in Pillow's own font.
 """
 
 from __future__ import annotations
 
+import bisect
 import colorsys
 import hashlib
 import io
+import itertools
 import math
 import os
 import tempfile
-import textwrap
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -26,9 +40,16 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
+from vidwidgets.simulator._caption import caption_band
+from vidwidgets.simulator._cues import MODERATE_MOTION, read_cues
+
 Frame = NDArray[np.uint8]
 
 MIN_SIDE: Final = 16
+#: brightness of a strobe's dark frames (the bright ones are 1)
+STROBE_DARK: Final = 0.3
+#: how much the background's wave brightens and darkens it (a share of its brightness)
+WAVE_AMP: Final = 0.12
 
 
 @dataclass(frozen=True)
@@ -51,84 +72,131 @@ def even_size(width: float, height: float) -> tuple[int, int]:
     return w, h
 
 
+@dataclass(frozen=True)
+class _Shot:
+    """One shot between two cuts: a background gradient, its wave and the moving discs."""
+
+    gradient: NDArray[np.float32]  # (rows, 1, 3) on the coarse grid, 0..1
+    wave: tuple[float, float, float]  # spatial frequencies across, down, and temporal (Hz)
+    discs: list[_Disc]
+
+
+@dataclass(frozen=True)
+class _Disc:
+    # plain floats, not small arrays: numpy's per-call overhead would dominate these few sines
+    colour: tuple[float, float, float]  # RGB, 0..255
+    radius: float
+    centre: tuple[float, float]  # centre of the path (fraction of the frame)
+    amp: tuple[float, float]  # amplitude (fraction of the frame)
+    speed: tuple[float, float]  # Hz, signed
+    phase: tuple[float, float]
+
+    def position(self, mt: float, width: int, height: int) -> tuple[float, float]:
+        """Where the centre is at motion time ``mt``, in pixels."""
+        (cx, cy), (ax, ay), (fx, fy), (px, py) = self.centre, self.amp, self.speed, self.phase
+        x = cx + ax * math.sin(2 * math.pi * fx * mt + px)
+        y = cy + ay * math.sin(2 * math.pi * fy * mt + py)
+        return x * width, y * height
+
+
 class _Scene:
-    """The drawing recipe for one key: palette, moving discs and the text overlay."""
+    """The drawing recipe for one key: shots, motion, flicker and the text overlay.
+
+    The prompt's cue words (``_cues``) set how fast things move, whether the brightness strobes
+    and how many hard cuts there are; the hash of model, prompt and seed sets the rest.
+    """
 
     def __init__(self, key: VideoKey) -> None:
         self.key = key
         digest = hashlib.sha256(f"{key.model}\x00{key.prompt}\x00{key.seed}".encode()).digest()
         rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
         w, h = key.width, key.height
-        hue = rng.random()
-        self.top = _rgb(hue, 0.55, 0.35)
-        self.bottom = _rgb((hue + 0.35 + 0.3 * rng.random()) % 1.0, 0.65, 0.55)
-        self.wave = (rng.uniform(0.5, 2.5), rng.uniform(0.5, 2.5), rng.uniform(0.2, 0.8))
-        self.discs = [
-            (
-                tuple(round(c * 255) for c in _rgb(rng.random(), 0.8, 0.95)),
-                rng.uniform(0.05, 0.14) * min(w, h),  # radius
-                rng.uniform(0.1, 0.9, size=2),  # centre of the path (fraction of the frame)
-                rng.uniform(0.15, 0.4, size=2),  # amplitude
-                rng.uniform(0.2, 1.2, size=2) * rng.choice([-1.0, 1.0], size=2),  # speed (Hz)
-                rng.uniform(0, 2 * math.pi, size=2),  # phase
-            )
-            for _ in range(int(rng.integers(2, 5)))
-        ]
         # The background is smooth: draw it on a coarse grid and enlarge it (much cheaper).
         self.cell = max(1, min(w, h) // 90)
         hc, wc = -(-h // self.cell), -(-w // self.cell)
-        ys = np.linspace(0.0, 1.0, hc, dtype=np.float32)[:, None, None]
-        top = np.asarray(self.top, np.float32)
-        bottom = np.asarray(self.bottom, np.float32)
-        self.gradient = (top * (1 - ys) + bottom * ys).astype(np.float32)  # (hc, 1, 3)
         self.xs = np.linspace(0.0, 1.0, wc, dtype=np.float32)[None, :]
         self.ys = np.linspace(0.0, 1.0, hc, dtype=np.float32)[:, None]
+        hue = rng.random()
+        self.shots = [self._shot(rng, hue, flip=False)]
+        # Always drawn, whatever the cues, so a cue word changes only what it is about.
+        moderate = rng.uniform(*MODERATE_MOTION)
+        strobe_frames = int(rng.integers(1, 3))  # frames per bright or dark phase
+        strobe_phase = int(rng.integers(0, 2 * strobe_frames))
+        cues = read_cues(key.prompt)
+        self.motion = moderate if cues.motion is None else cues.motion
+        # fast scenes shimmer more too: the discs alone stop adding difference once they jump
+        self.wave_amp = WAVE_AMP * max(1.0, self.motion / 1.5)
+        total = key.seconds * key.fps
+        self.cut_frames = _cut_frames(rng, total, cues.cuts)
+        for k in range(1, len(self.cut_frames) + 1):
+            hue = (hue + rng.uniform(0.35, 0.65)) % 1.0  # a new palette: a cut you can see
+            self.shots.append(self._shot(rng, hue, flip=k % 2 == 1))
+        phases = (np.arange(total) + strobe_phase) // strobe_frames % 2
+        self.gain = np.where(phases == 1, STROBE_DARK, 1.0) if cues.flicker else np.ones(total)
         self.font_px = max(8, h // 16)
         self.stamp_px = max(8, self.font_px * 2 // 3)
         self.stamp_font = ImageFont.load_default(size=self.stamp_px)
-        top_row, band = self._text_overlay()
+        top_row, band = caption_band(key.prompt, w, h, self.font_px)
         alpha = band[:, :, 3:4].astype(np.float32) / 255.0
         self.band_top = top_row
         self.band_keep = 1.0 - alpha  # share of the frame kept under the caption band
         self.band_add = band[:, :, :3].astype(np.float32) * alpha
 
-    def _text_overlay(self) -> tuple[int, Frame]:
-        """The prompt (wrapped) on a dark band at the bottom: (top row, RGBA array)."""
+    def _shot(self, rng: np.random.Generator, hue: float, *, flip: bool) -> _Shot:
         w, h = self.key.width, self.key.height
-        font = ImageFont.load_default(size=self.font_px)
-        chars = max(8, int(w / (self.font_px * 0.55)))
-        lines = textwrap.wrap(self.key.prompt, chars)[: max(1, h // (3 * self.font_px))]
-        line_h = int(self.font_px * 1.25)
-        band_h = min(h, line_h * len(lines) + self.font_px // 2)
-        band = Image.new("RGBA", (w, band_h), (0, 0, 0, 150))
-        draw = ImageDraw.Draw(band)
-        for i, line in enumerate(lines):
-            draw.text((self.font_px // 3, self.font_px // 4 + i * line_h), line, font=font)
-        return h - band_h, np.asarray(band, dtype=np.uint8)
+        top = np.asarray(_rgb(hue, 0.55, 0.35), np.float32)
+        bottom = np.asarray(_rgb((hue + 0.35 + 0.3 * rng.random()) % 1.0, 0.65, 0.55), np.float32)
+        if flip:  # light above, dark below, and lighter: every pixel changes at the cut
+            top, bottom = np.minimum(bottom * 1.35, 1.0), top * 0.8
+        wave = (rng.uniform(0.5, 2.5), rng.uniform(0.5, 2.5), rng.uniform(0.2, 0.8))
+        discs = [
+            _Disc(
+                colour=_scaled(_rgb(rng.random(), 0.8, 0.95), 255.0),
+                radius=float(rng.uniform(0.05, 0.14)) * min(w, h),
+                centre=_pair(rng.uniform(0.1, 0.9, size=2)),
+                amp=_pair(rng.uniform(0.15, 0.4, size=2)),
+                speed=_pair(rng.uniform(0.2, 1.2, size=2) * rng.choice([-1.0, 1.0], size=2)),
+                phase=_pair(rng.uniform(0, 2 * math.pi, size=2)),
+            )
+            for _ in range(int(rng.integers(2, 5)))
+        ]
+        gradient = (top * (1 - self.ys[:, :, None]) + bottom * self.ys[:, :, None]).astype(
+            np.float32
+        )
+        return _Shot(gradient, wave, discs)
 
     def frame(self, index: int) -> Frame:
+        """The RGB frame ``index`` (0-based), as an ``(height, width, 3)`` uint8 array."""
         key = self.key
         t = index / key.fps
-        fx, fy, ft = self.wave
-        wave = 0.12 * np.sin(2 * math.pi * (fx * self.xs + fy * self.ys - ft * t))
-        coarse = np.clip(self.gradient * (1.0 + wave[:, :, None]) * 255.0, 0, 255).astype(np.uint8)
+        shot = self.shots[bisect.bisect_right(self.cut_frames, index)]
+        gain = float(self.gain[min(index, len(self.gain) - 1)]) if len(self.gain) else 1.0
+        # Motion scales the clock of the shapes, not their paths: a still scene keeps its layout.
+        mt = t * self.motion
+        fx, fy, ft = shot.wave
+        wave = self.wave_amp * np.sin(2 * math.pi * (fx * self.xs + fy * self.ys - ft * mt))
+        lit = shot.gradient * (1.0 + wave[:, :, None]) * (255.0 * gain)
+        coarse = np.clip(lit, 0, 255).astype(np.uint8)
         if self.cell > 1:
             coarse = coarse.repeat(self.cell, axis=0).repeat(self.cell, axis=1)
         out = np.ascontiguousarray(coarse[: key.height, : key.width])
-        for colour, radius, centre, amp, speed, phase in self.discs:
-            cx = (centre[0] + amp[0] * math.sin(2 * math.pi * speed[0] * t + phase[0])) * key.width
-            cy = (centre[1] + amp[1] * math.sin(2 * math.pi * speed[1] * t + phase[1])) * key.height
-            x0, x1 = max(0, int(cx - radius)), min(key.width, int(cx + radius) + 1)
-            y0, y1 = max(0, int(cy - radius)), min(key.height, int(cy + radius) + 1)
-            if x0 >= x1 or y0 >= y1:
-                continue
-            yy, xx = np.ogrid[y0:y1, x0:x1]
-            inside = (xx - cx) ** 2 + (yy - cy) ** 2 <= radius**2
-            out[y0:y1, x0:x1][inside] = colour
+        for disc in shot.discs:
+            self._disc(out, disc, mt, gain)
         top = self.band_top
         out[top:] = (out[top:] * self.band_keep + self.band_add).astype(np.uint8)
         self._stamp(out, f"{key.model}  seed {key.seed}  t={t:4.1f}s")
         return out
+
+    def _disc(self, out: Frame, disc: _Disc, mt: float, gain: float) -> None:
+        key = self.key
+        (cx, cy), radius = disc.position(mt, key.width, key.height), disc.radius
+        x0, x1 = max(0, int(cx - radius)), min(key.width, int(cx + radius) + 1)
+        y0, y1 = max(0, int(cy - radius)), min(key.height, int(cy + radius) + 1)
+        if x0 >= x1 or y0 >= y1:
+            return
+        yy, xx = np.arange(y0, y1)[:, None], np.arange(x0, x1)[None, :]
+        inside = (xx - cx) ** 2 + (yy - cy) ** 2 <= radius**2
+        out[y0:y1, x0:x1][inside] = _scaled(disc.colour, gain, rounded=True)
 
     def _stamp(self, out: Frame, text: str) -> None:
         """Small caption in the top-left corner (changes every frame: motion you can read)."""
@@ -140,8 +208,30 @@ class _Scene:
         out[:height, :width] = np.asarray(corner)
 
 
+def _cut_frames(rng: np.random.Generator, total: int, cuts: int) -> list[int]:
+    """``cuts`` seeded frame indices, one in each equal slice of the middle 70 % of the video."""
+    cuts = min(cuts, total // 4)
+    if cuts <= 0:
+        return []
+    lo, hi = max(1, int(total * 0.15)), max(2, int(total * 0.85))
+    edges = [lo + (hi - lo) * i // cuts for i in range(cuts + 1)]
+    # b - 1: a cut never lands right before the next slice's, so every shot lasts two frames
+    return [int(rng.integers(a, max(a + 1, b - 1))) for a, b in itertools.pairwise(edges)]
+
+
 def _rgb(hue: float, sat: float, val: float) -> tuple[float, float, float]:
     return colorsys.hsv_to_rgb(hue, sat, val)
+
+
+def _scaled(
+    rgb: tuple[float, float, float], by: float, *, rounded: bool = False
+) -> tuple[float, float, float]:
+    r, g, b = (c * by for c in rgb)
+    return (round(r), round(g), round(b)) if rounded else (r, g, b)
+
+
+def _pair(values: NDArray[np.float64]) -> tuple[float, float]:
+    return float(values[0]), float(values[1])
 
 
 class RenderCancelled(Exception):

@@ -31,7 +31,8 @@ function render({ model, el }) {
   const download = document.createElement("a");
   download.className = "vw-player-download";
   download.textContent = "⬇ Download";
-  download.setAttribute("role", "button");
+  // a link that downloads (Enter follows it), named without the arrow glyph
+  download.setAttribute("aria-label", "Download video");
   download.hidden = true;
   bar.append(status, download);
   root.append(video, bar);

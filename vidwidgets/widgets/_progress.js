@@ -40,10 +40,12 @@ function render({ model, el: host }) {
   track.setAttribute("role", "progressbar");
   track.setAttribute("aria-valuemin", "0");
   track.setAttribute("aria-valuemax", "100");
+  track.setAttribute("aria-label", "Generation progress");
   const fill = el("div", "vw-progress-fill", track);
   const times = el("div", "vw-elapsed", root);
   const note = el("div", "vw-note", root);
   const error = el("div", "vw-error", root);
+  error.setAttribute("role", "alert"); // a failure is read out when it appears
   const errorText = el("div", "vw-error-message", error);
   const hint = el("div", "vw-hint", error);
 
@@ -83,6 +85,7 @@ function render({ model, el: host }) {
     status.textContent = label;
     title.textContent = model.get("title") || "";
     cancel.hidden = !(running && model.get("cancellable"));
+    cancel.setAttribute("aria-label", model.get("title") ? `Cancel ${model.get("title")}` : "Cancel");
     // Indeterminate only while running without a reported fraction: an honest "we don't know".
     track.classList.toggle("vw-progress-indeterminate", running && !determinate);
     let pct = 0;
@@ -91,6 +94,7 @@ function render({ model, el: host }) {
     fill.style.width = track.classList.contains("vw-progress-indeterminate") ? "" : `${pct}%`;
     if (determinate || state === "succeeded") track.setAttribute("aria-valuenow", String(Math.round(pct)));
     else track.removeAttribute("aria-valuenow");
+    track.setAttribute("aria-valuetext", label); // "Queued", "Generating… 40%", "Failed"
     note.textContent = model.get("note") || "";
     const message = model.get("message") || "";
     errorText.textContent = message;

@@ -207,7 +207,10 @@ async def test_effects_average_score_and_stars_per_value(
     for _ in range(3):
         exp.add_vote(cmp[0, 0].key, cmp[1, 1].key, "a")
     frame = cmp.effects().set_index(["variable", "value"])
-    assert list(frame.columns) == ["cells", "score", "voted", "rating", "rated"]
+    assert list(frame.columns)[:5] == ["cells", "score", "voted", "rating", "rated"]
+    # then the mean of each metric, measured after each download
+    assert {"motion", "flicker", "sharpness"} <= set(frame.columns)
+    assert frame.loc[("animal", "fox"), "motion"] is not None
     assert frame.loc[("animal", "fox"), "rating"] == 5.0
     assert frame.loc[("animal", "wolf"), "rating"] == 1.0
     assert frame.loc[("animal", "fox"), "score"] > 0 > frame.loc[("animal", "wolf"), "score"]

@@ -181,6 +181,8 @@ def test_arrows_step_and_shift_arrows_step_ten_and_space_toggles() -> None:
         ("{tagName: 'BUTTON'}", " "),
         ("{tagName: 'DIV', getAttribute: () => 'slider'}", "ArrowRight"),
         ("{tagName: 'BUTTON', getAttribute: () => 'radio'}", "ArrowLeft"),
+        # a take stack's buttons: ← → flip the takes there, not the frames
+        ("{tagName: 'BUTTON', getAttribute: () => null, closest: () => ({})}", "ArrowRight"),
     ],
 )
 def test_keys_meant_for_a_field_or_a_button_are_left_to_it(target: str, name: str) -> None:

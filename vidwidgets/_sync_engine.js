@@ -81,6 +81,8 @@ const SyncFrames = Object.freeze({
     if (tag === "INPUT" && !pressable) return null; // text, number, range, radio: their own keys
     if (e.key === " " || e.key === "Spacebar") return pressable ? null : { toggle: true };
     if (OWN_KEYS_ROLES.has(role)) return null; // e.g. the A/B wipe moves with the arrows
+    // a part of the widget that takes the arrows itself (a take stack flips with them)
+    if (t.closest && t.closest("[data-vw-own-keys]")) return null;
     const big = e.shiftKey ? SyncFrames.BIG_STEP : 1;
     if (e.key === "ArrowRight") return { step: big };
     if (e.key === "ArrowLeft") return { step: -big };

@@ -641,6 +641,7 @@ function render({ model, el }) {
     tile.stack.setAttribute("aria-label", "takes");
     // the arrow keys flip the stack (onStackKey): Lumino's shortcuts must not take them
     tile.stack.setAttribute("data-lm-suppress-shortcuts", "true");
+    tile.stack.setAttribute("data-vw-own-keys", ""); // ← → flip takes here, not frames
     tile.node.insertBefore(tile.stack, tile.caption);
     tile.prev = button("vw-stack-prev", "‹", tile.stack, "Previous take");
     tile.prev.setAttribute("aria-label", "Previous take");

@@ -49,17 +49,16 @@ from vidwidgets.apps._grid import (
     take_spread,
     with_extra_rows,
 )
-from vidwidgets.apps._metrics_view import CURVES, MetricsView, badges, check_metric
-from vidwidgets.apps._strips import StripMaker, strips_on
+from vidwidgets.apps._grid_export import GridExportMixin
+from vidwidgets.apps._metrics_view import MetricsView, MetricsViewMixin, badges
+from vidwidgets.apps._review import ReviewMixin
+from vidwidgets.apps._strips import FilmstripsMixin, strips_on
 from vidwidgets.apps._templates import (
-    EFFECT_COLUMNS,
     PromptTemplate,
-    cell_factors,
-    effect_rows,
-    promoted_cell,
     template_axes,
     template_from_arguments,
 )
+from vidwidgets.apps._tuning import TuningMixin
 from vidwidgets.client import (
     BudgetExceeded,
     JobStatus,
@@ -687,7 +686,14 @@ class _GridSpec:
         self.axes["take"] = list(range(1, len(have) + count + 1))
 
 
-class Comparison(anywidget.AnyWidget):
+class Comparison(
+    MetricsViewMixin,
+    TuningMixin,
+    GridExportMixin,
+    ReviewMixin,
+    FilmstripsMixin,
+    anywidget.AnyWidget,
+):
     """A grid of videos that differ in the prompt, the model, the seed or the take.
 
     They are generated concurrently, stored on disk, played in sync, rated and exported.
@@ -783,34 +789,11 @@ class Comparison(anywidget.AnyWidget):
     vocabulary = traitlets.Dict(JobStatus.vocabulary()).tag(sync=True)
     #: done / failed / running / ... counts, elapsed seconds and ETA, for the overall bar
     summary = traitlets.Dict().tag(sync=True)
-    #: A/B mode: overlay two cells (by key) with a draggable wipe
-    ab_enabled = traitlets.Bool(False).tag(sync=True)
-    ab_keys = traitlets.List(traitlets.Unicode(), default_value=["", ""]).tag(sync=True)
     loop = traitlets.Bool(True).tag(sync=True)
     playback_rate = traitlets.Float(1.0).tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)
     #: the header's price line, and why the grid waits or was refused (see ``_budget.Verdict``)
     price = traitlets.Dict().tag(sync=True)
-    #: the metric the cells are sorted by, and whether highest first ("" keeps the grid order)
-    sort_metric = traitlets.Unicode("").tag(sync=True)
-    sort_descending = traitlets.Bool(True).tag(sync=True)
-    #: the metric whose best and worst cells are outlined ("" none)
-    highlight_metric = traitlets.Unicode("").tag(sync=True)
-    #: the metric drawn as one curve per cell under the seek bar ("" none)
-    curve_metric = traitlets.Unicode("").tag(sync=True)
-    #: what the front end draws of the metrics (see ``_metrics_view.MetricsView.state``)
-    metric_view = traitlets.Dict().tag(sync=True)
-    #: strip mode: finished cells show their filmstrip until played (see ``filmstrips=``)
-    filmstrips = traitlets.Bool(False).tag(sync=True)
-    #: {key: {"source", "frames"}} of the ready strips (their bytes go over custom messages)
-    strips = traitlets.Dict().tag(sync=True)
-    #: A/B review (docs/comparison.md): how B is shown against A, the difference's gain, the
-    #: onion skin's opacity of B, B's offset in frames (+: B runs ahead) and whose sound plays
-    ab_mode = traitlets.Enum(("wipe", "side", "difference", "onion"), "wipe").tag(sync=True)
-    ab_gain = traitlets.Float(4.0, min=1.0, max=32.0).tag(sync=True)
-    ab_opacity = traitlets.Float(0.5, min=0.0, max=1.0).tag(sync=True)
-    ab_offset_frames = traitlets.Int(0).tag(sync=True)
-    ab_audio = traitlets.Enum(("none", "a", "b"), "none").tag(sync=True)
 
     def __init__(
         self,
@@ -856,7 +839,6 @@ class Comparison(anywidget.AnyWidget):
         )
         gate = PriceGate(client, budget_usd, confirm_over_usd, confirm=confirm)  # checks them
         strips_on(filmstrips, 0)  # checks it before anything starts
-        self._strips_auto = filmstrips is None or filmstrips == "auto"
         loop, threaded = _grid_loop()
         self._owns_client = client is None
         self._client: Any = client if client is not None else _default_client()
@@ -885,12 +867,9 @@ class Comparison(anywidget.AnyWidget):
         )
         self._control.show_price = lambda verdict: setattr(self, "price", verdict.front())
         runner.on_update = self._control.on_run_update
-        # a ready strip is shown with the next coalesced state message (36 at once are one)
-        self._strip_maker = StripMaker(loop, self._control.changed)
-        self.filmstrips = strips_on(filmstrips, len(placed))
+        self._open_strips(filmstrips, len(placed), loop, self._control.changed)
         self._layout_cells(placed)
         self.flushes = 0  # state messages sent (tests and benchmarks look at it)
-        self.observe(lambda _change: self._control.changed(), names="filmstrips")
         self.on_msg(self._on_custom_msg)
         self.on_msg(self._on_promote_msg)
         self._flush()
@@ -962,8 +941,7 @@ class Comparison(anywidget.AnyWidget):
         self.rows = layout.rows
         self.row_labels = layout.row_labels
         self.column_labels = layout.column_labels
-        if self._strips_auto:  # "auto" decides again as the grid grows
-            self.filmstrips = strips_on(None, len(cells))
+        self._count_strips(len(cells))
 
     # -- running ------------------------------------------------------------------------------
 
@@ -1070,75 +1048,6 @@ class Comparison(anywidget.AnyWidget):
         """
         return self._grow(lambda: self._spec.add_takes(count), run=run)
 
-    def promote(
-        self, cell: int | tuple[int, int] | ComparisonCell, *, run: bool = True, **changes: Any
-    ) -> list[ComparisonCell]:
-        """Run a cell's request again with ``changes``, as a new row at the bottom.
-
-        The refine loop: promote the winner to a longer, pro-mode or other-model run. The new
-        request is checked by its model's rules before anything is sent (a change it cannot take
-        raises ``ValidationError`` naming the field and what is allowed), and it runs through
-        the same path as ``add()``. Promoting a cell again with the same changes returns the
-        row it already made. A take is not reproduced (only a seed would): the request runs
-        again.
-
-        Args:
-            cell: the cell, by grid index, ``(row, column)`` or itself.
-            run: start the new cell now (default).
-            **changes: request fields to change (``duration=10``, ``mode="pro"``,
-                ``model="veo-3.1-generate-preview"``).
-
-        Returns:
-            The new cell (in a list, like ``add()``).
-
-        Example:
-            >>> cmp.promote((0, 1), duration=10)             # doctest: +SKIP
-            [ComparisonCell('promoted from animal=fox · place=snow + duration=10', ...)]
-        """
-        source = cell if isinstance(cell, ComparisonCell) else self[cell]
-        promoted = promoted_cell(source.cell, source.caption, changes)
-        self._grow(lambda: self._spec.promote(promoted), run=run)
-        return [c for c in self._cells if c.key == promoted.key]
-
-    def effects(self) -> pd.DataFrame:
-        """The effect of each value: per variable and value, the mean score, stars and metrics.
-
-        The variables are the template's (or, without one, the request fields that differ);
-        promoted rows are left out. Columns: ``variable``, ``value``, ``cells``, ``score`` (the
-        mean Arena score of the runs voted on) and ``voted``, ``rating`` (the mean stars of the
-        rated runs) and ``rated``, then the mean of each video metric the records hold.
-
-            >>> cmp.effects()                                # doctest: +SKIP
-        """
-        import pandas as pd
-
-        promoted = {c.key for c in self._spec.promoted}
-        grid = [c for c in self._cells if c.key not in promoted]
-        self.experiment.reload()
-        scores = self.experiment.vote_scores()
-        factors = cell_factors(
-            [c.request.to_dict() for c in grid], [c.cell.variables for c in grid]
-        )
-        facts = [
-            {
-                "factors": found,
-                "rating": c.rating,
-                "score": scores.get(c.key, {}).get("score"),
-                "metrics": getattr(c.record, "metrics", None),  # when the records carry them
-            }
-            for c, found in zip(grid, factors, strict=True)
-        ]
-        rows = effect_rows(facts)
-        return pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(EFFECT_COLUMNS))
-
-    @property
-    def stacks(self) -> list[list[ComparisonCell]]:
-        """The cells grouped by spot in the grid: with ``stack_takes=True``, a request's takes."""
-        spots: dict[tuple[int, int], list[ComparisonCell]] = {}
-        for c in self._cells:
-            spots.setdefault((c.row, c.column), []).append(c)
-        return list(spots.values())
-
     def _grow(self, change: Callable[[], None], *, run: bool) -> list[ComparisonCell]:
         """Apply ``change`` to the spec, lay the grid out again and run only the new cells.
 
@@ -1214,78 +1123,6 @@ class Comparison(anywidget.AnyWidget):
         """Attach a note to the cell at ``index`` (also: ``cmp.cells[i].note = "..."``)."""
         self[index].note = note
 
-    # -- export -------------------------------------------------------------------------------
-
-    def _default_export(self, suffix: str) -> pathlib.Path:
-        folder = self._export_dir or pathlib.Path.cwd()
-        return folder / f"{self.experiment.path.name}{suffix}"  # already a safe name
-
-    def export_html(
-        self, path: str | os.PathLike[str] | None = None, **options: Any
-    ) -> pathlib.Path:
-        """A self-contained HTML report of this grid (see ``vidwidgets.export.export_html()``).
-
-        It holds the videos, a synchronized player that works offline, and a table of
-        parameters and timings.
-
-            >>> cmp.export_html("foxes.html")                # doctest: +SKIP
-            PosixPath('/home/me/foxes.html')
-        """
-        from vidwidgets.export import export_html
-
-        options.setdefault("columns", self.columns)
-        options.setdefault("title", self.title or None)
-        target = pathlib.Path(path) if path is not None else self._default_export(".html")
-        return export_html(self.experiment, target, keys=self._exportable_keys(), **options)
-
-    def export_grid_video(
-        self, path: str | os.PathLike[str] | None = None, **options: Any
-    ) -> pathlib.Path:
-        """One side-by-side MP4 of the grid with captions.
-
-        See [`vidwidgets.export.export_grid_video()`][vidwidgets.export.export_grid_video].
-
-            >>> cmp.export_grid_video("foxes.mp4")           # doctest: +SKIP
-        """
-        from vidwidgets.export import export_grid_video
-
-        options.setdefault("columns", self.columns)
-        target = pathlib.Path(path) if path is not None else self._default_export("-grid.mp4")
-        return export_grid_video(self.experiment, target, keys=self._exportable_keys(), **options)
-
-    def _exportable_keys(self) -> list[str]:
-        self.experiment.reload()
-        return [k for k in self.cell_keys if k in self.experiment]
-
-    # -- playback from Python (the browser does the frame-by-frame work) ----------------------
-
-    def play(self) -> None:
-        """Play every video at once (in every view of this grid)."""
-        self.send({"type": "play"})
-
-    def pause(self) -> None:
-        self.send({"type": "pause"})
-
-    def seek(self, t: float) -> None:
-        """Move every video to ``t`` seconds."""
-        self.send({"type": "seek", "t": max(0.0, float(t))})
-
-    def step(self, frames: int = 1) -> None:
-        """Pause and step every video by ``frames`` frames (negative: back)."""
-        self.send({"type": "step", "n": int(frames)})
-
-    def ab(
-        self, a: int | tuple[int, int] | None = None, b: int | tuple[int, int] | None = None
-    ) -> None:
-        """Show A/B mode: cells ``a`` and ``b`` overlaid with a draggable wipe.
-
-        The default is the first two cells; ``ab_enabled = False`` hides it again.
-        """
-        first = self[a if a is not None else 0]
-        second = self[b if b is not None else (1 if len(self._cells) > 1 else 0)]
-        self.ab_keys = [first.key, second.key]
-        self.ab_enabled = True
-
     # -- the loop and the front end -----------------------------------------------------------
 
     @property
@@ -1307,69 +1144,11 @@ class Comparison(anywidget.AnyWidget):
         _mark_stacks_and_diffs(self._cells, states)
         bound = max(1, int(getattr(self._client, "max_concurrency", 4) or 4))
         summary = _summary(self._cells, states, self._control.clock, bound)
-        if self.filmstrips:  # strips are made in worker threads; ``strips`` says when ready
-            self._strip_maker.update((c.key, c.source_id, c.served_file) for c in self._cells)
         with self.hold_sync():
             self.cells_state = [dict(s) for s in states]
             self.summary = summary
-            self.strips = self._strip_maker.front()
+            self._paint_strips(self._cells)
             self._paint_metrics(states)
-
-    # -- metrics ------------------------------------------------------------------------------
-
-    def sort_by(self, metric: str | None, *, descending: bool = True) -> None:
-        """Show the cells ordered by a metric (``None``: the grid's own order again).
-
-        Cells not measured yet come last. The header's "sort" selector does the same.
-
-            >>> cmp.sort_by("motion", descending=True)        # doctest: +SKIP
-
-        Raises:
-            ValidationError: ``metric`` is not one of ``vidwidgets.metrics.METRIC_NAMES``.
-        """
-        self.sort_metric = check_metric("sort_by", metric)
-        self.sort_descending = bool(descending)
-
-    def highlight(self, metric: str | None) -> None:
-        """Outline the best and the worst cell by a metric (``None``: no outline).
-
-        "Best" follows each metric's good direction (steadier, sharper, fewer cuts; mid-grey
-        brightness), as the Metrics guide says.
-
-        Raises:
-            ValidationError: ``metric`` is not one of ``vidwidgets.metrics.METRIC_NAMES``.
-        """
-        self.highlight_metric = check_metric("highlight", metric)
-
-    def show_curves(self, metric: str | None) -> None:
-        """Draw one curve per cell of a metric's per-frame series under the seek bar.
-
-        Raises:
-            ValidationError: ``metric`` has no per-frame series (``loop_seam``) or is unknown.
-        """
-        self.curve_metric = check_metric("show_curves", metric, CURVES)
-
-    @traitlets.validate("sort_metric", "highlight_metric")
-    def _valid_metric(self, proposal: Any) -> str:
-        return check_metric(proposal["trait"].name, proposal["value"])
-
-    @traitlets.validate("curve_metric")
-    def _valid_curve(self, proposal: Any) -> str:
-        return check_metric("curve_metric", proposal["value"], CURVES)
-
-    @traitlets.observe("sort_metric", "sort_descending", "highlight_metric", "curve_metric")
-    def _metric_choice(self, _change: Any) -> None:
-        self._paint_metrics([c.front_state() for c in self._cells])
-
-    def _paint_metrics(self, states: Sequence[CellFrontState]) -> None:
-        cells = [(c.key, s["metrics"], c.metrics) for c, s in zip(self._cells, states, strict=True)]
-        self.metric_view = self._metrics_view.state(
-            cells,
-            sort=self.sort_metric,
-            descending=self.sort_descending,
-            highlight=self.highlight_metric,
-            curve=self.curve_metric,
-        )
 
     def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict):
@@ -1402,27 +1181,11 @@ class Comparison(anywidget.AnyWidget):
         else:
             _send_video(self, cell, content)
 
-    def _on_promote_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        # the Promote button: the cell again, unchanged, as a new row (changes: cmp.promote)
-        if isinstance(content, dict) and content.get("type") == "promote":
-            cell = next((c for c in self._cells if c.key == content.get("key")), None)
-            if cell is not None:
-                self._control.on_loop(self._user_edit, lambda: self.promote(cell))
-
     def _user_edit(self, apply: Callable[[], None]) -> None:
         try:
             apply()
         except (ValueError, TypeError) as exc:
             self.message = f"not saved: {exc}"
-
-    def _start_export(self, what: str) -> None:
-        if what not in ("html", "video"):
-            return
-        self.message = (
-            "exporting the HTML report…" if what == "html" else "rendering the grid video…"
-        )
-        job = self.export_html if what == "html" else self.export_grid_video
-        self._control.export(job, lambda text: setattr(self, "message", text))
 
     def __repr__(self) -> str:
         counts: dict[str, int] = {}

@@ -1,9 +1,11 @@
-"""What the Comparison grid shows of each video's metrics, on plain data: no widget, no loop.
+"""What the Comparison grid shows of each video's metrics, and the traits that choose it.
 
 The badges on each cell (rounded scalars), the order of ``sort_by``, the best and worst cells
 of ``highlight``, and the curves under the seek bar: one downsampled per-frame series per cell
 with the time of its worst frame. ``Comparison`` feeds it the cells' records and their
-``VideoMetrics``; the front end draws what comes back and computes nothing.
+``VideoMetrics``; the front end draws what comes back and computes nothing. Everything but
+``MetricsViewMixin`` (the grid's ``sort_by``/``highlight``/``show_curves`` and their traits) is
+plain data: no widget, no loop.
 
     >>> ranking({"a": 0.9, "b": 0.7, "c": None}, "flicker")
     ['a', 'b', 'c']
@@ -16,16 +18,23 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+import traitlets
 
 from vidwidgets.client import ValidationError
 from vidwidgets.metrics import METRIC_NAMES, VideoMetrics
+
+if TYPE_CHECKING:
+    from vidwidgets.apps._cell_state import CellFrontState
+    from vidwidgets.apps._comparison import ComparisonCell
 
 __all__ = [
     "CURVES",
     "MAX_POINTS",
     "TITLES",
     "MetricsView",
+    "MetricsViewMixin",
     "badges",
     "check_metric",
     "downsample",
@@ -232,3 +241,79 @@ class MetricsView:
         every = [p for points in curves.values() for p in points]
         worst = pick(every, key=lambda p: p[1])[0] if every else None
         return curves, worst
+
+
+class MetricsViewMixin(traitlets.HasTraits):
+    """The Comparison's metrics view: what the grid is sorted by, outlines and draws as curves.
+
+    Its traits are synced with the front end (the header's selectors set them too); the grid
+    calls ``_paint_metrics`` with each render, and a change of choice paints again at once.
+    """
+
+    if TYPE_CHECKING:
+        _cells: list[ComparisonCell]
+        _metrics_view: MetricsView
+
+    #: the metric the cells are sorted by, and whether highest first ("" keeps the grid order)
+    sort_metric = traitlets.Unicode("").tag(sync=True)
+    sort_descending = traitlets.Bool(True).tag(sync=True)
+    #: the metric whose best and worst cells are outlined ("" none)
+    highlight_metric = traitlets.Unicode("").tag(sync=True)
+    #: the metric drawn as one curve per cell under the seek bar ("" none)
+    curve_metric = traitlets.Unicode("").tag(sync=True)
+    #: what the front end draws of the metrics (see ``_metrics_view.MetricsView.state``)
+    metric_view = traitlets.Dict().tag(sync=True)
+
+    def sort_by(self, metric: str | None, *, descending: bool = True) -> None:
+        """Show the cells ordered by a metric (``None``: the grid's own order again).
+
+        Cells not measured yet come last. The header's "sort" selector does the same.
+
+            >>> cmp.sort_by("motion", descending=True)        # doctest: +SKIP
+
+        Raises:
+            ValidationError: ``metric`` is not one of ``vidwidgets.metrics.METRIC_NAMES``.
+        """
+        self.sort_metric = check_metric("sort_by", metric)
+        self.sort_descending = bool(descending)
+
+    def highlight(self, metric: str | None) -> None:
+        """Outline the best and the worst cell by a metric (``None``: no outline).
+
+        "Best" follows each metric's good direction (steadier, sharper, fewer cuts; mid-grey
+        brightness), as the Metrics guide says.
+
+        Raises:
+            ValidationError: ``metric`` is not one of ``vidwidgets.metrics.METRIC_NAMES``.
+        """
+        self.highlight_metric = check_metric("highlight", metric)
+
+    def show_curves(self, metric: str | None) -> None:
+        """Draw one curve per cell of a metric's per-frame series under the seek bar.
+
+        Raises:
+            ValidationError: ``metric`` has no per-frame series (``loop_seam``) or is unknown.
+        """
+        self.curve_metric = check_metric("show_curves", metric, CURVES)
+
+    @traitlets.validate("sort_metric", "highlight_metric")
+    def _valid_metric(self, proposal: Any) -> str:
+        return check_metric(proposal["trait"].name, proposal["value"])
+
+    @traitlets.validate("curve_metric")
+    def _valid_curve(self, proposal: Any) -> str:
+        return check_metric("curve_metric", proposal["value"], CURVES)
+
+    @traitlets.observe("sort_metric", "sort_descending", "highlight_metric", "curve_metric")
+    def _metric_choice(self, _change: Any) -> None:
+        self._paint_metrics([c.front_state() for c in self._cells])
+
+    def _paint_metrics(self, states: Sequence[CellFrontState]) -> None:
+        cells = [(c.key, s["metrics"], c.metrics) for c, s in zip(self._cells, states, strict=True)]
+        self.metric_view = self._metrics_view.state(
+            cells,
+            sort=self.sort_metric,
+            descending=self.sort_descending,
+            highlight=self.highlight_metric,
+            curve=self.curve_metric,
+        )

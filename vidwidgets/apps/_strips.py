@@ -13,15 +13,20 @@ import asyncio
 import concurrent.futures
 import functools
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import traitlets
 
 from vidwidgets.client import call_soon_on
 from vidwidgets.experiments import Filmstrip, filmstrip
 from vidwidgets.widgets import send_file
 
-__all__ = ["AUTO_FILMSTRIPS_OVER", "StripMaker", "strips_on"]
+if TYPE_CHECKING:
+    from vidwidgets.apps._comparison import ComparisonCell
+
+__all__ = ["AUTO_FILMSTRIPS_OVER", "FilmstripsMixin", "StripMaker", "strips_on"]
 
 #: ``filmstrips="auto"`` (the default) shows strips first in grids of more cells than this
 AUTO_FILMSTRIPS_OVER = 16
@@ -137,3 +142,35 @@ class StripMaker:
             widget.send(
                 {"type": "error", "rid": rid, "message": f"could not read the strip: {exc}"}
             )
+
+
+class FilmstripsMixin(traitlets.HasTraits):
+    """The Comparison's strip mode: its traits, its ``StripMaker`` and when "auto" turns it on."""
+
+    #: strip mode: finished cells show their filmstrip until played (see ``filmstrips=``)
+    filmstrips = traitlets.Bool(False).tag(sync=True)
+    #: {key: {"source", "frames"}} of the ready strips (their bytes go over custom messages)
+    strips = traitlets.Dict().tag(sync=True)
+
+    def _open_strips(
+        self,
+        filmstrips: bool | str | None,
+        cells: int,
+        loop: asyncio.AbstractEventLoop,
+        changed: Callable[[], None],
+    ) -> None:
+        """Start the grid's strip maker; ``changed`` shows ready strips and a new mode."""
+        self._strips_auto = filmstrips is None or filmstrips == "auto"
+        # a ready strip is shown with the next coalesced state message (36 at once are one)
+        self._strip_maker = StripMaker(loop, changed)
+        self.filmstrips = strips_on(filmstrips, cells)
+        self.observe(lambda _change: changed(), names="filmstrips")
+
+    def _count_strips(self, cells: int) -> None:
+        if self._strips_auto:  # "auto" decides again as the grid grows
+            self.filmstrips = strips_on(None, cells)
+
+    def _paint_strips(self, cells: Sequence[ComparisonCell]) -> None:
+        if self.filmstrips:  # strips are made in worker threads; ``strips`` says when ready
+            self._strip_maker.update((c.key, c.source_id, c.served_file) for c in cells)
+        self.strips = self._strip_maker.front()

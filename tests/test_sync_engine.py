@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.experiments._helpers import add_finished
-from vidwidgets._sync_engine import sync_engine_js
+from vidwidgets._sync_engine import compact_js, sync_engine_js
 from vidwidgets.apps import Comparison
 from vidwidgets.client import VideoRequest
 from vidwidgets.experiments import ExperimentStore
@@ -27,7 +27,7 @@ NUDGE = "rate * (1 - nudge)"
 def test_the_comparison_widget_front_end_starts_with_the_engine() -> None:
     esm = Comparison._esm
     assert isinstance(esm, str)
-    assert esm.startswith(sync_engine_js())
+    assert esm.startswith(compact_js(sync_engine_js()))  # saved without its comment lines
     assert "createSyncEngine({" in esm
 
 
@@ -37,7 +37,7 @@ def test_the_export_inlines_the_same_engine_in_its_one_script(tmp_path: Path) ->
     page = export_html(exp, tmp_path / "report.html").read_text("utf-8")
     scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
     assert len(scripts) == 1
-    assert scripts[0].startswith(sync_engine_js())
+    assert scripts[0].startswith(compact_js(sync_engine_js()))
 
 
 def test_the_drift_correction_is_written_once() -> None:
@@ -201,3 +201,31 @@ def test_a_handled_key_is_kept_from_jupyterlab() -> None:
         """
     )
     assert result == [True, ["default", "stop"]]
+
+
+FRONT_ENDS = [
+    PACKAGE / "_sync_engine.js",
+    *sorted((PACKAGE / "apps").glob("*.js")),
+    PACKAGE / "export" / "sync_player.js",
+]
+
+
+@pytest.mark.parametrize("path", FRONT_ENDS, ids=lambda p: p.name)
+def test_no_front_end_has_a_multiline_template_literal(path: Path) -> None:
+    # compact_js drops comment-only lines: inside a multi-line `...` they could be text
+    code = "\n".join(
+        line for line in path.read_text("utf-8").splitlines() if not line.lstrip().startswith("//")
+    )
+    literals = re.findall(r"`[^`]*`", code)
+    assert not [lit for lit in literals if "\n" in lit]
+
+
+def test_the_saved_front_end_has_no_comment_lines_but_the_same_code() -> None:
+    from vidwidgets._sync_engine import with_sync_engine
+
+    full = f"{sync_engine_js()}\nexport default {{}};"
+    compact = with_sync_engine("export default {};")
+    assert compact == compact_js(full)
+    assert len(compact) < 0.9 * len(full)
+    assert not [line for line in compact.splitlines() if line.strip().startswith("//")]
+    assert "function createSyncEngine(" in compact

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 
-__all__ = ["sync_engine_js", "with_sync_engine"]
+__all__ = ["compact_js", "sync_engine_js", "with_sync_engine"]
 
 
 @functools.cache
@@ -36,4 +36,32 @@ def with_sync_engine(front_end: str) -> str:
     Returns:
         The engine, then ``front_end``: one text for an anywidget ``_esm`` or a ``<script>``.
     """
-    return f"{sync_engine_js()}\n{front_end}"
+    return compact_js(f"{sync_engine_js()}\n{front_end}")
+
+
+def compact_js(source: str) -> str:
+    r"""``source`` without its comment-only lines and blank lines (the code is left as it is).
+
+    anywidget saves a widget's ``_esm`` with every instance in a notebook, so the comments would
+    be saved once per grid; they stay in the ``.js`` files. Only whole lines go: a ``//`` line,
+    a ``/* ... */`` block that starts a line. The front ends have no multi-line template
+    literals, where such a line could be text (``tests/test_sync_engine.py`` checks).
+
+    >>> compact_js("// why\nconst a = 1; // kept\n/**\n * doc\n */\n\nlet b = 2;")
+    'const a = 1; // kept\nlet b = 2;'
+    """
+    kept: list[str] = []
+    in_block = False
+    for line in source.splitlines():
+        bare = line.strip()
+        if in_block:
+            in_block = "*/" not in bare
+            continue
+        if not bare or bare.startswith("//"):
+            continue
+        if bare.startswith("/*"):
+            in_block = "*/" not in bare
+            if in_block or bare.endswith("*/"):
+                continue
+        kept.append(line)
+    return "\n".join(kept)

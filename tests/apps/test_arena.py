@@ -11,11 +11,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import comm
 import pytest
 
 from tests.experiments._helpers import add_finished
-from tests.widgets._comm import RecordingComm, customs, from_browser_custom
+from tests.widgets._comm import customs, from_browser_custom
 from vidwidgets.apps import Arena, Comparison
 from vidwidgets.client import ValidationError, VideoClient, VideoRequest
 from vidwidgets.experiments import Experiment, ExperimentStore
@@ -23,12 +22,6 @@ from vidwidgets.simulator import Simulator
 
 MODELS = ["kling-v1", "viduq1", "hailuo-02"]
 PROMPTS = ["a red fox in snow", "a grey wolf at dusk", "a white owl in fog"]
-
-
-@pytest.fixture(autouse=True)
-def recording_comm(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(comm, "create_comm", lambda **kw: RecordingComm(**kw))
-    monkeypatch.setattr(comm, "get_comm_manager", lambda **kw: {})
 
 
 @pytest.fixture

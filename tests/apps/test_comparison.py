@@ -16,11 +16,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import comm
 import pytest
 from ipywidgets.embed import dependency_state, embed_data
 
-from tests.widgets._comm import RecordingComm, customs, from_browser_custom
+from tests.widgets._comm import customs, from_browser_custom
 from vidwidgets.apps import Comparison
 from vidwidgets.apps._cell_state import CellFrontState
 from vidwidgets.client import JobStatus, ValidationError, VideoClient
@@ -31,12 +30,6 @@ FAST: dict[str, Any] = {"speed": 200.0, "video_scale": 0.1, "fps": 8, "refresh_p
 #: jobs that take a few seconds, so there is time to cancel them
 SLOW: dict[str, Any] = {**FAST, "speed": 40.0, "timing": Timing(queue=10, generate=60, jitter=0)}
 JS = Path(__file__).resolve().parents[2] / "vidwidgets" / "apps" / "_comparison.js"
-
-
-@pytest.fixture(autouse=True)
-def recording_comm(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(comm, "create_comm", lambda **kw: RecordingComm(**kw))
-    monkeypatch.setattr(comm, "get_comm_manager", lambda **kw: {})
 
 
 #: the models these grids use; the newapi and openai simulators publish no prices, and a grid of

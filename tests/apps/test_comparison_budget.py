@@ -13,22 +13,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import comm
 import pytest
 
-from tests.widgets._comm import RecordingComm, from_browser_custom
+from tests.widgets._comm import from_browser_custom
 from vidwidgets.apps import Comparison
 from vidwidgets.client import BudgetExceeded, ValidationError, VideoClient
 from vidwidgets.simulator import PluginOptions, Simulator
 
 API_KEY = "sk-sim-BUDGET-distinctive-4417"
 FAST: dict[str, Any] = {"speed": 200.0, "video_scale": 0.1, "fps": 8, "refresh_period": 1.0}
-
-
-@pytest.fixture(autouse=True)
-def recording_comm(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(comm, "create_comm", lambda **kw: RecordingComm(**kw))
-    monkeypatch.setattr(comm, "get_comm_manager", lambda **kw: {})
 
 
 @pytest.fixture

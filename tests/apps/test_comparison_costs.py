@@ -8,10 +8,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import comm
 import pytest
 
-from tests.widgets._comm import RecordingComm
 from vidwidgets.apps import Comparison
 from vidwidgets.client import VideoClient
 from vidwidgets.simulator import Simulator
@@ -21,9 +19,7 @@ VIDU = "viduq1: $0.20 per call × group default 1 = $0.20"
 
 
 @pytest.fixture(autouse=True)
-def recording_comm(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(comm, "create_comm", lambda **kw: RecordingComm(**kw))
-    monkeypatch.setattr(comm, "get_comm_manager", lambda **kw: {})
+def no_user_prices(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VIDWIDGETS_PRICES", raising=False)
 
 

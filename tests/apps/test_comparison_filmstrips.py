@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from ipywidgets.embed import dependency_state, embed_data
 
-from tests.apps.test_comparison import client, grid, recording_comm, sim, until
+from tests.apps.test_comparison import client, grid, sim, until
 from tests.widgets._comm import customs, from_browser_custom
 from vidwidgets.apps import Comparison
 from vidwidgets.apps._strips import AUTO_FILMSTRIPS_OVER, strips_on
 from vidwidgets.client import VideoClient
 from vidwidgets.experiments import strip_path
 
-__all__ = ["client", "recording_comm", "sim"]  # the fixtures, shared with test_comparison
+__all__ = ["client", "sim"]  # the fixtures, shared with test_comparison
 
 
 @pytest.mark.parametrize(

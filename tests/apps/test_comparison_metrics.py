@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.apps.test_comparison import (  # the same recording comm, simulator and client
+from tests.apps.test_comparison import (  # the same simulator and client
     API_KEY,
     FAST,
     grid,
     make_client,
-    recording_comm,  # noqa: F401 - an autouse fixture, imported to apply here
 )
 from vidwidgets.apps import Comparison
 from vidwidgets.apps._metrics_view import CURVES, MAX_POINTS, downsample, ranking

@@ -7,20 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import comm
 import pytest
 import traitlets
 
-from tests.widgets._comm import RecordingComm
 from vidwidgets.apps import Comparison
 
 REVIEW_TRAITS = ("ab_mode", "ab_gain", "ab_opacity", "ab_offset_frames", "ab_audio")
-
-
-@pytest.fixture(autouse=True)
-def recording_comm(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(comm, "create_comm", lambda **kw: RecordingComm(**kw))
-    monkeypatch.setattr(comm, "get_comm_manager", lambda **kw: {})
 
 
 @pytest.fixture

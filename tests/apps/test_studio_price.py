@@ -11,21 +11,13 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import comm
 import pytest
 
-from tests.widgets._comm import RecordingComm
 from vidwidgets.apps import Studio
 from vidwidgets.client import VideoClient, VideoRequest
 from vidwidgets.simulator import PluginOptions, Simulator
 
 VEO = "veo-3.1-generate-preview"
-
-
-@pytest.fixture(autouse=True)
-def recording_comm(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(comm, "create_comm", lambda **kw: RecordingComm(**kw))
-    monkeypatch.setattr(comm, "get_comm_manager", lambda **kw: {})
 
 
 @pytest.fixture

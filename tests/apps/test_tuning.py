@@ -11,11 +11,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import comm
 import pytest
 
 from tests.apps.test_comparison import API_KEY, FAST, make_client
-from tests.widgets._comm import RecordingComm, from_browser_custom
+from tests.widgets._comm import from_browser_custom
 from vidwidgets.apps import Arena, Comparison
 from vidwidgets.apps._grid import take_spread
 from vidwidgets.apps._templates import effect_rows
@@ -26,12 +25,6 @@ from vidwidgets.simulator import Simulator
 TEMPLATE = "a {animal} running through {place}"
 VALUES: dict[str, Any] = {"animal": ["fox", "wolf"], "place": ["snow", "a forest"]}
 JS = Path(__file__).resolve().parents[2] / "vidwidgets" / "apps" / "_comparison.js"
-
-
-@pytest.fixture(autouse=True)
-def recording_comm(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(comm, "create_comm", lambda **kw: RecordingComm(**kw))
-    monkeypatch.setattr(comm, "get_comm_manager", lambda **kw: {})
 
 
 @pytest.fixture

@@ -111,6 +111,8 @@ def refresh_discipline(tasks: Mapping[str, Any], requests: Iterable[Any]) -> dic
     ``min_gap`` is the shortest interval between two status requests for the same task, in
     refresh periods; ``redundant`` is the share of those requests that came when the gateway had
     not refreshed since the previous request for that task (so the answer could not be new).
+    A plugin gateway's billing settlement (``settle_from`` set: the task ends at
+    ``finished_at``, between refreshes) is a change of its own: a read after it is not a repeat.
     """
     polls = status_requests(requests)
     gaps: list[float] = []
@@ -121,13 +123,14 @@ def refresh_discipline(tasks: Mapping[str, Any], requests: Iterable[Any]) -> dic
         if rec is None or not period:
             continue
         origin = float(rec.refresh_origin)
+        settled = float(rec.finished_at) if getattr(rec, "settle_from", None) else None
         for a, b in itertools.pairwise(times):
             gaps.append((b - a) / period)
             total += 1
             # a refresh tick in (a, b]?  ticks sit at origin + k * period
             k_a = (a - origin) // period
             k_b = (b - origin) // period
-            if k_b == k_a:
+            if k_b == k_a and not (settled is not None and a < settled <= b):
                 redundant += 1
     return {
         "min_gap_periods": min(gaps) if gaps else float("nan"),

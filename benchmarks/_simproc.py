@@ -116,6 +116,7 @@ _TASK_FIELDS = (
     "outcome",
     "refresh_origin",
     "refresh_period",
+    "settle_from",
 )
 _REQUEST_FIELDS = ("method", "path", "wall", "status", "task_id", "fault", "elapsed")
 

@@ -7,6 +7,7 @@ clock rules first, then the simulator's plugin gateway read in the OpenAI format
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
 from typing import Any
@@ -15,8 +16,15 @@ import pytest
 
 from vidwidgets.client import VideoRequest
 from vidwidgets.client._http import Response
-from vidwidgets.client._polling import SETTLING_PROGRESS, PollSchedule, RefreshClock
-from vidwidgets.client._watcher import refresh_period_of
+from vidwidgets.client._metrics import Metrics
+from vidwidgets.client._polling import (
+    SETTLE_LAG_SHARE,
+    SETTLING_PROGRESS,
+    PollConfig,
+    PollSchedule,
+    RefreshClock,
+)
+from vidwidgets.client._watcher import Watcher, refresh_period_of
 from vidwidgets.simulator import Simulator, Timing
 
 PERIOD = 15.0
@@ -49,14 +57,36 @@ def test_a_progress_rate_end_is_read_at_the_first_refresh_that_can_show_it() -> 
     assert 120.0 <= read_at < 121.0
 
 
-def test_the_99_percent_hold_is_read_at_the_next_refresh() -> None:
+def test_the_99_percent_hold_is_read_within_the_lag_budget_not_at_the_next_refresh() -> None:
     schedule = refreshing()
     schedule.observe(45.5, ("p", 40), progress=40)
     schedule.observe(60.5, ("p", 70), progress=70)
     schedule.observe(75.5, ("p", SETTLING_PROGRESS), progress=SETTLING_PROGRESS)
     assert schedule.settling
-    # done but for billing: any refresh may bring the end, so the next one is read
-    assert 90.0 <= 75.5 + schedule.next_delay(75.5) < 91.0
+    # done but for billing, which settles between refreshes: the next refresh (90) could be
+    # most of a period late, so reads keep within the lag budget (a tenth of the elapsed time)
+    delay = schedule.next_delay(75.5)
+    assert delay == pytest.approx(SETTLE_LAG_SHARE * 0.1 * 75.5)
+    assert 75.5 + delay < 90.0
+
+
+def test_a_learned_settlement_time_puts_the_read_just_after_it() -> None:
+    schedule = refreshing()
+    schedule.observe(60.5, ("p", 70), progress=70)
+    schedule.observe(75.5, ("p", SETTLING_PROGRESS), progress=SETTLING_PROGRESS)
+    schedule.settle_window = (75.0, 75.2)  # the refresh that showed 99 %
+    schedule.hold = (9.0, 10.0)  # other jobs settled 9-10 s after theirs
+    read_at = 75.5 + schedule.next_delay(75.5)
+    assert 85.2 <= read_at < 85.8  # once, when it must be over: not at 90, not before 84
+
+
+def test_the_settlement_time_is_learned_from_jobs_pinned_to_one_refresh() -> None:
+    watcher = Watcher(Metrics(), poll_config=PollConfig, time_scale=lambda: 1.0)
+    watcher.learn_hold(3.0, 14.0)
+    watcher.learn_hold(8.0, 20.0)
+    assert watcher.hold == (8.0, 14.0)
+    watcher.learn_hold(30.0, 40.0)  # contradicts both: the gateway settles differently now
+    assert watcher.hold == (30.0, 40.0)
 
 
 def test_a_task_still_in_its_initial_state_narrows_the_refresh_phase() -> None:
@@ -64,7 +94,25 @@ def test_a_task_still_in_its_initial_state_narrows_the_refresh_phase() -> None:
     clock.observe(20.0, 29.0)  # a change: a refresh in (20, 29]
     clock.exclude(49.0, 55.0)  # still as created: none in (49, 55), (19, 25) two periods back
     clock.exclude(72.0, 74.0)  # nor in (27, 29)
-    assert (clock.lo, clock.hi) == (25.0, 27.0)
+    assert clock.lo is not None
+    assert clock.hi is not None
+    assert (clock.lo % PERIOD, clock.hi - clock.lo) == (25.0 - PERIOD, 2.0)
+
+
+def test_reads_that_see_no_change_narrow_the_phase_before_any_change_is_seen() -> None:
+    clock = RefreshClock(PERIOD)
+    assert clock.uncertainty is None
+    clock.exclude(0.0, 6.0)  # three fresh jobs, each still as created at its first read
+    clock.exclude(16.0, 24.0)  # (1, 9) a period back
+    clock.exclude(40.0, 43.0)  # (10, 13)
+    # left: [9, 10) and [13, 15): the narrowest window holding both is [9, 15)
+    assert clock.uncertainty == pytest.approx(6.0)
+    assert clock.hi is not None
+    assert clock.hi % PERIOD == pytest.approx(0.0)
+    clock.observe(38.0, 40.5)  # a change in (38, 40.5]: (8, 10.5) -> [9, 10)
+    assert clock.uncertainty == pytest.approx(1.0)
+    assert clock.lo is not None
+    assert clock.lo % PERIOD == pytest.approx(9.0)
 
 
 def test_a_stretch_inside_the_window_or_covering_it_changes_nothing() -> None:
@@ -78,7 +126,7 @@ def _ticks_between(a: float, b: float, origin: float, period: float) -> int:
     return math.floor((b - origin) / period) - math.floor((a - origin) / period)
 
 
-async def test_the_plugin_gateway_in_the_openai_format_is_read_once_per_refresh_at_most(
+async def test_the_plugin_gateway_is_read_once_per_refresh_until_billing_holds_the_job(
     make_sim: Any, make_client: Any
 ) -> None:
     # the OpenAI format has no envelope: the version header tells the 15 s loop (0.75 s here)
@@ -92,9 +140,53 @@ async def test_the_plugin_gateway_in_the_openai_format_is_read_once_per_refresh_
     reads = [r.wall for r in sim.requests if r.method == "GET" and r.task_id == job.id]
     reads = [t for t in reads if t >= task.created_at]
     assert len(reads) >= 2
-    period = task.refresh_period
+    period, settling = task.refresh_period, task.settle_from
     assert period is not None
+    assert settling is not None
+    running = [t for t in reads if t < settling]
+    # while the job runs, a read between the same two refreshes could only repeat the last
     assert all(
-        _ticks_between(a, b, task.refresh_origin, period) >= 1 for a, b in itertools.pairwise(reads)
+        _ticks_between(a, b, task.refresh_origin, period) >= 1
+        for a, b in itertools.pairwise(running)
     )
-    assert min(b - a for a, b in itertools.pairwise(reads)) >= 0.8 * period
+    # once the row shows 99 %, billing settles between refreshes: the end is read within the
+    # lag budget (a tenth of the job's time), not a refresh later
+    job_time = task.finished_at - task.created_at
+    assert 0 <= reads[-1] - task.finished_at <= 0.1 * job_time
+
+
+async def test_the_settlement_time_learned_from_one_batch_reads_the_next_ends_at_once(
+    make_sim: Any, make_client: Any
+) -> None:
+    sim: Simulator = await make_sim(
+        "plugin", speed=20, timing=Timing(submit=1, queue=5, generate=40, jitter=0.3)
+    )
+    client = make_client(sim, api_format="openai")
+    request = VideoRequest(model="sora-2", prompt="a paper boat", seconds="4")
+
+    async def batch(n: int) -> list[Any]:
+        jobs = [await client.create(request) for _ in range(n)]
+        await asyncio.gather(*(client.wait(job) for job in jobs))
+        return jobs
+
+    def settling_reads(jobs: list[Any]) -> float:
+        """Reads per job from the refresh that showed 99 % to the end (the end's included)."""
+        counts = []
+        for job in jobs:
+            task = sim.tasks[job.id]
+            reads = [r.wall for r in sim.requests if r.method == "GET" and r.task_id == job.id]
+            settle_from = task.settle_from or 0.0
+            counts.append(sum(1 for t in reads if t >= settle_from))
+            if any(settle_from <= t < task.finished_at for t in reads):
+                # seen held at 99 %: its end is read within the lag budget
+                assert reads[-1] - task.finished_at <= 0.1 * (task.finished_at - task.created_at)
+        return sum(counts) / len(counts)
+
+    first = await batch(6)
+    hold = client._watcher.hold
+    true_hold = 10.0 / 20  # the simulator's settle_hold, in wall seconds
+    assert hold is not None
+    assert hold[0] <= true_hold + 0.05
+    assert hold[1] >= true_hold - 0.05
+    later = await batch(6)
+    assert settling_reads(later) <= settling_reads(first)

@@ -415,15 +415,25 @@ def parse_task(body: Any) -> TaskView:
 def known_refresh_period(body: Any) -> float | None:
     """How often the server refreshes task state, when its answer's shape tells; else None.
 
-    The shape that tells is new-api's ``{"code": "success", "data": {task_id, platform, ...}}``
-    envelope.
+    The shapes that tell are new-api's: its status envelope ``{"code": "success", "data":
+    {task_id, platform, ...}}`` and its create answer for Kling, Jimeng and Vidu, an
+    OpenAI-style object that also carries ``task_id`` (the official API's has none). Knowing
+    the loop from the create lets the very first reads of a batch learn its phase.
+
+        >>> known_refresh_period({"id": "task_1", "task_id": "task_1", "object": "video"})
+        15.0
+        >>> known_refresh_period({"id": "video_1", "object": "video"}) is None
+        True
     """
+    if not isinstance(body, Mapping):
+        return None
     if (
-        isinstance(body, Mapping)
-        and body.get("code") == "success"
+        body.get("code") == "success"
         and isinstance(body.get("data"), Mapping)
         and "task_id" in body["data"]
     ):
+        return NEWAPI_REFRESH_SECONDS
+    if body.get("object") == "video" and isinstance(body.get("task_id"), str):
         return NEWAPI_REFRESH_SECONDS
     return None
 

@@ -230,8 +230,8 @@ _KLING: dict[str, Any] = dict(
     audio="switch",  # metadata.sound
     options=frozenset({"cfg_scale", "camera_control"}),
     max_prompt_chars=2500,
-    typical_seconds=180.0,  # a 5 s std clip takes minutes
-    min_seconds=30.0,
+    typical_seconds=180.0,  # a 5 s std clip takes minutes: queue, then a minute or more
+    min_seconds=60.0,
 )
 _JIMENG: dict[str, Any] = dict(
     family="jimeng",

@@ -38,10 +38,22 @@ from typing import Any
 
 from vidwidgets.client._dialects import COARSE_PROGRESS
 
-__all__ = ["SETTLING_PROGRESS", "PollConfig", "PollSchedule", "RefreshClock"]
+__all__ = [
+    "SETTLE_LAG_SHARE",
+    "SETTLING_PROGRESS",
+    "SKIP_LAG_SHARE",
+    "PollConfig",
+    "PollSchedule",
+    "RefreshClock",
+]
 
 #: the progress a plugin gateway holds a task the provider finished at until billing settles
 SETTLING_PROGRESS = 99
+#: share of the lag budget spent skipping refreshes past the earliest plausible end (the rest
+#: covers a read landing a little after its refresh)
+SKIP_LAG_SHARE = 0.8
+#: share of the lag budget between reads while billing settles and its time is unknown
+SETTLE_LAG_SHARE = 0.85
 
 
 @dataclass(frozen=True)
@@ -112,6 +124,12 @@ class PollSchedule:
     exact_period: bool = False
     _progress: list[tuple[float, int]] = field(default_factory=list)
     _queued: bool = False
+    #: when (seconds since creation) the refresh that first showed this job at 99 % came
+    settle_window: tuple[float, float] | None = None
+    #: how long billing settlement took on this server (seconds), learned from other jobs
+    hold: tuple[float, float] | None = None
+    #: a live provider read said the video is done (the gateway's row may not show it yet)
+    provider_done: bool = False
 
     def observe(
         self, at: float, state_key: Any, *, progress: int | None = None, queued: bool = False
@@ -170,7 +188,9 @@ class PollSchedule:
 
     @property
     def settling(self) -> bool:
-        """The job reported 99 %: a plugin gateway's billing hold, almost done but not done."""
+        """The job reported 99 %, or its provider is done: a plugin gateway's billing hold."""
+        if self.provider_done:
+            return True
         return bool(self._progress) and self._progress[-1][1] >= SETTLING_PROGRESS
 
     @property
@@ -197,12 +217,13 @@ class PollSchedule:
         the server's own hint.
         """
         elapsed = max(now, 0.0)
+        if self.settling:
+            # done but for billing, which settles between the gateway's refreshes
+            delay = self._settling_delay(elapsed)
+            return max(delay, self.hint) if self.hint is not None else delay
         eta, measured = self._eta()
         delay = self._backoff(elapsed)
-        if self.settling:
-            # done but for billing: the end can come with any refresh, read the next one
-            delay = self.min_interval
-        elif eta is not None:
+        if eta is not None:
             delay = self._toward_end(delay, elapsed, eta, measured)
         early = self.earliest is not None and elapsed < self.earliest
         if self.earliest is not None and not measured:
@@ -223,6 +244,26 @@ class PollSchedule:
         if self.jitter and cadence is None and not (early and not measured):
             delay *= 1.0 + self.jitter * (random.random() - 0.5)
         return max(delay, 0.0)
+
+    def _settling_delay(self, elapsed: float) -> float:
+        """The wait while a plugin gateway holds the job at 99 % for billing.
+
+        Settlement is not tied to the refresh loop: with no knowledge, reads come
+        ``SETTLE_LAG_SHARE`` of the lag budget apart. Once other jobs showed how long it takes
+        (``hold``) after the refresh that showed 99 % (``settle_window``), the read goes to
+        when it must be over, never sooner than it can be.
+        """
+        budget = max(self.min_interval, SETTLE_LAG_SHARE * self.lag_fraction * elapsed)
+        window, hold = self.settle_window, self.hold
+        if window is None or hold is None:
+            return budget
+        first, last = window[0] + hold[0], window[1] + hold[1]
+        last += self.slack * max(hold[1], self.min_interval)
+        if elapsed >= last:
+            return budget  # longer than any before: back to the lag budget
+        if last - max(first, elapsed) <= budget:
+            return last - elapsed  # one read, when it must be over
+        return max(first - elapsed, budget)  # a wide window: from its start, within the budget
 
     def _backoff(self, elapsed: float) -> float:
         if self.polls <= 1 and not self._changes:
@@ -282,9 +323,11 @@ class PollSchedule:
             # durations are whole refreshes from another job's phase)
             target = earliest - cadence
         elif earliest is not None:
-            # a finish is plausible at every refresh now: read each one until the lag budget
-            # (a share of the elapsed time) allows skipping some
-            target = elapsed + max(self.lag_fraction * elapsed, cadence)
+            # a finish is plausible at every refresh now: an end at the next refresh read
+            # at the target is that much late; skip refreshes once the lag budget (a share of
+            # the job's time then) allows it
+            upcoming = elapsed + cadence
+            target = upcoming + SKIP_LAG_SHARE * self.lag_fraction * upcoming
         elif measured:
             # the job's own progress rate tells the end: the first refresh that can show it
             target = elapsed + delay
@@ -305,98 +348,204 @@ class PollSchedule:
         return delay
 
 
-@dataclass
+#: arcs of the circle narrower than this share of the period are dropped as rounding dust
+_DUST = 1e-9
+
+
 class RefreshClock:
     """When a server that refreshes task state on a fixed ``period`` (new-api's loop) refreshes.
 
     Learned from every job's reads, in the client's own monotonic seconds.
 
-    Each change a job sees says a refresh happened in (the send time of the read before, the
-    answer time of this read]. Windows from different jobs and reads are folded onto one period
-    and intersected, so the phase sharpens as reads accumulate; ``tick`` is the latest instant a
-    refresh can have been at, so a read sent just after ``tick + n * period`` sees refresh n.
+    The refresh *phase* (where on the period's circle the ticks fall) is kept as the set of
+    phases not yet ruled out, a union of arcs: all of the circle at first. A change a job sees
+    says a refresh happened in (the send time of the read before, the answer time of this
+    read]: the set is cut down to that window, folded onto the period (``observe``). A task
+    still in the state it was created in says no refresh happened between its create and the
+    read (``exclude``): that window is cut out. Both narrow the phase, from any job, in any
+    order, so even reads that see nothing teach something. ``lo``/``hi`` is the narrowest window
+    that holds every phase left, placed at the latest answer seen; ``tick`` its end, so a read
+    sent just after ``tick + n * period`` sees refresh n.
 
         >>> clock = RefreshClock(15.0)
         >>> clock.observe(20.0, 23.0)    # a refresh in (20, 23]
         >>> clock.observe(34.0, 36.5)    # one in (34, 36.5]; 15 s after (20, 23] is (35, 38]
-        >>> clock.lo, clock.tick
+        >>> clock.lo, clock.hi
         (35.0, 36.5)
+        >>> fresh = RefreshClock(15.0)
+        >>> fresh.exclude(0.0, 9.0)      # nothing in (0, 9): the refresh is in [9, 15)
+        >>> fresh.lo, fresh.hi
+        (-6.0, 0.0)
     """
 
-    period: float
-    lo: float | None = None
-    hi: float | None = None
-    _misfits: int = 0
+    def __init__(self, period: float, lo: float | None = None, hi: float | None = None) -> None:
+        self.period = period
+        #: the phases still possible: disjoint, sorted arcs (a, b) with 0 <= a < b <= period
+        self._arcs: list[tuple[float, float]] = [(0.0, period)] if period > 0 else []
+        #: the latest answer time seen: ``lo``/``hi`` are placed at or before it
+        self._anchor = 0.0
+        self._misfits = 0
+        if lo is not None and hi is not None and period > 0 and 0 < hi - lo < period:
+            self._arcs = self._pieces(lo, hi)
+            self._anchor = hi
+
+    def __repr__(self) -> str:
+        return f"RefreshClock(period={self.period!r}, lo={self.lo!r}, hi={self.hi!r})"
+
+    # -- the circle ------------------------------------------------------------------------
+
+    def _pieces(self, a: float, b: float) -> list[tuple[float, float]]:
+        """The window (a, b), under a period wide, as arcs of the circle (two if it wraps)."""
+        period = self.period
+        start = a % period
+        end = start + (b - a)
+        if end <= period:
+            return [(start, end)]
+        return [(0.0, end - period), (start, period)]
+
+    @staticmethod
+    def _intersect(
+        arcs: list[tuple[float, float]], cut: list[tuple[float, float]]
+    ) -> list[tuple[float, float]]:
+        out = [(max(a, c), min(b, d)) for a, b in arcs for c, d in cut if min(b, d) - max(a, c) > 0]
+        return sorted(out)
+
+    @staticmethod
+    def _subtract(
+        arcs: list[tuple[float, float]], cut: list[tuple[float, float]]
+    ) -> list[tuple[float, float]]:
+        out = arcs
+        for c, d in cut:
+            rest: list[tuple[float, float]] = []
+            for a, b in out:
+                if d <= a or c >= b:
+                    rest.append((a, b))
+                    continue
+                if a < c:
+                    rest.append((a, c))
+                if d < b:
+                    rest.append((d, b))
+            out = rest
+        return out
+
+    def _set(self, arcs: list[tuple[float, float]]) -> None:
+        dust = _DUST * self.period
+        self._arcs = [(a, b) for a, b in arcs if b - a > dust]
+
+    def _hull(self) -> tuple[float, float] | None:
+        """(start phase, width) of the narrowest arc holding every phase left, or None."""
+        arcs, period = self._arcs, self.period
+        if not arcs:
+            return None
+        covered = sum(b - a for a, b in arcs)
+        if covered >= period * (1 - _DUST):
+            return None  # nothing ruled out yet
+        # the hull is the circle minus its widest gap (the gap after the last arc wraps)
+        best_gap, start = -1.0, arcs[0][0]
+        for i, (_, b) in enumerate(arcs):
+            nxt = arcs[i + 1][0] if i + 1 < len(arcs) else arcs[0][0] + period
+            if nxt - b > best_gap:
+                best_gap, start = nxt - b, nxt % period
+        return start, period - best_gap
+
+    # -- learning ----------------------------------------------------------------------------
 
     def observe(self, after: float, at: float) -> None:
         """A change became visible between ``after`` (request sent) and ``at`` (answer read)."""
         period = self.period
         if period <= 0 or not at > after or at - after >= period:
             return  # a window a whole period wide holds a refresh anyway: nothing learned
-        if self.lo is None or self.hi is None:
-            self.lo, self.hi = after, at
-            return
-        # the known window repeats every period: keep what lies in this one. Both are under a
-        # period wide, so at most two repeats overlap it: the refresh is in either piece, and
-        # the narrower of the two windows is the tightest single one that holds both (picking
-        # one piece by rounding can drop the true phase for good)
-        first = math.floor((after - self.hi) / period) + 1
-        last = math.ceil((at - self.lo) / period) - 1
-        pieces = [
-            (max(self.lo + k * period, after), min(self.hi + k * period, at))
-            for k in range(first, last + 1)
-        ]
-        pieces = [(lo, hi) for lo, hi in pieces if lo < hi]
-        if len(pieces) == 1:
-            (self.lo, self.hi), self._misfits = pieces[0], 0
-            return
-        if pieces:
-            if at - after < self.hi - self.lo:
-                self.lo, self.hi, self._misfits = after, at, 0
+        self._anchor = max(self._anchor, at)
+        window = self._pieces(after, at)
+        kept = self._intersect(self._arcs, window)
+        if kept:
+            self._set(kept)
+            self._misfits = 0
             return
         # inconsistent: one odd window is ignored, several mean the server's loop moved
         self._misfits += 1
         if self._misfits >= 3:
-            self.lo, self.hi, self._misfits = after, at, 0
+            self._set(window)
+            self._misfits = 0
 
     def exclude(self, after: float, before: float) -> None:
         """No refresh happened between ``after`` and ``before`` (a task still in its initial state).
 
-        Cuts that stretch off either end of the window (a stretch inside it cannot be cut
-        without splitting it, and one covering it contradicts it: both are ignored).
+        A cut that would leave no phase at all contradicts what was seen and is ignored.
 
             >>> clock = RefreshClock(15.0, lo=20.0, hi=26.0)
             >>> clock.exclude(34.0, 38.0)    # 15 s on, (34, 38) is (19, 23): the refresh is later
             >>> clock.lo, clock.hi
             (23.0, 26.0)
         """
-        period, lo, hi = self.period, self.lo, self.hi
-        if lo is None or hi is None or period <= 0 or not 0 < before - after < period:
+        period = self.period
+        if period <= 0 or not 0 < before - after < period:
             return
-        first = math.floor((lo - before) / period)
-        for k in range(first, math.ceil((hi - after) / period) + 1):
-            a, b = after + k * period, before + k * period
-            if b <= lo or a >= hi or (a <= lo and b >= hi):
-                continue
-            if a <= lo:
-                lo = b
-            elif b >= hi:
-                hi = a
-        if lo < hi:
-            self.lo, self.hi = lo, hi
+        rest = self._subtract(self._arcs, self._pieces(after, before))
+        if rest:
+            self._anchor = max(self._anchor, before)
+            self._set(rest)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _window(self) -> tuple[float, float] | None:
+        hull = self._hull()
+        if hull is None:
+            return None
+        start, width = hull
+        # the latest placement whose end is at or before the anchor
+        k = math.floor((self._anchor - (start + width)) / self.period + 1e-9)
+        lo = start + k * self.period
+        return lo, lo + width
+
+    @property
+    def lo(self) -> float | None:
+        window = self._window()
+        return None if window is None else window[0]
+
+    @property
+    def hi(self) -> float | None:
+        window = self._window()
+        return None if window is None else window[1]
+
+    def refresh_within(self, after: float, at: float) -> tuple[float, float]:
+        """Where in (``after``, ``at``] the refresh a read saw can have been.
+
+        The parts of the phase window that fall in it (their span), or all of it when the
+        phase is not known.
+
+            >>> RefreshClock(15.0, lo=10.0, hi=11.0).refresh_within(20.0, 33.0)
+            (25.0, 26.0)
+        """
+        window = self._window()
+        if window is None or not at > after:
+            return after, at
+        lo, hi, period = window[0], window[1], self.period
+        first = math.floor((after - hi) / period)
+        pieces = [
+            (max(lo + k * period, after), min(hi + k * period, at))
+            for k in range(first, math.ceil((at - lo) / period) + 1)
+        ]
+        pieces = [(a, b) for a, b in pieces if b > a]
+        if not pieces:
+            return after, at  # the read contradicts the clock: trust the read
+        return pieces[0][0], pieces[-1][1]
 
     def next_middle(self, after: float) -> float | None:
         """The first instant after ``after`` half-way through the window a refresh lies in."""
-        if self.lo is None or self.hi is None:
+        window = self._window()
+        if window is None:
             return None
-        middle = (self.lo + self.hi) / 2.0
+        middle = (window[0] + window[1]) / 2.0
         return middle + math.ceil((after - middle) / self.period) * self.period
 
     @property
     def tick(self) -> float | None:
-        """A refresh instant (its latest possible time), or None before any change was seen."""
+        """A refresh instant (its latest possible time), or None before anything was learned."""
         return self.hi
 
     @property
     def uncertainty(self) -> float | None:
-        return None if self.lo is None or self.hi is None else self.hi - self.lo
+        """How wide the window of possible refresh instants is (None: all of the period)."""
+        hull = self._hull()
+        return None if hull is None else hull[1]

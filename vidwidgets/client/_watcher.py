@@ -22,7 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from vidwidgets.client._cancel import CancelBoard, Cancelled, Waiter
-from vidwidgets.client._dialects import NEWAPI_REFRESH_SECONDS, TaskView, known_refresh_period
+from vidwidgets.client._dialects import (
+    NEWAPI_REFRESH_SECONDS,
+    TaskView,
+    is_live_read,
+    known_refresh_period,
+    parse_task,
+)
 from vidwidgets.client._exceptions import (
     GenerationFailed,
     JobCancelled,
@@ -41,6 +47,7 @@ __all__ = [
     "EARLIEST_MARGIN",
     "EARLIEST_QUANTILE",
     "GAP_MARGIN",
+    "HOLD_WINDOW",
     "MAX_POLL_ERRORS",
     "PHASE_PROBES",
     "READ_MARGIN",
@@ -77,6 +84,9 @@ GAP_MARGIN = 0.05
 #: most a 20th of the estimate (a sped-up simulator): the answer and the update it brings take
 #: a moment, and a progress display counts down meanwhile
 READ_MARGIN = 1.0
+#: a job teaches the settlement's length only when its 99 % is pinned to a window at most this
+#: share of the refresh period wide (reads a refresh apart)
+HOLD_WINDOW = 0.5
 #: the phase counts as known once its window is at most this share of the period (reads land
 #: up to that late after a refresh)
 PHASE_KNOWN = 0.2
@@ -197,7 +207,7 @@ def expected_times(
 
         >>> m = Metrics()
         >>> expected_times(m, VideoRequest(model="kling-v1", prompt="a fox"), 0.5)
-        (90.0, 15.0)
+        (90.0, 30.0)
         >>> m.record_job("kling-v1", succeeded=True, seconds=12.0)
         >>> expected_times(m, VideoRequest(model="kling-v1", prompt="a fox"), 0.5)
         (12.0, 12.0)
@@ -260,6 +270,9 @@ class Watcher:
         self._serial = 0
         #: models whose prior lower bound a job disproved (it was over by its first read)
         self.refuted: set[str] = set()
+        #: how long a plugin gateway's billing settlement takes after the refresh that shows
+        #: 99 % (seconds, a window narrowed by every job that settled here)
+        self.hold: tuple[float, float] | None = None
 
     def created(self, task_id: str, sent: float) -> None:
         """A create of ours was sent at ``sent`` (monotonic) and answered just now."""
@@ -327,8 +340,28 @@ class Watcher:
         # a little past the window's end, like the schedule's own aligned reads
         return clock.hi + k * period + 0.02 * period
 
+    def learn_hold(self, lo: float, hi: float) -> None:
+        """A job's settlement took between ``lo`` and ``hi`` seconds after its 99 % refresh.
+
+        Windows from every job are intersected; one that contradicts them means the gateway
+        settles differently now, and replaces them.
+
+            >>> watcher = Watcher(Metrics(), poll_config=PollConfig, time_scale=lambda: 1.0)
+            >>> watcher.learn_hold(2.0, 14.0); watcher.learn_hold(8.5, 20.0); watcher.hold
+            (8.5, 14.0)
+        """
+        if not hi > lo:
+            return
+        lo = max(lo, 0.0)
+        if self.hold is not None:
+            both = (max(lo, self.hold[0]), min(hi, self.hold[1]))
+            if both[1] > both[0]:
+                lo, hi = both
+        self.hold = (lo, hi)
+
     def pace(self, schedule: PollSchedule, born: float) -> None:
         """Give a job's schedule the server's refresh loop as this client knows it."""
+        schedule.hold = self.hold
         clock = self.refresh
         if clock is None:
             return
@@ -382,6 +415,8 @@ class _Watch:
         # refresh after the create was sent (no change proves nothing: a refresh may copy the
         # same state)
         self.sent_before: float | None = born if job.id in watcher.born else None
+        #: (monotonic) where the refresh that first showed this job at 99 % can have been
+        self.settle_at: tuple[float, float] | None = None
         self.last_key = self._key()
 
     def _key(self) -> tuple[JobStatus, int | None, bool]:
@@ -499,6 +534,10 @@ class _Watch:
         clock, created = self.watcher.refresh, self.watcher.answered.get(self.job.id)
         if clock is None or self.sent_before is None:
             return
+        if is_live_read(self.job.raw):
+            # the plugin gateway asked its provider live: the row was not read, so this says
+            # nothing about the refresh loop (and the next row read's window starts earlier)
+            return
         if moved and not self.job.is_terminal:
             # the server refreshed between the previous read's send and this answer (not an
             # end: a plugin gateway settles billing between its refreshes)
@@ -507,6 +546,43 @@ class _Watch:
             # still the state a task is created in: the gateway's first refresh of a task
             # always replaces it (NOT_START), so no refresh came between create and this read
             clock.exclude(created, sent)
+
+    def _learn_settling(self, was_settling: bool, answered: float) -> None:
+        """When this job's billing hold began, and once it ends, how long it took."""
+        schedule, job = self.schedule, self.job
+        before = self.sent_before if self.sent_before is not None else self.born
+        if schedule.settling and not was_settling and self.settle_at is None:
+            # the 99 % came with a refresh after the previous row read was sent
+            clock = self.watcher.refresh
+            lo, hi = (before, answered) if clock is None else clock.refresh_within(before, answered)
+            self.settle_at = (lo, hi)
+            schedule.settle_window = (lo - self.born, hi - self.born)
+        elif self.settle_at is not None and job.status is JobStatus.SUCCEEDED:
+            lo, hi = self.settle_at
+            clock = self.watcher.refresh
+            if clock is None or hi - lo <= HOLD_WINDOW * clock.period:
+                # only from a 99 % pinned to one refresh: a wider window teaches little
+                self.watcher.learn_hold(before - hi, answered - lo)
+
+    def _provider_done(self, answered: float) -> None:
+        """A live provider read said the video is done: billing holds it from the next refresh."""
+        schedule = self.schedule
+        if self.settle_at is not None or schedule.settling:
+            return
+        view = parse_task(self.job.raw)
+        if view.status is not JobStatus.SUCCEEDED:
+            return
+        before = self.sent_before if self.sent_before is not None else self.born
+        clock = self.watcher.refresh
+        period = clock.period if clock is not None else 0.0
+        # the 99 % row comes with the first refresh after the provider finished (by now)
+        lo, hi = (
+            (before, answered + period)
+            if clock is None
+            else clock.refresh_within(before, answered + period)
+        )
+        schedule.provider_done = True
+        schedule.settle_window = (lo - self.born, hi - self.born)
 
     def _initial(self) -> bool:
         job = self.job
@@ -518,11 +594,18 @@ class _Watch:
         now = answered - self.born
         key = self._key()
         moved, self.last_key = key != self.last_key, key
+        was_settling = schedule.settling
         schedule.observe(now, key, progress=job.progress, queued=job.status is JobStatus.QUEUED)
         schedule.set_hint(poll_hint(response.headers))
         watcher.learn_refresh(response)
+        row = not is_live_read(job.raw)
+        if row:
+            self._learn_settling(was_settling, answered)
+        else:
+            self._provider_done(answered)
         self._learn_phase(moved, sent, answered)
-        self.sent_before = sent
+        if row:
+            self.sent_before = sent
         watcher.pace(schedule, self.born)
         if _ended(job):
             if (self.expect() or changed) and self.plan.on_update is not None:
@@ -535,8 +618,9 @@ class _Watch:
             return None
         delay = schedule.next_delay(now)
         safe = watcher.next_refresh_after(sent)
-        if safe is not None:
-            # never two reads in one refresh, whatever the schedule says
+        if safe is not None and not schedule.settling:
+            # never two reads in one refresh, whatever the schedule says (billing settles
+            # between refreshes: a read then is not a repeat)
             delay = max(delay, safe - answered)
         if (self.expect(now, now + delay) or changed) and self.plan.on_update is not None:
             await call_back(self.plan.on_update, job)

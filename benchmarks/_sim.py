@@ -111,30 +111,41 @@ def refresh_discipline(tasks: Mapping[str, Any], requests: Iterable[Any]) -> dic
     ``min_gap`` is the shortest interval between two status requests for the same task, in
     refresh periods; ``redundant`` is the share of those requests that came when the gateway had
     not refreshed since the previous request for that task (so the answer could not be new).
-    A plugin gateway's billing settlement (``settle_from`` set: the task ends at
-    ``finished_at``, between refreshes) is a change of its own: a read after it is not a repeat.
+    A plugin gateway's billing hold is judged apart: from the refresh that shows 99 %
+    (``settle_from``) the task ends at ``finished_at``, between refreshes, so a read in the hold
+    is warranted by the lag budget, not by a refresh. Pairs of reads whose later one falls in
+    the hold are left out of ``redundant``; ``hold_reads`` is the reads per job in the hold,
+    the one that sees the end included.
     """
     polls = status_requests(requests)
     gaps: list[float] = []
     redundant = total = 0
+    held: list[int] = []
     for task_id, times in polls.items():
         rec = tasks.get(task_id)
         period = getattr(rec, "refresh_period", None) if rec is not None else None
         if rec is None or not period:
             continue
         origin = float(rec.refresh_origin)
-        settled = float(rec.finished_at) if getattr(rec, "settle_from", None) else None
+        hold = getattr(rec, "settle_from", None)
+        if hold is not None:
+            end = float(rec.finished_at)
+            in_hold = sum(1 for t in times if float(hold) <= t < end)
+            held.append(in_hold + (1 if times and times[-1] >= end else 0))
         for a, b in itertools.pairwise(times):
+            if hold is not None and b >= float(hold):
+                continue  # in the billing hold: see hold_reads
             gaps.append((b - a) / period)
             total += 1
             # a refresh tick in (a, b]?  ticks sit at origin + k * period
             k_a = (a - origin) // period
             k_b = (b - origin) // period
-            if k_b == k_a and not (settled is not None and a < settled <= b):
+            if k_b == k_a:
                 redundant += 1
     return {
         "min_gap_periods": min(gaps) if gaps else float("nan"),
         "p5_gap_periods": percentile(gaps, 5),
         "redundant_share": redundant / total if total else float("nan"),
         "repeat_polls": float(total),
+        "hold_reads": sum(held) / len(held) if held else float("nan"),
     }

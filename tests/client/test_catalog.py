@@ -281,3 +281,19 @@ def test_veo_4k_size_names_the_4k_resolution() -> None:
 def test_the_vendor_table_in_the_docs_lists_every_model_of_the_catalog() -> None:
     table = (Path(__file__).parents[2] / "docs" / "vendors.md").read_text(encoding="utf-8")
     assert [name for name in MODELS if f"| `{name}` |" not in table] == []
+
+
+def test_the_vendor_table_shows_the_catalogs_timing_priors() -> None:
+    table = (Path(__file__).parents[2] / "docs" / "vendors.md").read_text(encoding="utf-8")
+
+    def seconds(x: float | None) -> str:
+        return "—" if x is None else f"{x:g}"
+
+    wrong = {}
+    for name, spec in MODELS.items():
+        row = next(line for line in table.splitlines() if f"| `{name}` |" in line)
+        shown = row.rstrip(" |").rsplit("|", 1)[-1].strip()
+        wanted = f"{seconds(spec.typical_seconds)} / {seconds(spec.min_seconds)}"
+        if shown != wanted:
+            wrong[name] = (shown, wanted)
+    assert wrong == {}

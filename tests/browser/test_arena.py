@@ -1,5 +1,6 @@
 """The Arena in real JupyterLab and Chromium: blind until the vote, keys and buttons, the reveal,
-and both videos playing in sync.
+and both videos playing in sync; axe-core finds no WCAG 2 A/AA violation while voting or in the
+reveal.
 
 One notebook runs three prompts against a fast simulator started in the kernel, then shows an
 Arena over them (the Comparison itself is not displayed, so nothing on the page names a video).
@@ -14,6 +15,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from ._axe import AxeCheck
 from ._jupyter import JupyterServer, open_notebook, run_all_cells
 from .test_harness import write_notebook
 
@@ -62,7 +64,7 @@ def wait_both_playing(page: Page) -> None:
 
 
 def test_a_blind_vote_by_key_and_by_button_reveals_and_moves_on(
-    page: Page, lab: JupyterServer
+    page: Page, lab: JupyterServer, axe: AxeCheck
 ) -> None:
     write_notebook(lab.root / NOTEBOOK, SETUP_CELL, ARENA_CELL)
     open_notebook(page, lab, NOTEBOOK)
@@ -76,6 +78,7 @@ def test_a_blind_vote_by_key_and_by_button_reveals_and_moves_on(
     before = arena_text(page)
     for secret in [MODEL, *PROMPTS, ".mp4", "videos/"]:
         assert secret not in before
+    axe(root, "the Arena while voting")
 
     # the two videos play in sync: within a frame of each other while playing
     handle = root.element_handle()
@@ -99,6 +102,7 @@ def test_a_blind_vote_by_key_and_by_button_reveals_and_moves_on(
     assert len(revealed) == 2
     assert set(revealed) < set(PROMPTS)
     expect(root.get_by_role("button", name="A is better (key A)")).to_be_disabled()
+    axe(root, "the Arena's reveal")
 
     # N moves on: blind again, another pair, both playing
     page.keyboard.press("n")

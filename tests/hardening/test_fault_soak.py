@@ -35,6 +35,19 @@ MODELS = {
 }
 
 
+#: every kind of fault the mix injects (``Fault.label``), each of which must have happened
+SOAK_KINDS = {
+    "http_500",
+    "http_502",
+    "http_503",
+    "rate_limited",
+    "reset",
+    "malformed_json",
+    "truncated",
+    "slow",
+}
+
+
 def soak_faults(seed: int) -> Faults:
     """The injected fault mix (first matching rule that fires wins)."""
     api = "/v1/*"
@@ -162,12 +175,13 @@ async def test_300_jobs_under_faults_end_cleanly_with_no_duplicate_create(
 
     duplicates = 0
     faults_injected: Counter[str] = Counter()
-    creates = 0
+    creates = requests = 0
     for sim in sims.values():
         by_prompt = Counter(task.spec.prompt for task in sim.tasks.values())
         duplicates += sum(n - 1 for n in by_prompt.values() if n > 1)
         creates += sim.create_count
         faults_injected.update(r.fault for r in sim.requests if r.fault)
+        requests += len(sim.requests)
     leftovers = [p for d in dialects for p in leftover_files(tmp_path / d)]
     mp4s = [p for d in dialects for p in (tmp_path / d).glob("*.mp4")]
 
@@ -206,8 +220,10 @@ async def test_300_jobs_under_faults_end_cleanly_with_no_duplicate_create(
     assert leftovers == [], leftovers
     assert len(mp4s) == succeeded  # a failed job leaves no file at all
     assert await other_tasks() == set()
-    # the faults really happened, and most jobs still got their video
-    assert sum(faults_injected.values()) > JOBS
+    # the faults really happened, and most jobs still got their video. Relative to the requests
+    # sent: a client that polls less meets fewer faults, and that is no reason to fail
+    assert sum(faults_injected.values()) > 0.15 * requests, (faults_injected, requests)
+    assert set(faults_injected) >= SOAK_KINDS, faults_injected
     assert succeeded > JOBS * 0.6
 
 

@@ -152,6 +152,62 @@ def test_journal_skips_a_torn_last_line(tmp_path: Path) -> None:
     assert [r["id"] for r in journal.pending("http://x")] == ["t1"]
 
 
+def test_journal_reads_what_another_writer_appended_and_a_line_once_it_is_whole(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "j.jsonl"
+    ours, theirs = Journal(path), Journal(path)  # theirs: another kernel on the same file
+    ours.created("t1", base_url="http://x", api_format="88api", request=None)
+    assert [r["id"] for r in ours.pending()] == ["t1"]
+    theirs.created("t2", base_url="http://x", api_format="88api", request=None)
+    theirs.finished("t1", base_url="http://x", status="succeeded", path=None)
+    assert [r["id"] for r in ours.pending()] == ["t2"]
+    line = json.dumps({"event": "created", "id": "t3", "base_url": "http://x"}) + "\n"
+    with path.open("a") as fh:
+        fh.write(line[:20])  # a line still being written
+        fh.flush()
+        assert [r["id"] for r in ours.pending()] == ["t2"]
+        fh.write(line[20:])
+    assert [r["id"] for r in ours.pending()] == ["t2", "t3"]
+
+
+def test_asking_the_journal_again_reads_only_what_was_appended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # generate() asks once per job: reading the whole file each time made a batch quadratic
+    journal = Journal(tmp_path / "j.jsonl")
+    for i in range(200):
+        journal.created(f"t{i}", base_url="http://x", api_format="88api", request=None)
+    assert len(journal.pending()) == 200
+    parsed = []
+    real_loads = json.loads
+    monkeypatch.setattr(
+        "vidwidgets.client._journal.json.loads",
+        lambda text: parsed.append(text) or real_loads(text),
+    )
+    journal.finished("t0", base_url="http://x", status="succeeded", path=None)
+    assert len(journal.pending()) == 199
+    assert len(journal.pending()) == 199
+    assert len(parsed) == 1
+
+
+def test_a_compacted_journal_keeps_the_pending_tasks_and_later_appends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("vidwidgets.client._journal._COMPACT_LINES", 10)
+    path = tmp_path / "j.jsonl"
+    journal, other = Journal(path), Journal(path)
+    for i in range(8):
+        journal.created(f"t{i}", base_url="http://x", api_format="88api", request=None)
+        journal.finished(f"t{i}", base_url="http://x", status="succeeded", path=None)
+    journal.created("kept", base_url="http://x", api_format="88api", request=None)
+    assert [r["id"] for r in other.pending()] == ["kept"]  # 17 lines: compacted
+    assert len(path.read_text().splitlines()) == 1
+    journal.created("later", base_url="http://x", api_format="88api", request=None)
+    assert [r["id"] for r in journal.pending()] == ["kept", "later"]
+    assert [r["id"] for r in other.pending()] == ["kept", "later"]
+
+
 def test_journal_is_off_on_the_embedded_simulator_and_on_for_real_servers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

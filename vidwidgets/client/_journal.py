@@ -54,6 +54,11 @@ class Journal:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        #: what the file said up to ``_offset``: the open ``created`` records by (base URL, id)
+        self._open: dict[tuple[str, str], dict[str, Any]] = {}
+        self._offset = 0
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file read
+        self._records = 0  # records read since the file was last read from its start
 
     def __repr__(self) -> str:
         return f"Journal({os.fspath(self.path)!r})"
@@ -105,44 +110,69 @@ class Journal:
             }
         )
 
-    def _read(self) -> list[dict[str, Any]]:
+    def _catch_up(self) -> None:
+        """Read what was appended since the last call into ``_open`` (the lock is held).
+
+        The file is read from where the last call stopped, whole lines only (a line still being
+        written, or torn by a crash, waits for the next call), so asking for the pending tasks
+        costs what was appended since, not the whole journal: ``generate()`` asks once per
+        job. A file that was replaced (compacted here or by another process) or shrank is read
+        again from the start.
+        """
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except (FileNotFoundError, OSError):
-            return []
-        records = []
-        for line in text.splitlines():
+            stat = os.stat(self.path)
+        except OSError:
+            self._open.clear()
+            self._offset, self._identity, self._records = 0, None, 0
+            return
+        identity = (stat.st_dev, stat.st_ino)
+        if identity != self._identity or stat.st_size < self._offset:
+            self._open.clear()
+            self._offset, self._identity, self._records = 0, identity, 0
+        if stat.st_size == self._offset:
+            return
+        try:
+            with self.path.open("rb") as fh:
+                fh.seek(self._offset)
+                chunk = fh.read(stat.st_size - self._offset)
+        except OSError:
+            return
+        complete = chunk.rfind(b"\n") + 1
+        self._offset += complete
+        for line in chunk[:complete].decode("utf-8", errors="replace").splitlines():
             try:
                 record = json.loads(line)
             except ValueError:
-                continue  # a torn last line from a crash
-            if isinstance(record, dict) and isinstance(record.get("id"), str):
-                records.append(record)
-        return records
+                continue  # a torn line from a crash
+            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+                continue
+            self._records += 1
+            key = (record.get("base_url", ""), record["id"])
+            if record.get("event") == "created":
+                self._open[key] = record
+            elif record.get("event") == "finished":
+                self._open.pop(key, None)
 
     def pending(self, base_url: str | None = None) -> list[dict[str, Any]]:
         """``created`` records without a ``finished`` one, oldest first (for ``base_url``)."""
         with self._lock:
-            records = self._read()
-        open_: dict[tuple[str, str], dict[str, Any]] = {}
-        for record in records:
-            key = (record.get("base_url", ""), record["id"])
-            if record.get("event") == "created":
-                open_[key] = record
-            elif record.get("event") == "finished":
-                open_.pop(key, None)
-        if len(records) > _COMPACT_LINES:
-            self._compact(list(open_.values()))
-        return [r for r in open_.values() if base_url is None or r.get("base_url") == base_url]
+            self._catch_up()
+            open_ = list(self._open.values())
+            compact = self._records > _COMPACT_LINES
+        if compact:
+            self._compact()
+        return [r for r in open_ if base_url is None or r.get("base_url") == base_url]
 
-    def _compact(self, keep: list[dict[str, Any]]) -> None:
+    def _compact(self) -> None:
         """Rewrite the file with only the pending records (atomic rename)."""
         with self._lock:
+            self._catch_up()  # what another thread appended meanwhile stays
             temp = self.path.with_suffix(".tmp")
             try:
                 with temp.open("w", encoding="utf-8") as fh:
-                    for record in keep:
+                    for record in self._open.values():
                         fh.write(json.dumps(record, ensure_ascii=False) + "\n")
                 os.replace(temp, self.path)
             except OSError as exc:
                 logger.warning("could not compact the task journal: %s", exc)
+            self._identity = None  # the next call reads the new file from its start

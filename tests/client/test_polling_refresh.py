@@ -190,3 +190,21 @@ async def test_the_settlement_time_learned_from_one_batch_reads_the_next_ends_at
     assert hold[1] >= true_hold - 0.05
     later = await batch(6)
     assert settling_reads(later) <= settling_reads(first)
+
+
+def test_refreshes_are_skipped_only_while_an_end_there_stays_within_the_lag_budget() -> None:
+    def next_read(elapsed: float) -> float:
+        # refreshes at 0, 15, 30 ...; this read landed 2.5 s after one, past the earliest end
+        schedule = PollSchedule(
+            min_interval=1.0, jitter=0.0, prior=(PERIOD, 0.0), exact_period=True, earliest=60.0
+        )
+        schedule.observe(elapsed, ("running", 30), progress=30)
+        return elapsed + schedule.next_delay(elapsed)
+
+    # at 2.5 min an end at the next refresh (180 s), read a refresh later, would be 17.5 s late:
+    # over 75 % of a tenth of the job, so that refresh is read
+    assert 180.0 <= next_read(167.5) < 181.0
+    # from about 4 min a refresh's lag is within the budget: one is skipped (an end at 270 s
+    # seen at 287.5 s is 6.5 % late), not only once a tenth of the time is two refreshes
+    assert 285.0 <= next_read(257.5) < 286.0
+    assert 330.0 <= next_read(302.5) < 331.0

@@ -51,7 +51,7 @@ __all__ = [
 SETTLING_PROGRESS = 99
 #: share of the lag budget spent skipping refreshes past the earliest plausible end (the rest
 #: covers a read landing a little after its refresh)
-SKIP_LAG_SHARE = 0.8
+SKIP_LAG_SHARE = 0.75
 #: share of the lag budget between reads while billing settles and its time is unknown
 SETTLE_LAG_SHARE = 0.85
 
@@ -324,10 +324,12 @@ class PollSchedule:
             target = earliest - cadence
         elif earliest is not None:
             # a finish is plausible at every refresh now: an end at the next refresh read
-            # at the target is that much late; skip refreshes once the lag budget (a share of
-            # the job's time then) allows it
+            # at the target is that much late, and reads land as far after their refresh as
+            # this one did; skip refreshes once the lag budget (a share of the job's time
+            # then) allows both
             upcoming = elapsed + cadence
-            target = upcoming + SKIP_LAG_SHARE * self.lag_fraction * upcoming
+            offset = (elapsed - last) % cadence
+            target = upcoming + SKIP_LAG_SHARE * self.lag_fraction * upcoming - offset
         elif measured:
             # the job's own progress rate tells the end: the first refresh that can show it
             target = elapsed + delay

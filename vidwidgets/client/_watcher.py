@@ -618,9 +618,10 @@ class _Watch:
             return None
         delay = schedule.next_delay(now)
         safe = watcher.next_refresh_after(sent)
-        if safe is not None and not schedule.settling:
-            # never two reads in one refresh, whatever the schedule says (billing settles
-            # between refreshes: a read then is not a repeat)
+        if safe is not None and self.settle_at is None:
+            # never two reads in one refresh, whatever the schedule says (once the row shows
+            # 99 %, billing settles between refreshes: a read then is not a repeat; a live read
+            # that said the provider is done changes nothing before the next refresh)
             delay = max(delay, safe - answered)
         if (self.expect(now, now + delay) or changed) and self.plan.on_update is not None:
             await call_back(self.plan.on_update, job)

@@ -274,13 +274,16 @@ class JobProgress(anywidget.AnyWidget):
         """Seconds left, or None.
 
         The client's expectation when the job carries one (a stage value like new-api's 30 %
-        says nothing about time), else the reported fraction's pace.
+        says nothing about time), else the reported fraction's pace. The expectation counts
+        from the job's create, and so does what is subtracted from it (the job's own age, not
+        this display's, which may have started earlier: before a price check and the create).
         """
         if not self.pending or not elapsed:
             return None
-        expected = self._job.expected_seconds if self._job is not None else None
-        if expected is not None:
-            return max(0.0, expected - elapsed)
+        job = self._job
+        expected = job.expected_seconds if job is not None else None
+        if job is not None and expected is not None:
+            return max(0.0, expected - job.elapsed)
         if fraction and 0 < fraction < 1:
             return elapsed * (1 - fraction) / fraction
         return None

@@ -76,6 +76,15 @@ async def make_client(tmp_path: Path) -> AsyncIterator[Callable[..., VideoClient
         await client.aclose()
 
 
+def status_reads(sim: Simulator, task_id: str) -> list[float]:
+    """Wall times of a task's status reads in the simulator's request log (not its downloads)."""
+    return sorted(
+        r.wall
+        for r in sim.requests
+        if r.method == "GET" and r.task_id == task_id and "/content" not in r.path
+    )
+
+
 def request_for(dialect: str, **fields: Any) -> VideoRequest:
     """A small valid request for a model the dialect serves."""
     fields.setdefault("prompt", "a red fox in snow")

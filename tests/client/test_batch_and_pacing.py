@@ -13,19 +13,11 @@ from vidwidgets.client import NotFoundError, PollTimeout, VideoAPIError, VideoJo
 from vidwidgets.client._polling import PollSchedule, RefreshClock
 from vidwidgets.simulator import Fault, Faults, Simulator, Timing
 
-from .conftest import request_for
+from .conftest import request_for, status_reads
 
 #: newapi at speed 200: the gateway refreshes every 75 ms; a job takes ~8 refreshes
 SPEED = 200.0
 TIMING = Timing(submit=1, queue=20, generate=90, jitter=0.2, per_second=False)
-
-
-def _status_reads(sim: Simulator, task_id: str) -> list[float]:
-    return sorted(
-        r.wall
-        for r in sim.requests
-        if r.method == "GET" and r.task_id == task_id and "/content" not in r.path
-    )
 
 
 async def test_saturated_gateway_finishes_every_job_without_spinning_on_429(
@@ -127,18 +119,18 @@ async def test_reads_land_just_after_refreshes_and_skip_early_ones_once_duration
     period = 15 / speed
     warm = await asyncio.gather(*(client.create(request_for("newapi")) for _ in range(4)))
     await asyncio.gather(*(client.wait(job) for job in warm))
-    cold_reads = sum(len(_status_reads(sim, j.id)) for j in warm) / len(warm)
+    cold_reads = sum(len(status_reads(sim, j.id)) for j in warm) / len(warm)
     later = await asyncio.gather(*(client.create(request_for("newapi")) for _ in range(4)))
     await asyncio.gather(*(client.wait(job) for job in later))
     for job in later:
         task = sim.tasks[job.id]
-        reads = _status_reads(sim, job.id)
+        reads = status_reads(sim, job.id)
         # no two reads within one refresh: each could only repeat the other
         ticks = [int((t - task.refresh_origin) // period) for t in reads]
         assert len(set(ticks)) == len(ticks), ticks
         # the end is read at the refresh that showed it or the next one
         assert reads[-1] - task.finished_at <= 2.0 * period
-    warm_reads = sum(len(_status_reads(sim, j.id)) for j in later) / len(later)
+    warm_reads = sum(len(status_reads(sim, j.id)) for j in later) / len(later)
     assert warm_reads < cold_reads, (warm_reads, cold_reads)
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from vidwidgets.client import VideoClient, VideoJob, VideoRequest, get_model_spec
+from vidwidgets.client import VideoClient, VideoRequest, get_model_spec
 from vidwidgets.client._metrics import Metrics
 from vidwidgets.client._polling import PollConfig
 from vidwidgets.client._watcher import EARLIEST_MARGIN, EARLIEST_QUANTILE, expected_times
 from vidwidgets.simulator import Simulator, Timing
+
+from .conftest import status_reads
 
 SPEED = 100.0
 SORA = get_model_spec("sora-2")
@@ -22,15 +24,6 @@ SORA = get_model_spec("sora-2")
 
 def sora(**fields: Any) -> VideoRequest:
     return VideoRequest(model="sora-2", prompt="a paper boat on a pond", **fields)
-
-
-def status_reads(sim: Simulator, job: VideoJob) -> list[float]:
-    """Wall times of the job's status reads."""
-    return [
-        r.wall
-        for r in sim.requests
-        if r.method == "GET" and r.task_id == job.id and "/content" not in r.path
-    ]
 
 
 async def openai_sim(make_sim: Any, generate: float) -> Simulator:
@@ -50,7 +43,7 @@ async def test_a_cold_clients_first_read_waits_for_the_priors_lower_bound(
     client: VideoClient = make_client(sim)
     job = await client.create(sora())
     await client.wait(job)
-    first = status_reads(sim, job)[0]
+    first = status_reads(sim, job.id)[0]
     # from the create's arrival: the client counts from its send, a few ms before
     assert first - sim.tasks[job.id].created_at >= SORA.min_seconds / SPEED - 0.02
 
@@ -79,7 +72,7 @@ async def test_what_the_client_measured_takes_over_from_the_priors(
     expected: list[float | None] = []
     second = await client.create(sora())
     await client.wait(second, on_update=lambda j: expected.append(j.expected_seconds))
-    reads = status_reads(sim, second)
+    reads = status_reads(sim, second.id)
     assert reads[0] - sim.tasks[second.id].created_at < (SORA.min_seconds or 0) / SPEED
     assert expected[0] == round(measured, 3)
 

@@ -27,6 +27,8 @@ from vidwidgets.client._polling import (
 from vidwidgets.client._watcher import Watcher, refresh_period_of
 from vidwidgets.simulator import Simulator, Timing
 
+from .conftest import status_reads
+
 PERIOD = 15.0
 
 
@@ -137,8 +139,7 @@ async def test_the_plugin_gateway_is_read_once_per_refresh_until_billing_holds_t
     job = await client.create(VideoRequest(model="sora-2", prompt="a paper boat", seconds="4"))
     await client.wait(job)
     task = sim.tasks[job.id]
-    reads = [r.wall for r in sim.requests if r.method == "GET" and r.task_id == job.id]
-    reads = [t for t in reads if t >= task.created_at]
+    reads = [t for t in status_reads(sim, job.id) if t >= task.created_at]
     assert len(reads) >= 2
     period, settling = task.refresh_period, task.settle_from
     assert period is not None
@@ -174,7 +175,7 @@ async def test_the_settlement_time_learned_from_one_batch_reads_the_next_ends_at
         counts = []
         for job in jobs:
             task = sim.tasks[job.id]
-            reads = [r.wall for r in sim.requests if r.method == "GET" and r.task_id == job.id]
+            reads = status_reads(sim, job.id)
             settle_from = task.settle_from or 0.0
             counts.append(sum(1 for t in reads if t >= settle_from))
             if any(settle_from <= t < task.finished_at for t in reads):

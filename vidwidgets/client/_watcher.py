@@ -530,13 +530,13 @@ class _Watch:
         return self.plan.retry_delay(min(self.errors, 6))
 
     def _learn_phase(self, moved: bool, sent: float, answered: float) -> None:
-        """What this read tells about when the server refreshes (``RefreshClock``)."""
+        """What this row read tells about when the server refreshes (``RefreshClock``).
+
+        Not called for the plugin gateway's live provider reads: the row was not read, so they
+        say nothing about the refresh loop (and the next row read's window starts earlier).
+        """
         clock, created = self.watcher.refresh, self.watcher.answered.get(self.job.id)
         if clock is None or self.sent_before is None:
-            return
-        if is_live_read(self.job.raw):
-            # the plugin gateway asked its provider live: the row was not read, so this says
-            # nothing about the refresh loop (and the next row read's window starts earlier)
             return
         if moved and not self.job.is_terminal:
             # the server refreshed between the previous read's send and this answer (not an
@@ -547,18 +547,22 @@ class _Watch:
             # always replaces it (NOT_START), so no refresh came between create and this read
             clock.exclude(created, sent)
 
+    def _refresh_since_last_row(self, until: float) -> tuple[float, float]:
+        """Where a refresh after the previous row read was sent, and by ``until``, can have been."""
+        before = self.sent_before if self.sent_before is not None else self.born
+        clock = self.watcher.refresh
+        return (before, until) if clock is None else clock.refresh_within(before, until)
+
     def _learn_settling(self, was_settling: bool, answered: float) -> None:
         """When this job's billing hold began, and once it ends, how long it took."""
         schedule, job = self.schedule, self.job
-        before = self.sent_before if self.sent_before is not None else self.born
         if schedule.settling and not was_settling and self.settle_at is None:
             # the 99 % came with a refresh after the previous row read was sent
-            clock = self.watcher.refresh
-            lo, hi = (before, answered) if clock is None else clock.refresh_within(before, answered)
-            self.settle_at = (lo, hi)
+            lo, hi = self.settle_at = self._refresh_since_last_row(answered)
             schedule.settle_window = (lo - self.born, hi - self.born)
         elif self.settle_at is not None and job.status is JobStatus.SUCCEEDED:
             lo, hi = self.settle_at
+            before = self.sent_before if self.sent_before is not None else self.born
             clock = self.watcher.refresh
             if clock is None or hi - lo <= HOLD_WINDOW * clock.period:
                 # only from a 99 % pinned to one refresh: a wider window teaches little
@@ -569,18 +573,11 @@ class _Watch:
         schedule = self.schedule
         if self.settle_at is not None or schedule.settling:
             return
-        view = parse_task(self.job.raw)
-        if view.status is not JobStatus.SUCCEEDED:
+        if parse_task(self.job.raw).status is not JobStatus.SUCCEEDED:
             return
-        before = self.sent_before if self.sent_before is not None else self.born
-        clock = self.watcher.refresh
-        period = clock.period if clock is not None else 0.0
         # the 99 % row comes with the first refresh after the provider finished (by now)
-        lo, hi = (
-            (before, answered + period)
-            if clock is None
-            else clock.refresh_within(before, answered + period)
-        )
+        period = self.watcher.refresh_period or 0.0
+        lo, hi = self._refresh_since_last_row(answered + period)
         schedule.provider_done = True
         schedule.settle_window = (lo - self.born, hi - self.born)
 
@@ -598,13 +595,11 @@ class _Watch:
         schedule.observe(now, key, progress=job.progress, queued=job.status is JobStatus.QUEUED)
         schedule.set_hint(poll_hint(response.headers))
         watcher.learn_refresh(response)
-        row = not is_live_read(job.raw)
-        if row:
-            self._learn_settling(was_settling, answered)
-        else:
+        if is_live_read(job.raw):
             self._provider_done(answered)
-        self._learn_phase(moved, sent, answered)
-        if row:
+        else:
+            self._learn_settling(was_settling, answered)
+            self._learn_phase(moved, sent, answered)
             self.sent_before = sent
         watcher.pace(schedule, self.born)
         if _ended(job):

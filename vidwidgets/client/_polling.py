@@ -390,6 +390,9 @@ class RefreshClock:
         if lo is not None and hi is not None and period > 0 and 0 < hi - lo < period:
             self._arcs = self._pieces(lo, hi)
             self._anchor = hi
+        #: ``lo``/``hi``: placed after every change, read by every status read's planning
+        self._window: tuple[float, float] | None = None
+        self._place()
 
     def __repr__(self) -> str:
         return f"RefreshClock(period={self.period!r}, lo={self.lo!r}, hi={self.hi!r})"
@@ -433,6 +436,19 @@ class RefreshClock:
     def _set(self, arcs: list[tuple[float, float]]) -> None:
         dust = _DUST * self.period
         self._arcs = [(a, b) for a, b in arcs if b - a > dust]
+        self._place()
+
+    def _place(self) -> None:
+        """Put the narrowest window holding every phase left at the latest answer seen."""
+        hull = self._hull()
+        if hull is None:
+            self._window = None
+            return
+        start, width = hull
+        # the latest placement whose end is at or before the anchor
+        k = math.floor((self._anchor - (start + width)) / self.period + 1e-9)
+        lo = start + k * self.period
+        self._window = (lo, lo + width)
 
     def _hull(self) -> tuple[float, float] | None:
         """(start phase, width) of the narrowest arc holding every phase left, or None."""
@@ -469,6 +485,8 @@ class RefreshClock:
         if self._misfits >= 3:
             self._set(window)
             self._misfits = 0
+        else:
+            self._place()  # the same phases, placed at the new latest answer
 
     def exclude(self, after: float, before: float) -> None:
         """No refresh happened between ``after`` and ``before`` (a task still in its initial state).
@@ -490,25 +508,13 @@ class RefreshClock:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def _window(self) -> tuple[float, float] | None:
-        hull = self._hull()
-        if hull is None:
-            return None
-        start, width = hull
-        # the latest placement whose end is at or before the anchor
-        k = math.floor((self._anchor - (start + width)) / self.period + 1e-9)
-        lo = start + k * self.period
-        return lo, lo + width
-
     @property
     def lo(self) -> float | None:
-        window = self._window()
-        return None if window is None else window[0]
+        return None if self._window is None else self._window[0]
 
     @property
     def hi(self) -> float | None:
-        window = self._window()
-        return None if window is None else window[1]
+        return None if self._window is None else self._window[1]
 
     def refresh_within(self, after: float, at: float) -> tuple[float, float]:
         """Where in (``after``, ``at``] the refresh a read saw can have been.
@@ -519,7 +525,7 @@ class RefreshClock:
             >>> RefreshClock(15.0, lo=10.0, hi=11.0).refresh_within(20.0, 33.0)
             (25.0, 26.0)
         """
-        window = self._window()
+        window = self._window
         if window is None or not at > after:
             return after, at
         lo, hi, period = window[0], window[1], self.period
@@ -535,7 +541,7 @@ class RefreshClock:
 
     def next_middle(self, after: float) -> float | None:
         """The first instant after ``after`` half-way through the window a refresh lies in."""
-        window = self._window()
+        window = self._window
         if window is None:
             return None
         middle = (window[0] + window[1]) / 2.0
@@ -549,5 +555,5 @@ class RefreshClock:
     @property
     def uncertainty(self) -> float | None:
         """How wide the window of possible refresh instants is (None: all of the period)."""
-        hull = self._hull()
-        return None if hull is None else hull[1]
+        window = self._window
+        return None if window is None else window[1] - window[0]
